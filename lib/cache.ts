@@ -1,0 +1,667 @@
+import type { Backend } from './backends/backend.js';
+import { MemoryBackend } from './backends/memory.js';
+import { describeValue } from './describe.js';
+import { parseTimeout, parseTtl, type Duration } from './duration.js';
+import {
+  BackendError,
+  CacheClosedError,
+  CacheTimeoutError,
+  ConfigError,
+  KeyExistsError,
+  LarderError,
+  SerializationError,
+} from './errors.js';
+import {
+  defaultKeyBuilder,
+  escapeGlob,
+  keyAffixes,
+  normalizeKey,
+  type Key,
+  type KeyAffixes,
+  type KeyBuilder,
+} from './keys.js';
+import { defaultLogger, type Logger } from './logger.js';
+import {
+  CACHE_DEFAULTS,
+  type CacheOptions,
+  type GetOptions,
+  type OperationOptions,
+  type WriteOptions,
+} from './options.js';
+import {
+  HOOK_NAMES,
+  type CacheOperation,
+  type HookName,
+  type Plugin,
+  type PostHookContext,
+  type PreHookContext,
+} from './plugins/plugin.js';
+import { isPromiseLike, settleWithin } from './promise.js';
+import { NullSerializer } from './serializers/null.js';
+import type { Serializer } from './serializers/serializer.js';
+
+/** Entries for {@link Cache.multiSet}: `[key, value]` pairs, a `Map`, or a plain object. */
+export type CacheEntries<V> =
+  readonly (readonly [Key, V])[] | ReadonlyMap<Key, V> | Readonly<Record<string, V>>;
+
+// Marks operations that have no "nothing happened" answer in safe mode.
+const NO_FALLBACK: unique symbol = Symbol('no fallback');
+type Fallback<T> = T | typeof NO_FALLBACK;
+
+/**
+ * A cache: one backend, one serializer and any plugins, with namespaces, versions, ttls and
+ * per-operation timeouts. Every method is async and validates its arguments before touching the
+ * backend, so a rejected call changes nothing.
+ *
+ * @typeParam V - the type of cached values.
+ * @example
+ * ```ts
+ * const cache = new Cache<User>({ namespace: 'users', ttl: '5m' });
+ * await cache.set('42', user);
+ * const hit = await cache.get('42');
+ * ```
+ */
+export class Cache<V = unknown> {
+  /** Where entries live. */
+  readonly backend: Backend;
+  /** How values are encoded for the backend. */
+  readonly serializer: Serializer<unknown>;
+  /** The namespace every key is built in, if any. */
+  readonly namespace: string | undefined;
+  /** The key version, if any. */
+  readonly version: string | undefined;
+  /** Whether failures degrade to "nothing happened" answers (see {@link CacheOptions.safe}). */
+  readonly safe: boolean;
+  /** The logger, bound to this cache's backend and namespace. */
+  readonly logger: Logger;
+
+  readonly #keyBuilder: KeyBuilder | undefined;
+  readonly #prefix: string;
+  readonly #ttlMs: number;
+  readonly #timeoutMs: number;
+  readonly #plugins: readonly Plugin[];
+  readonly #inflight = new Map<string, Promise<V>>();
+  #affixes: KeyAffixes | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @throws TypeError or RangeError for an option of the wrong type or out of range.
+   * @throws ConfigError if the serializer cannot work with the backend.
+   */
+  constructor(options: CacheOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Cache options must be an object; got ${describeValue(options)}`);
+    }
+    this.backend = options.backend ?? new MemoryBackend();
+    checkBackend(this.backend);
+    this.serializer = options.serializer ?? this.backend.defaultSerializer();
+    checkSerializer(this.serializer);
+    if (this.serializer instanceof NullSerializer && !this.backend.acceptsReferences) {
+      throw new ConfigError(
+        `the ${this.backend.name} backend cannot store live references: give it a serializer other than NullSerializer`,
+        { path: 'serializer' },
+      );
+    }
+    this.namespace = namespaceOf(options.namespace, 'namespace');
+    this.version = versionOf(options.version, 'version');
+    if (options.keyBuilder !== undefined && typeof options.keyBuilder !== 'function') {
+      throw new TypeError(`keyBuilder must be a function; got ${describeValue(options.keyBuilder)}`);
+    }
+    this.#keyBuilder = options.keyBuilder;
+    this.#prefix = defaultKeyBuilder('', this.namespace, this.version);
+    this.#ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
+    this.#timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
+    this.#plugins = pluginsOf(options.plugins);
+    if (options.safe !== undefined && typeof options.safe !== 'boolean') {
+      throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
+    }
+    this.safe = options.safe ?? CACHE_DEFAULTS.safe;
+    this.logger = (options.logger ?? defaultLogger()).child({
+      backend: this.backend.name,
+      namespace: this.namespace,
+    });
+  }
+
+  /** Whether {@link Cache.close} has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Reads a value.
+   *
+   * @returns the value, or `options.default` (else `undefined`) on a miss or an expired entry.
+   * @throws TypeError for a bad key; CacheTimeoutError, BackendError, SerializationError (not in safe mode).
+   */
+  get(key: Key, options?: GetOptions): Promise<V | undefined>;
+  get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
+  get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
+    if (options === undefined && this.#plugins.length === 0 && this.#closing === undefined) {
+      // The hot path: no per-call options, no hooks, and no timer when the backend answers at once.
+      try {
+        const answer = this.backend.get(this.#key(key));
+        if (!isPromiseLike(answer))
+          return Promise.resolve(answer === undefined ? undefined : this.#decode(answer, key));
+        return this.#run('get', key, undefined, undefined, undefined, () =>
+          answer.then((payload) => (payload === undefined ? undefined : this.#decode(payload, key))),
+        );
+      } catch (error) {
+        return this.#failFast('get', key, error, undefined);
+      }
+    }
+    return this.#run('get', key, undefined, options, undefined, () =>
+      mapMaybe(this.backend.get(this.#key(key, options)), (payload) =>
+        payload === undefined ? undefined : this.#decode(payload, key),
+      ),
+    ).then((value) => (value === undefined ? options?.default : value));
+  }
+
+  /**
+   * Reads several values in one backend round trip.
+   *
+   * @returns values in the order of `keys`, `undefined` for each miss.
+   */
+  multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
+    return this.#run(
+      'multiGet',
+      undefined,
+      keys,
+      options,
+      () => keysOf(keys).map(() => undefined),
+      () => {
+        const finalKeys = keysOf(keys).map((key) => this.#key(key, options));
+        return mapMaybe(this.backend.multiGet(finalKeys), (payloads) =>
+          payloads.map((payload, i) => (payload === undefined ? undefined : this.#decode(payload, keys[i]!))),
+        );
+      },
+    );
+  }
+
+  /**
+   * Stores a value, replacing any previous one.
+   *
+   * @returns `true` (`false` in safe mode when the backend failed).
+   * @throws TypeError for a bad key or an `undefined` value; RangeError for a bad ttl;
+   *   SerializationError if the value cannot be encoded (nothing is written).
+   */
+  set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
+    if (options === undefined && this.#plugins.length === 0 && this.#closing === undefined) {
+      try {
+        const answer = this.backend.set(this.#key(key), this.#encode(value, key), this.#ttlMs);
+        if (!isPromiseLike(answer)) return Promise.resolve(true);
+        return this.#run('set', key, undefined, undefined, false, () => answer.then(() => true));
+      } catch (error) {
+        return this.#failFast('set', key, error, false);
+      }
+    }
+    return this.#run('set', key, undefined, options, false, () => {
+      const finalKey = this.#key(key, options);
+      const payload = this.#encode(value, key);
+      return mapMaybe(this.backend.set(finalKey, payload, this.#ttlOf(options)), () => true);
+    });
+  }
+
+  /**
+   * Stores a value only if the key is absent, atomically.
+   *
+   * @returns `true` (`false` in safe mode when the backend failed).
+   * @throws KeyExistsError if the key is present.
+   */
+  add(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
+    return this.#run('add', key, undefined, options, false, () => {
+      const finalKey = this.#key(key, options);
+      const payload = this.#encode(value, key);
+      return mapMaybe(this.backend.add(finalKey, payload, this.#ttlOf(options)), (added) => {
+        if (!added) throw new KeyExistsError(String(key));
+        return true;
+      });
+    });
+  }
+
+  /**
+   * Stores several values with one ttl; atomic on Redis. Every key and value is checked and encoded
+   * before anything is written.
+   *
+   * @param entries - `[key, value]` pairs, a `Map`, or a plain object.
+   * @returns `true` (`false` in safe mode when the backend failed).
+   */
+  multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean> {
+    return this.#run('multiSet', undefined, undefined, options, false, () => {
+      const pairs = entriesOf(entries).map(
+        ([key, value]) => [this.#key(key, options), this.#encode(value, key)] as const,
+      );
+      return mapMaybe(this.backend.multiSet(pairs, this.#ttlOf(options)), () => true);
+    });
+  }
+
+  /** @returns whether the key is present and unexpired (`false` in safe mode on failure). */
+  exists(key: Key, options?: OperationOptions): Promise<boolean> {
+    return this.#run('exists', key, undefined, options, false, () =>
+      this.backend.exists(this.#key(key, options)),
+    );
+  }
+
+  /**
+   * Adds `delta` to the integer at `key`, keeping its ttl; a missing key is created as `delta`.
+   * Works with serializers that store integers as plain numbers or text (null, string, json).
+   *
+   * @returns the new value.
+   * @throws TypeError if `delta` is not an integer or the stored value is not one. Never degraded by safe mode.
+   */
+  increment(key: Key, delta = 1, options?: OperationOptions): Promise<number> {
+    return this.#run('increment', key, undefined, options, NO_FALLBACK, () => {
+      if (!Number.isSafeInteger(delta)) {
+        throw new TypeError(`increment delta must be a safe integer; got ${describeValue(delta)}`);
+      }
+      const finalKey = this.#key(key, options);
+      return this.backend.increment(finalKey, delta, this.#encode(delta, key));
+    });
+  }
+
+  /**
+   * Sets a new ttl on an existing key; `0` or `null` removes its expiry.
+   *
+   * @returns `false` if the key is missing (or in safe mode on failure).
+   */
+  expire(key: Key, ttl: Duration | null, options?: OperationOptions): Promise<boolean> {
+    return this.#run('expire', key, undefined, options, false, () => {
+      const finalKey = this.#key(key, options);
+      return this.backend.expire(finalKey, parseTtl(ttl));
+    });
+  }
+
+  /** @returns ms left, `Infinity` if the key never expires, `undefined` if it is missing. */
+  ttl(key: Key, options?: OperationOptions): Promise<number | undefined> {
+    return this.#run('ttl', key, undefined, options, undefined, () =>
+      this.backend.ttl(this.#key(key, options)),
+    );
+  }
+
+  /** @returns how many keys were removed (0 or 1). */
+  delete(key: Key, options?: OperationOptions): Promise<number> {
+    return this.#run('delete', key, undefined, options, 0, () =>
+      this.backend.delete(this.#key(key, options)),
+    );
+  }
+
+  /** @returns how many keys were removed. */
+  multiDelete(keys: readonly Key[], options?: OperationOptions): Promise<number> {
+    return this.#run('multiDelete', undefined, keys, options, 0, () =>
+      this.backend.multiDelete(keysOf(keys).map((key) => this.#key(key, options))),
+    );
+  }
+
+  /**
+   * Removes this namespace's (and version's) keys matching a Redis-style glob: `?`, `*`, `[ae]`,
+   * `[^e]`, `[a-b]`, and `\` to escape. The glob applies to the caller's keys, not the stored ones.
+   *
+   * @returns how many keys were removed.
+   */
+  deletePattern(glob: string, options?: OperationOptions): Promise<number> {
+    return this.#run('deletePattern', glob, undefined, options, 0, () => {
+      if (typeof glob !== 'string' || glob === '') {
+        throw new TypeError(`deletePattern needs a non-empty glob string; got ${describeValue(glob)}`);
+      }
+      const { prefix, suffix } = this.#affixesOf(options, true);
+      return this.backend.deletePattern(escapeGlob(prefix) + glob + escapeGlob(suffix));
+    });
+  }
+
+  /**
+   * Removes every key of this cache's namespace, in every version. A cache with no namespace
+   * (and a key builder that adds nothing around keys) empties its whole backend.
+   *
+   * @returns `true` (`false` in safe mode on failure).
+   */
+  clear(options?: OperationOptions): Promise<boolean> {
+    return this.#run('clear', undefined, undefined, options, false, () => {
+      const { prefix, suffix } = this.#affixesOf(options, false);
+      const cleared =
+        prefix === '' && suffix === ''
+          ? this.backend.clear()
+          : this.backend.deletePattern(`${escapeGlob(prefix)}*${escapeGlob(suffix)}`);
+      return mapMaybe(cleared, () => true);
+    });
+  }
+
+  /**
+   * Read-through: returns the cached value, or calls `factory`, stores its result and returns it.
+   * Concurrent callers for one key in this process share one `factory` call, and all see its
+   * rejection if it fails (nothing is cached then).
+   *
+   * @throws TypeError if `factory` resolves to `undefined`; whatever `factory` throws.
+   */
+  getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V> {
+    return this.#run(
+      'getOrSet',
+      key,
+      undefined,
+      options,
+      NO_FALLBACK,
+      () => {
+        if (typeof factory !== 'function') {
+          throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
+        }
+        const finalKey = this.#key(key, options);
+        this.#ttlOf(options);
+        let shared = this.#inflight.get(finalKey);
+        if (shared === undefined) {
+          // The shared work must not depend on the first caller's signal; each caller races its own.
+          const { signal: _ignored, ...sharedOptions } = options ?? {};
+          shared = this.#readThrough(key, factory, sharedOptions).finally(() =>
+            this.#inflight.delete(finalKey),
+          );
+          this.#inflight.set(finalKey, shared);
+        }
+        // #run races the caller's own signal against the shared work.
+        return shared;
+      },
+      false,
+    );
+  }
+
+  /**
+   * Sends a command straight to the backend (for Redis, an ioredis command name).
+   *
+   * @returns the backend's answer.
+   */
+  raw(command: string, ...args: unknown[]): Promise<unknown> {
+    return this.#run('raw', undefined, undefined, undefined, NO_FALLBACK, () => {
+      if (typeof command !== 'string' || command === '') {
+        throw new TypeError(`raw needs a command name; got ${describeValue(command)}`);
+      }
+      return this.backend.raw(command, args);
+    });
+  }
+
+  /** Releases the backend's connections and timers. Idempotent; later calls reject with CacheClosedError. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.backend.close();
+    })();
+    return this.#closing;
+  }
+
+  async #readThrough(key: Key, factory: () => V | Promise<V>, options: WriteOptions): Promise<V> {
+    const cached = await this.get(key, options);
+    if (cached !== undefined) return cached;
+    const value = await factory();
+    if (value === undefined) {
+      throw new TypeError(
+        `getOrSet factory for key "${String(key)}" returned undefined, which cannot be cached`,
+      );
+    }
+    await this.set(key, value, options);
+    return value;
+  }
+
+  /**
+   * The one template every operation runs through: closed and abort checks, pre hooks, the
+   * backend work under the time limit (only when it answers with a promise), error classification,
+   * safe-mode degradation, post hooks.
+   */
+  async #run<T>(
+    op: CacheOperation,
+    key: unknown,
+    keys: readonly unknown[] | undefined,
+    options: OperationOptions | undefined,
+    fallback: Fallback<T> | (() => T),
+    work: () => T | PromiseLike<T>,
+    timed = true,
+  ): Promise<T> {
+    if (this.#closing !== undefined) throw new CacheClosedError(op);
+    const signal = options?.signal;
+    if (signal?.aborted) throw signal.reason;
+    const timeoutMs = options?.timeout === undefined ? this.#timeoutMs : parseTimeout(options.timeout);
+    const observed = this.#plugins.length > 0;
+    const started = observed ? performance.now() : 0;
+    const ctx: PreHookContext | undefined = observed
+      ? { cache: this as Cache, op, key, keys, options }
+      : undefined;
+    if (ctx !== undefined) await this.#callHooks(HOOK_NAMES[op].pre, ctx);
+
+    let result: T | undefined;
+    let failure: unknown;
+    let failed = false;
+    try {
+      const answer = work();
+      result = !isPromiseLike(answer)
+        ? answer
+        : await settleWithin(
+            answer,
+            timed ? timeoutMs : 0,
+            signal,
+            () => new CacheTimeoutError(op, timeoutMs, typeof key === 'string' ? key : undefined),
+          );
+    } catch (error) {
+      try {
+        result = this.#recover(op, key, error, fallback, signal);
+      } catch (unrecovered) {
+        failure = unrecovered;
+        failed = true;
+      }
+    }
+    if (ctx !== undefined) {
+      const durationMs = performance.now() - started;
+      const post: PostHookContext = failed
+        ? { ...ctx, error: failure, durationMs }
+        : { ...ctx, result, durationMs };
+      await this.#callHooks(HOOK_NAMES[op].post, post);
+    }
+    if (failed) throw failure;
+    return result as T;
+  }
+
+  // The fast paths' error exit: same classification and safe-mode answers as #run.
+  #failFast<T>(op: CacheOperation, key: unknown, error: unknown, fallback: Fallback<T>): Promise<T> {
+    try {
+      return Promise.resolve(this.#recover(op, key, error, fallback, undefined));
+    } catch (unrecovered) {
+      return Promise.reject(unrecovered);
+    }
+  }
+
+  /** Classifies a failure; returns the safe-mode answer, or throws what the caller should see. */
+  #recover<T>(
+    op: CacheOperation,
+    key: unknown,
+    error: unknown,
+    fallback: Fallback<T> | (() => T),
+    signal: AbortSignal | undefined,
+  ): T {
+    if (signal?.aborted && error === signal.reason) throw error;
+    const classified =
+      error instanceof LarderError || error instanceof TypeError || error instanceof RangeError
+        ? error
+        : new BackendError(op, this.backend.name, error);
+    const degradable =
+      classified instanceof BackendError ||
+      classified instanceof CacheTimeoutError ||
+      (classified instanceof SerializationError && (op === 'get' || op === 'multiGet'));
+    if (!this.safe || !degradable || fallback === NO_FALLBACK) throw classified;
+    this.logger.warn(
+      { op, key: typeof key === 'string' ? key : undefined, err: classified },
+      'cache operation failed; safe mode answers as if nothing happened',
+    );
+    return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
+  }
+
+  async #callHooks(name: HookName, ctx: PreHookContext): Promise<void> {
+    for (const plugin of this.#plugins) {
+      const hook = plugin[name] as ((ctx: PreHookContext) => unknown) | undefined;
+      if (hook === undefined) continue;
+      try {
+        const pending = hook.call(plugin, ctx);
+        if (isPromiseLike(pending)) await pending;
+      } catch (err) {
+        this.logger.error(
+          { op: ctx.op, hook: name, plugin: plugin.constructor?.name, err },
+          'plugin hook threw; the operation goes on',
+        );
+      }
+    }
+  }
+
+  #key(key: unknown, options?: OperationOptions): string {
+    const text = typeof key === 'string' && key !== '' ? key : normalizeKey(key);
+    if (options === undefined || (options.namespace === undefined && options.version === undefined)) {
+      if (this.#keyBuilder === undefined) return this.#prefix + text;
+      return checkBuiltKey(this.#keyBuilder(text, this.namespace, this.version));
+    }
+    const namespace =
+      options.namespace === undefined ? this.namespace : namespaceOf(options.namespace, 'options.namespace');
+    const version =
+      options.version === undefined ? this.version : versionOf(options.version, 'options.version');
+    return checkBuiltKey((this.#keyBuilder ?? defaultKeyBuilder)(text, namespace, version));
+  }
+
+  // What the key builder puts around keys: with the version for deletePattern, without it for clear.
+  #affixesOf(options: OperationOptions | undefined, withVersion: boolean): KeyAffixes {
+    const builder = this.#keyBuilder ?? defaultKeyBuilder;
+    const namespace =
+      options?.namespace === undefined ? this.namespace : namespaceOf(options.namespace, 'options.namespace');
+    if (!withVersion) return keyAffixes(builder, namespace, undefined);
+    const version =
+      options?.version === undefined ? this.version : versionOf(options.version, 'options.version');
+    if (namespace === this.namespace && version === this.version) {
+      return (this.#affixes ??= keyAffixes(builder, namespace, version));
+    }
+    return keyAffixes(builder, namespace, version);
+  }
+
+  #ttlOf(options: WriteOptions | undefined): number {
+    return options?.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
+  }
+
+  #encode(value: unknown, key: unknown): unknown {
+    if (value === undefined) {
+      throw new TypeError(`cannot store undefined at key "${String(key)}"; delete the key instead`);
+    }
+    try {
+      return this.serializer.dumps(value);
+    } catch (error) {
+      throw serializationFailure(error, 'encode', key, this.serializer.name);
+    }
+  }
+
+  #decode(payload: unknown, key: unknown): V {
+    try {
+      return this.serializer.loads(payload) as V;
+    } catch (error) {
+      throw serializationFailure(error, 'decode', key, this.serializer.name);
+    }
+  }
+}
+
+function mapMaybe<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
+  return isPromiseLike(answer) ? answer.then(then) : then(answer);
+}
+
+function serializationFailure(
+  error: unknown,
+  action: 'encode' | 'decode',
+  key: unknown,
+  serializer: string,
+): SerializationError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof SerializationError && error.cause !== undefined ? error.cause : error;
+  return new SerializationError(
+    `${serializer} serializer could not ${action} the value of key "${String(key)}": ${reason}`,
+    serializer,
+    {
+      key: String(key),
+      cause,
+    },
+  );
+}
+
+function checkBuiltKey(built: unknown): string {
+  if (typeof built !== 'string' || built === '') {
+    throw new TypeError(`keyBuilder must return a non-empty string; got ${describeValue(built)}`);
+  }
+  return built;
+}
+
+function keysOf(keys: unknown): readonly unknown[] {
+  if (!Array.isArray(keys)) throw new TypeError(`keys must be an array; got ${describeValue(keys)}`);
+  return keys;
+}
+
+function entriesOf<V>(entries: CacheEntries<V>): (readonly [unknown, V])[] {
+  if (Array.isArray(entries)) {
+    return entries.map((pair: unknown, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(`multiSet entry ${i} must be a [key, value] pair; got ${describeValue(pair)}`);
+      }
+      return pair as unknown as readonly [unknown, V];
+    });
+  }
+  if (entries instanceof Map) return [...(entries as ReadonlyMap<Key, V>)];
+  if (typeof entries === 'object' && entries !== null && !(Symbol.iterator in entries)) {
+    return Object.entries(entries as Readonly<Record<string, V>>);
+  }
+  throw new TypeError(
+    `multiSet entries must be an array of pairs, a Map or a plain object; got ${describeValue(entries)}`,
+  );
+}
+
+function namespaceOf(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string; got ${describeValue(value)}`);
+  return value;
+}
+
+function versionOf(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))
+    return String(value);
+  throw new TypeError(`${name} must be a string or a finite number; got ${describeValue(value)}`);
+}
+
+function pluginsOf(plugins: unknown): readonly Plugin[] {
+  if (plugins === undefined) return [];
+  if (!Array.isArray(plugins)) throw new TypeError(`plugins must be an array; got ${describeValue(plugins)}`);
+  plugins.forEach((plugin: unknown, i) => {
+    if (typeof plugin !== 'object' || plugin === null) {
+      throw new TypeError(
+        `plugins[${i}] must be an object with pre/post hooks; got ${describeValue(plugin)}`,
+      );
+    }
+  });
+  return Object.freeze([...(plugins as Plugin[])]);
+}
+
+const BACKEND_METHODS = [
+  'defaultSerializer',
+  'get',
+  'multiGet',
+  'set',
+  'add',
+  'multiSet',
+  'exists',
+  'increment',
+  'expire',
+  'ttl',
+  'delete',
+  'multiDelete',
+  'deletePattern',
+  'clear',
+  'raw',
+  'close',
+] as const;
+
+function checkBackend(backend: unknown): void {
+  const missing = BACKEND_METHODS.filter(
+    (method) => typeof (backend as Record<string, unknown> | null)?.[method] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new TypeError(`backend must implement the Backend interface; missing ${missing.join(', ')}`);
+  }
+}
+
+function checkSerializer(serializer: unknown): void {
+  const candidate = serializer as Partial<Serializer<unknown>> | null;
+  if (typeof candidate?.dumps !== 'function' || typeof candidate.loads !== 'function') {
+    throw new TypeError(`serializer must have dumps() and loads() methods; got ${describeValue(serializer)}`);
+  }
+}

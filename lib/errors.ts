@@ -1,0 +1,133 @@
+/**
+ * Every error larder raises on purpose extends {@link LarderError} and carries a stable string
+ * `code`, so callers can branch on `err.code` or `instanceof` without parsing messages. Codes are
+ * never reused for a different meaning.
+ */
+
+/** Options common to every larder error. */
+export interface LarderErrorOptions {
+  /** The underlying error, when this one wraps another. */
+  readonly cause?: unknown;
+}
+
+/** Base class of every error larder raises on purpose. */
+export class LarderError extends Error {
+  /** Stable machine-readable identifier, e.g. `'LARDER_TIMEOUT'`. */
+  readonly code: string;
+
+  constructor(message: string, code = 'LARDER_ERROR', options?: LarderErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** `add()` found the key already present. */
+export class KeyExistsError extends LarderError {
+  /** The key as the caller gave it (before namespacing). */
+  readonly key: string;
+
+  constructor(key: string) {
+    super(`key "${key}" already exists`, 'LARDER_KEY_EXISTS');
+    this.key = key;
+  }
+}
+
+/** An operation did not finish within its `timeout`. */
+export class CacheTimeoutError extends LarderError {
+  /** The cache operation that timed out, e.g. `'get'`. */
+  readonly op: string;
+  /** The key involved, when the operation has exactly one. */
+  readonly key: string | undefined;
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(op: string, timeoutMs: number, key?: string) {
+    super(
+      `${op}${key === undefined ? '' : ` of key "${key}"`} timed out after ${timeoutMs} ms`,
+      'LARDER_TIMEOUT',
+    );
+    this.op = op;
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The backend failed (connection lost, server error, …); the original error is `cause`. */
+export class BackendError extends LarderError {
+  /** The cache operation that failed. */
+  readonly op: string;
+  /** The backend's name, e.g. `'memory'` or `'redis'`. */
+  readonly backend: string;
+
+  constructor(op: string, backend: string, cause: unknown) {
+    super(`${backend} backend failed during ${op}: ${messageOf(cause)}`, 'LARDER_BACKEND', { cause });
+    this.op = op;
+    this.backend = backend;
+  }
+}
+
+/** A value could not be encoded, or a stored payload could not be decoded. */
+export class SerializationError extends LarderError {
+  /** The key involved, when known. */
+  readonly key: string | undefined;
+  /** The serializer's name, e.g. `'json'`. */
+  readonly serializer: string;
+
+  constructor(message: string, serializer: string, options?: LarderErrorOptions & { readonly key?: string }) {
+    super(message, 'LARDER_SERIALIZATION', options);
+    this.key = options?.key;
+    this.serializer = serializer;
+  }
+}
+
+/** A configuration (options, config object, config file or URL) is invalid. */
+export class ConfigError extends LarderError {
+  /** Dotted path of the offending field, e.g. `'caches.sessions.serializer.type'`, when known. */
+  readonly path: string | undefined;
+
+  constructor(message: string, options?: LarderErrorOptions & { readonly path?: string }) {
+    super(message, 'LARDER_CONFIG', options);
+    this.path = options?.path;
+  }
+}
+
+/** `optimisticLock().set()` found that the key changed since it was read. */
+export class OptimisticLockError extends LarderError {
+  /** The key as the caller gave it. */
+  readonly key: string;
+
+  constructor(key: string) {
+    super(`key "${key}" changed since it was read`, 'LARDER_OPTIMISTIC_LOCK');
+    this.key = key;
+  }
+}
+
+/** `lock()` could not acquire the lock before its `wait` ran out. */
+export class LockTimeoutError extends LarderError {
+  /** The key as the caller gave it. */
+  readonly key: string;
+  /** How long the caller waited, in milliseconds. */
+  readonly waitMs: number;
+
+  constructor(key: string, waitMs: number) {
+    super(`could not acquire the lock on "${key}" within ${waitMs} ms`, 'LARDER_LOCK_TIMEOUT');
+    this.key = key;
+    this.waitMs = waitMs;
+  }
+}
+
+/** The cache was closed; no further operations are accepted. */
+export class CacheClosedError extends LarderError {
+  /** The operation that was refused. */
+  readonly op: string;
+
+  constructor(op: string) {
+    super(`cannot ${op}: the cache is closed`, 'LARDER_CLOSED');
+    this.op = op;
+  }
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,38 @@
+export { Cache, type CacheEntries } from './cache.js';
+export {
+  CACHE_DEFAULTS,
+  type CacheOptions,
+  type GetOptions,
+  type OperationOptions,
+  type WriteOptions,
+} from './options.js';
+export type { Backend } from './backends/backend.js';
+export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
+export type { Payload, Serializer } from './serializers/serializer.js';
+export { NullSerializer } from './serializers/null.js';
+export { StringSerializer } from './serializers/string.js';
+export { JsonSerializer } from './serializers/json.js';
+export {
+  CACHE_OPERATIONS,
+  type CacheOperation,
+  type HookName,
+  type Plugin,
+  type PostHookContext,
+  type PreHookContext,
+} from './plugins/plugin.js';
+export { parseDuration, type Duration } from './duration.js';
+export { defaultKeyBuilder, type Key, type KeyBuilder } from './keys.js';
+export type { MaybePromise } from './promise.js';
+export type { Logger } from './logger.js';
+export {
+  BackendError,
+  CacheClosedError,
+  CacheTimeoutError,
+  ConfigError,
+  KeyExistsError,
+  LarderError,
+  LockTimeoutError,
+  OptimisticLockError,
+  SerializationError,
+  type LarderErrorOptions,
+} from './errors.js';

@@ -1,0 +1,83 @@
+import type { Backend } from './backends/backend.js';
+import type { Duration } from './duration.js';
+import type { KeyBuilder } from './keys.js';
+import type { Logger } from './logger.js';
+import type { Plugin } from './plugins/plugin.js';
+import type { Serializer } from './serializers/serializer.js';
+
+/** Options of a {@link Cache}. Every field is optional; `undefined` takes the default. */
+export interface CacheOptions {
+  /**
+   * Where entries live.
+   * @default new MemoryBackend()
+   */
+  readonly backend?: Backend;
+  /**
+   * How values are encoded for the backend.
+   * @default the backend's default: `NullSerializer` for memory, `JsonSerializer` for Redis
+   */
+  readonly serializer?: Serializer<unknown>;
+  /** Prefix of every key this cache touches; `clear()` removes only this namespace's keys. */
+  readonly namespace?: string;
+  /** Key version: bump it to make every existing entry unreachable at once. */
+  readonly version?: string | number;
+  /**
+   * Builds the stored key from the caller's key, namespace and version. It must embed the key verbatim.
+   * @default joins the parts that are set with `:` (`ns:2:key`)
+   */
+  readonly keyBuilder?: KeyBuilder;
+  /**
+   * Default ttl of writes; `0` or `null` never expire.
+   * @default null
+   */
+  readonly ttl?: Duration | null;
+  /**
+   * Time limit of each operation; `0` or `null` for none.
+   * @default '5s'
+   */
+  readonly timeout?: Duration | null;
+  /** Observers of every operation, called in order. */
+  readonly plugins?: readonly Plugin[];
+  /**
+   * When `true`, backend failures and timeouts are logged and answered with "nothing happened"
+   * (`get` → miss, `set` → `false`, `delete` → `0`, …) instead of thrown.
+   * @default false
+   */
+  readonly safe?: boolean;
+  /**
+   * Where the cache logs.
+   * @default pino to stderr at `process.env.LARDER_LOG_LEVEL ?? 'warn'`
+   */
+  readonly logger?: Logger;
+}
+
+/** Per-call options every operation accepts; `undefined` fields inherit the cache's. */
+export interface OperationOptions {
+  /** Namespace for this call instead of the cache's (`''` for none). */
+  readonly namespace?: string;
+  /** Version for this call instead of the cache's. */
+  readonly version?: string | number;
+  /** Time limit for this call; `0` or `null` for none. */
+  readonly timeout?: Duration | null;
+  /** Aborting it rejects the call with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** Per-call options of writes. */
+export interface WriteOptions extends OperationOptions {
+  /** ttl of this write instead of the cache's; `0` or `null` never expire. */
+  readonly ttl?: Duration | null;
+}
+
+/** Per-call options of `get`. */
+export interface GetOptions<D = undefined> extends OperationOptions {
+  /** Returned on a miss instead of `undefined`. */
+  readonly default?: D;
+}
+
+/** The frozen defaults of {@link CacheOptions}. */
+export const CACHE_DEFAULTS = Object.freeze({
+  ttl: null,
+  timeout: '5s',
+  safe: false,
+} as const);

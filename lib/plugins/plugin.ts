@@ -1,0 +1,80 @@
+import type { Cache } from '../cache.js';
+
+/** Every cache operation plugins can observe, in the order of the Cache API table. */
+export const CACHE_OPERATIONS = Object.freeze([
+  'get',
+  'multiGet',
+  'set',
+  'add',
+  'multiSet',
+  'exists',
+  'increment',
+  'expire',
+  'ttl',
+  'delete',
+  'multiDelete',
+  'deletePattern',
+  'clear',
+  'getOrSet',
+  'raw',
+] as const);
+
+/** The name of a cache operation, as used in plugin hooks, logs and errors. */
+export type CacheOperation = (typeof CACHE_OPERATIONS)[number];
+
+/** The name of a plugin hook: `preGet`, `postMultiSet`, … */
+export type HookName = `${'pre' | 'post'}${Capitalize<CacheOperation>}`;
+
+/** The hook names of each operation, computed once. */
+export const HOOK_NAMES: Readonly<
+  Record<CacheOperation, { readonly pre: HookName; readonly post: HookName }>
+> = Object.freeze(
+  Object.fromEntries(
+    CACHE_OPERATIONS.map((op) => {
+      const suffix = `${op[0]!.toUpperCase()}${op.slice(1)}` as Capitalize<CacheOperation>;
+      return [op, Object.freeze({ pre: `pre${suffix}` as const, post: `post${suffix}` as const })];
+    }),
+  ) as Record<CacheOperation, { pre: HookName; post: HookName }>,
+);
+
+/** What a `pre<Op>` hook sees. */
+export interface PreHookContext {
+  /** The cache running the operation. */
+  readonly cache: Cache;
+  /** The operation's name. */
+  readonly op: CacheOperation;
+  /** The key as the caller gave it, for single-key operations. */
+  readonly key?: unknown;
+  /** The keys as the caller gave them, for multi-key operations. */
+  readonly keys?: readonly unknown[];
+  /** The per-call options, if any. */
+  readonly options?: unknown;
+}
+
+/** What a `post<Op>` hook sees: the pre-hook context plus the outcome. */
+export interface PostHookContext extends PreHookContext {
+  /** The operation's result, when it succeeded. */
+  readonly result?: unknown;
+  /** The error the operation rejects with, when it failed. */
+  readonly error?: unknown;
+  /** Wall-clock time the operation took, hooks excluded. */
+  readonly durationMs: number;
+}
+
+type Hook<C> = (ctx: C) => void | Promise<void>;
+
+/**
+ * Observes cache operations. Every hook is optional and may be sync or async; a cache with no
+ * plugins pays nothing for the mechanism. A hook that throws is logged and does not change the
+ * operation's result. Plugins keep their own state.
+ *
+ * @example
+ * ```ts
+ * const slowLog: Plugin = { postGet: ({ key, durationMs }) => { if (durationMs > 50) log.warn({ key }, 'slow get'); } };
+ * ```
+ */
+export type Plugin = {
+  readonly [Op in CacheOperation as `pre${Capitalize<Op>}`]?: Hook<PreHookContext>;
+} & {
+  readonly [Op in CacheOperation as `post${Capitalize<Op>}`]?: Hook<PostHookContext>;
+};

@@ -1,0 +1,61 @@
+/** Whether a backend answered with a promise (or any thenable) rather than a plain value. */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A value, or a promise of it: what a backend that may answer synchronously returns. */
+export type MaybePromise<T> = T | Promise<T>;
+
+// setTimeout takes at most a signed 32-bit delay; a longer one fires at once.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Settles with `pending`, unless `timeoutMs` passes first (rejects with `onTimeout()`) or `signal`
+ * aborts (rejects with its reason). The timer is unref'd, so it never keeps the process alive,
+ * and `pending` keeps a handler, so a late rejection is never unhandled.
+ *
+ * @param timeoutMs - `0` for no time limit.
+ */
+export function settleWithin<T>(
+  pending: PromiseLike<T>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onTimeout: () => Error,
+): Promise<T> {
+  if (timeoutMs === 0 && signal === undefined) return Promise.resolve(pending);
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      cleanup();
+      reject(signal!.reason);
+    };
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
+      timer = setTimeout(() => {
+        cleanup();
+        reject(onTimeout());
+      }, timeoutMs);
+      timer.unref();
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    pending.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}
