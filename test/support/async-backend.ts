@@ -1,67 +1,56 @@
-import { MemoryBackend, type MemoryBackendOptions } from '../../lib/index.js';
+import type { Backend, Serializer } from '../../lib/index.js';
+
+type AsyncMethod = Exclude<keyof Backend, 'name' | 'acceptsReferences' | 'defaultSerializer'>;
 
 /**
- * A real MemoryBackend whose every answer arrives on a later turn of the event loop after
- * `delayMs`, as a network backend's would. Used to exercise the cache's async path (timeouts,
- * aborts) around the real store, with no mock in between.
+ * Wraps a real backend so that every answer arrives `delayMs` later on a timer, as a network
+ * backend's would. It exercises the cache's async path (timeouts, aborts) around the real store,
+ * with no mock in between; `delayMs` may be changed while a test runs.
  */
-export class DelayedMemoryBackend extends MemoryBackend {
+export class DelayedBackend implements Backend {
+  readonly name: string;
+  readonly acceptsReferences: boolean;
   delayMs: number;
+  readonly #inner: Backend;
 
-  constructor(delayMs = 0, options?: MemoryBackendOptions) {
-    super(options);
+  constructor(inner: Backend, delayMs = 0) {
+    this.#inner = inner;
+    this.name = inner.name;
+    this.acceptsReferences = inner.acceptsReferences;
     this.delayMs = delayMs;
   }
 
-  override get(key: string): Promise<unknown> {
-    return this.#later(() => super.get(key));
-  }
-  override multiGet(keys: readonly string[]): Promise<unknown[]> {
-    return this.#later(() => super.multiGet(keys));
-  }
-  override set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    return this.#later(() => super.set(key, value, ttlMs));
-  }
-  override add(key: string, value: unknown, ttlMs: number): Promise<boolean> {
-    return this.#later(() => super.add(key, value, ttlMs));
-  }
-  override multiSet(entries: readonly (readonly [string, unknown])[], ttlMs: number): Promise<void> {
-    return this.#later(() => super.multiSet(entries, ttlMs));
-  }
-  override exists(key: string): Promise<boolean> {
-    return this.#later(() => super.exists(key));
-  }
-  override increment(key: string, delta: number, initial: unknown): Promise<number> {
-    return this.#later(() => super.increment(key, delta, initial));
-  }
-  override expire(key: string, ttlMs: number): Promise<boolean> {
-    return this.#later(() => super.expire(key, ttlMs));
-  }
-  override ttl(key: string): Promise<number | undefined> {
-    return this.#later(() => super.ttl(key));
-  }
-  override delete(key: string): Promise<number> {
-    return this.#later(() => super.delete(key));
-  }
-  override multiDelete(keys: readonly string[]): Promise<number> {
-    return this.#later(() => super.multiDelete(keys));
-  }
-  override deletePattern(pattern: string): Promise<number> {
-    return this.#later(() => super.deletePattern(pattern));
-  }
-  override clear(): Promise<void> {
-    return this.#later(() => super.clear());
+  defaultSerializer(): Serializer<unknown> {
+    return this.#inner.defaultSerializer();
   }
 
-  #later<T>(answer: () => T): Promise<T> {
-    return new Promise((resolve, reject) => {
-      setTimeout(() => {
-        try {
-          resolve(answer());
-        } catch (error) {
-          reject(error as Error);
-        }
-      }, this.delayMs);
-    });
+  get = this.#later('get');
+  multiGet = this.#later('multiGet');
+  set = this.#later('set');
+  add = this.#later('add');
+  multiSet = this.#later('multiSet');
+  exists = this.#later('exists');
+  increment = this.#later('increment');
+  expire = this.#later('expire');
+  ttl = this.#later('ttl');
+  delete = this.#later('delete');
+  multiDelete = this.#later('multiDelete');
+  deletePattern = this.#later('deletePattern');
+  clear = this.#later('clear');
+  raw = this.#later('raw');
+  close = this.#later('close');
+
+  #later<M extends AsyncMethod>(method: M) {
+    return (...args: Parameters<Backend[M]>): Promise<Awaited<ReturnType<Backend[M]>>> =>
+      new Promise((resolve, reject) => {
+        setTimeout(() => {
+          try {
+            const run = this.#inner[method] as (...a: Parameters<Backend[M]>) => ReturnType<Backend[M]>;
+            Promise.resolve(run.apply(this.#inner, args)).then(resolve, reject);
+          } catch (error) {
+            reject(error as Error);
+          }
+        }, this.delayMs);
+      });
   }
 }

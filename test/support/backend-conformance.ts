@@ -331,7 +331,7 @@ export function describeCacheBehaviour(label: string, makeCache: CacheFactory): 
         ['h[ae]llo', ['hallo', 'hello']],
         ['h[^e]llo', ['hallo', 'hbllo', 'hxllo']],
         ['h[a-b]llo', ['hallo', 'hbllo']],
-      ] as const) {
+      ] as [string, string[]][]) {
         it(`removes keys matching ${glob} and counts them`, async function () {
           expect(await cache.deletePattern(glob)).to.equal(removed.length);
           expect(await remaining()).to.deep.equal(keys.filter((k) => !removed.includes(k)).sort());

@@ -1,13 +1,15 @@
 import { Cache, JsonSerializer, MemoryBackend } from '../../lib/index.js';
-import { DelayedMemoryBackend } from '../support/async-backend.js';
+import { DelayedBackend } from '../support/async-backend.js';
 import { describeCacheBehaviour } from '../support/backend-conformance.js';
 
+import type { Backend } from '../../lib/index.js';
+
 // One store per test, shared by every cache the test builds, as a real Redis database would be.
-let store: MemoryBackend | undefined;
+let store: Backend | undefined;
 afterEach(function () {
   store = undefined;
 });
-const shared = <B extends MemoryBackend>(make: () => B): B => (store ??= make()) as B;
+const shared = (make: () => Backend): Backend => (store ??= make());
 
 describeCacheBehaviour(
   'memory (live references)',
@@ -25,7 +27,7 @@ describeCacheBehaviour(
   (options) =>
     new Cache({
       ...options,
-      backend: shared(() => new DelayedMemoryBackend(1)),
+      backend: shared(() => new DelayedBackend(new MemoryBackend(), 1)),
       serializer: new JsonSerializer(),
     }),
 );
