@@ -38,6 +38,7 @@ import {
 } from './plugins/plugin.js';
 import { isPromiseLike, settleWithin } from './promise.js';
 import { NullSerializer } from './serializers/null.js';
+import { cacheOptionsFromUrl } from './url.js';
 import type { Serializer } from './serializers/serializer.js';
 
 /** Entries for {@link Cache.multiSet}: `[key, value]` pairs, a `Map`, or a plain object. */
@@ -120,6 +121,30 @@ export class Cache<V = unknown> {
       backend: this.backend.name,
       namespace: this.namespace,
     });
+  }
+
+  /**
+   * Builds a cache from a URL: `memory://?maxSize=10000`, `redis://[:password@]host[:port][/db]`,
+   * `rediss://…`, `redis+unix:///path/redis.sock`, `redis+sentinel://h1:26379,h2:26379/mymaster[/db]`
+   * or `redis+cluster://h1:7000,h2:7001`, with the query parameters `namespace`, `version`, `ttl`,
+   * `timeout`, `serializer`, `safe` and the backend's own.
+   *
+   * @param overrides - options that win over what the URL says.
+   * @throws ConfigError naming the part of the URL at fault.
+   * @example
+   * ```ts
+   * const cache = Cache.fromUrl('redis://localhost:6379/0?namespace=app&ttl=60s');
+   * ```
+   */
+  static fromUrl<V = unknown>(url: string, overrides: CacheOptions = {}): Cache<V> {
+    const options = cacheOptionsFromUrl(url);
+    try {
+      return new Cache<V>({ ...options, ...overrides });
+    } catch (error) {
+      // Do not leave a connection behind for a cache that was never built.
+      void Promise.resolve(options.backend?.close()).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Whether {@link Cache.close} has been called. */
