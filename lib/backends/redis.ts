@@ -269,18 +269,19 @@ export class RedisBackend implements Backend {
       this.client.off('ready', this.#onReady);
       return;
     }
-    // QUIT lets replies already on their way arrive; a server that does not answer it
-    // (down, paused) must not hold close() up, so fall back to dropping the connection.
-    if (this.client.status === 'ready') {
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, 1_000);
-        timer.unref();
-      });
-      await Promise.race([this.client.quit().catch(() => undefined), gaveUp]);
-      clearTimeout(timer);
-    }
+    // QUIT lets replies already on their way arrive; a server that does not answer it (down,
+    // paused) must not hold close() up, so every wait here is bounded.
+    const ended =
+      this.client.status === 'end'
+        ? undefined
+        : new Promise<void>((resolve) => this.client.once('end', resolve));
+    if (this.client.status === 'ready')
+      await atMost(
+        this.client.quit().catch(() => undefined),
+        CLOSE_WAIT_MS,
+      );
     this.client.disconnect();
+    if (ended !== undefined) await atMost(ended, CLOSE_WAIT_MS);
   }
 
   async #setAll(pairs: readonly (readonly [string, string | Buffer])[], ttlMs: number): Promise<void> {
@@ -354,6 +355,18 @@ function createClient(
     });
   }
   return new Redis({ ...base, ...connection?.options, ...overrides });
+}
+
+// How long close() waits for QUIT's answer, and then for the socket to end.
+const CLOSE_WAIT_MS = 1_000;
+
+function atMost(pending: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([pending, gaveUp]).finally(() => clearTimeout(timer));
 }
 
 function sum(counts: readonly number[]): number {

@@ -1,4 +1,5 @@
 import type { ClusterOptions, RedisOptions } from 'ioredis';
+import { isIP } from 'node:net';
 import { describeValue } from '../../describe.js';
 import { parseDuration } from '../../duration.js';
 import { ConfigError } from '../../errors.js';
@@ -215,7 +216,11 @@ function dbOf(segment: string | undefined, params: URLSearchParams): number {
 
 function tlsOptions(host: string, params: URLSearchParams): NonNullable<RedisOptions['tls']> {
   const rejectUnauthorized = booleanParam(params, 'tlsRejectUnauthorized');
-  return { servername: host, ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }) };
+  // SNI carries host names only (RFC 6066); an IP address is verified against the certificate's IP SANs.
+  return {
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
+  };
 }
 
 function booleanParam(params: URLSearchParams, name: string): boolean | undefined {
