@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { Cache, ConfigError, JsonSerializer, MemoryBackend, parseRedisUrl } from '../../lib/index.js';
+import { cacheOptionsFromUrl } from '../../lib/url.js';
+import { redact } from '../../lib/backends/redis/url.js';
+import type { RedisOptions } from 'ioredis';
+
+const tlsOf = (url: string): RedisOptions['tls'] =>
+  (parseRedisUrl(url).connection.options as RedisOptions).tls;
+
+describe('URLs', function () {
+  describe('parseRedisUrl', function () {
+    it('reads redis:// with credentials, host, port and db', function () {
+      expect(parseRedisUrl('redis://user:p%40ss@cache.internal:6380/3').connection).to.deep.equal({
+        kind: 'single',
+        options: { username: 'user', password: 'p@ss', host: 'cache.internal', port: 6380, db: 3 },
+      });
+      expect(parseRedisUrl('redis://:secret@localhost').connection.options).to.include({
+        password: 'secret',
+        port: 6379,
+        db: 0,
+      });
+      expect(parseRedisUrl('redis://secret@localhost').connection.options).to.include({ password: 'secret' });
+      expect(parseRedisUrl('redis://').connection.options).to.include({ host: 'localhost', port: 6379 });
+      expect(parseRedisUrl('redis://[::1]:7000').connection.options).to.include({ host: '::1', port: 7000 });
+      expect(parseRedisUrl('redis://h/1?db=2&password=x&connectTimeout=2s').connection.options).to.include({
+        db: 2,
+        password: 'x',
+        connectTimeout: 2_000,
+      });
+    });
+
+    it('reads rediss:// as TLS, sending SNI for host names only', function () {
+      expect(tlsOf('rediss://cache.example:6380')).to.deep.equal({
+        servername: 'cache.example',
+      });
+      expect(tlsOf('rediss://10.0.0.1?tlsRejectUnauthorized=false')).to.deep.equal({
+        rejectUnauthorized: false,
+      });
+    });
+
+    it('reads redis+unix://, redis+sentinel:// and redis+cluster://', function () {
+      expect(parseRedisUrl('redis+unix:///var/run/redis.sock?db=1').connection).to.deep.equal({
+        kind: 'single',
+        options: { path: '/var/run/redis.sock', db: 1 },
+      });
+      expect(
+        parseRedisUrl('redis+sentinel://s1:26379,s2/mymaster/2?sentinelPassword=sp').connection,
+      ).to.deep.equal({
+        kind: 'sentinel',
+        options: {
+          sentinels: [
+            { host: 's1', port: 26379 },
+            { host: 's2', port: 26379 },
+          ],
+          name: 'mymaster',
+          db: 2,
+          sentinelPassword: 'sp',
+        },
+      });
+      expect(parseRedisUrl('redis+cluster://:pw@h1:7000,h2:7001').connection).to.deep.equal({
+        kind: 'cluster',
+        nodes: [
+          { host: 'h1', port: 7000 },
+          { host: 'h2', port: 7001 },
+        ],
+        options: { redisOptions: { password: 'pw' } },
+      });
+    });
+
+    it('reads larder options from the query', function () {
+      expect(parseRedisUrl('redis://h?autoPipelining=true&scanCount=50')).to.include({
+        autoPipelining: true,
+        scanCount: 50,
+      });
+    });
+
+    it('rejects bad URLs with ConfigError naming the part at fault', function () {
+      const cases: [string, RegExp, string][] = [
+        ['http://h', /scheme "http:"/, 'url'],
+        ['redis://h?nmespace=x', /unknown Redis URL parameter "nmespace"/, 'url.nmespace'],
+        ['redis://h/abc', /db must be/, 'url.db'],
+        ['redis://h:99999', /port/, 'url.port'],
+        ['redis://h1,h2', /one host/, 'url.host'],
+        ['redis+unix://host/sock', /no host/, 'url'],
+        ['redis+sentinel://s1:26379', /master name/, 'url'],
+        ['redis+cluster://h1:7000/1', /only database 0/, 'url.db'],
+        ['redis://h?autoPipelining=maybe', /true or false/, 'url.autoPipelining'],
+        ['redis://h?scanCount=0', /scanCount/, 'url.scanCount'],
+        ['not a url', /not a URL/, 'url'],
+      ];
+      for (const [url, message, path] of cases) {
+        expect(() => parseRedisUrl(url), url)
+          .to.throw(ConfigError, message)
+          .with.property('path', path);
+      }
+    });
+
+    it('never echoes a password in errors', function () {
+      expect(redact('redis://u:hunter2@h/0?password=hunter2')).to.equal('redis://u:***@h/0?password=***');
+      expect(() => parseRedisUrl('redis://u:hunter2@h:bad'))
+        .to.throw(ConfigError)
+        .and.not.match(/hunter2/);
+      try {
+        parseRedisUrl('redis://u:hunter2@h:bad');
+      } catch (error) {
+        expect((error as Error).message).not.to.contain('hunter2');
+      }
+    });
+  });
+
+  describe('cacheOptionsFromUrl and Cache.fromUrl', function () {
+    it('builds a memory cache with cache-level and backend options', async function () {
+      const options = cacheOptionsFromUrl(
+        'memory://?maxSize=5&namespace=app&version=2&ttl=30s&timeout=1s&safe=true&serializer=json',
+      );
+      expect(options.backend).to.be.instanceOf(MemoryBackend);
+      expect((options.backend as MemoryBackend).maxSize).to.equal(5);
+      expect(options).to.include({ namespace: 'app', version: '2', ttl: '30s', timeout: '1s', safe: true });
+      expect(options.serializer).to.be.instanceOf(JsonSerializer);
+
+      const cache = Cache.fromUrl('memory://?namespace=app&ttl=1m');
+      await cache.set('k', 1);
+      expect(await cache.ttl('k')).to.be.within(59_000, 60_000);
+      expect(await cache.raw('keys')).to.deep.equal(['app:k']);
+    });
+
+    it('lets explicit options override the URL', function () {
+      const cache = Cache.fromUrl('memory://?namespace=fromurl', { namespace: 'explicit' });
+      expect(cache.namespace).to.equal('explicit');
+    });
+
+    it('rejects bad cache URLs with ConfigError naming the field', function () {
+      const cases: [string, RegExp, string][] = [
+        ['memory://?ttl=soon', /ttl/, 'url.ttl'],
+        ['memory://?safe=yes', /safe/, 'url.safe'],
+        [
+          'memory://?serializer=mspack',
+          /unknown serializer "mspack"; known: json, string, null/,
+          'url.serializer',
+        ],
+        ['memory://?maxSize=lots', /maxSize/, 'url.maxSize'],
+        ['memory://?maxSize=0', /maxSize/, 'url'],
+        ['memory://?colour=blue', /unknown memory URL parameter "colour"/, 'url.colour'],
+        ['memory://somewhere', /no host/, 'url'],
+        ['memcached://h', /unknown cache URL scheme "memcached:"/, 'url'],
+        ['localhost:6379', /looks like/, 'url'],
+        ['memory://?compress=gzip', /compress/, 'url.compress'],
+      ];
+      for (const [url, message, path] of cases) {
+        expect(() => Cache.fromUrl(url), url)
+          .to.throw(ConfigError, message)
+          .with.property('path', path);
+      }
+    });
+  });
+});
