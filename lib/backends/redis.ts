@@ -24,9 +24,10 @@ export interface RedisBackendOptions extends RedisOptions {
    */
   readonly client?: Redis | Cluster;
   /**
-   * ioredis auto-pipelining: commands issued in one tick go out as one write. Off by default because
-   * it measured slower for concurrent single-key operations on loopback (docs/redis.md).
-   * @default false
+   * ioredis auto-pipelining: commands issued in the same tick go out in one write. On by default
+   * because it measured 40–50% more throughput at 64 concurrent callers; it costs about 20% on
+   * strictly sequential calls, where `false` is faster (measurements in docs/redis.md).
+   * @default true
    */
   readonly autoPipelining?: boolean;
   /**
@@ -45,7 +46,7 @@ export interface RedisBackendOptions extends RedisOptions {
 
 /** The frozen defaults of {@link RedisBackendOptions} (and of the ioredis options larder sets). */
 export const REDIS_BACKEND_DEFAULTS = Object.freeze({
-  autoPipelining: false,
+  autoPipelining: true,
   scanCount: 1_000,
   // Commands sent while disconnected fail after one reconnection attempt instead of twenty, so a
   // command the cache already gave up on (timeout) does not land much later when Redis comes back.

@@ -44,7 +44,7 @@ describeCacheBehaviour(
     new Cache({
       ...options,
       backend: await freshStore(
-        async () => new RedisBackend({ url: `${(await sharedRedis()).url}/2?autoPipelining=true` }),
+        async () => new RedisBackend({ url: `${(await sharedRedis()).url}/2?autoPipelining=false` }),
       ),
     }),
 );
