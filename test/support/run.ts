@@ -15,7 +15,7 @@ export interface RunResult {
 export function run(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
@@ -24,7 +24,7 @@ export function run(
       {
         cwd: options.cwd ?? ROOT,
         timeout: options.timeoutMs ?? 60_000,
-        env: { ...process.env, LARDER_LOG_LEVEL: 'warn' },
+        env: { ...process.env, LARDER_LOG_LEVEL: 'warn', ...options.env },
       },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
@@ -35,6 +35,10 @@ export function run(
 }
 
 /** Runs a TypeScript file with tsx, as `npm start` and the example scripts do. */
-export function runTs(file: string, args: readonly string[] = []): Promise<RunResult> {
-  return run(process.execPath, ['--import', 'tsx', file, ...args]);
+export function runTs(
+  file: string,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  return run(process.execPath, ['--import', 'tsx', file, ...args], { env });
 }
