@@ -1,20 +1,7 @@
 import { expect } from 'chai';
-import { pino } from 'pino';
-import { Writable } from 'node:stream';
 import { BackendError, Cache, CacheTimeoutError, RedisBackend, type Logger } from '../../lib/index.js';
 import { RedisServer, freePort } from '../support/redis-server.js';
-
-/** A pino logger keeping its records in memory. */
-function recordingLogger(): { logger: Logger; records: Record<string, unknown>[] } {
-  const records: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      records.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, sink), records };
-}
+import { recordingLogger } from '../support/recording-logger.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import { pino } from 'pino';
 import sinon from 'sinon';
-import { Writable } from 'node:stream';
 import {
   BackendError,
   Cache,
@@ -12,23 +10,11 @@ import {
   MemoryBackend,
   SerializationError,
   StringSerializer,
-  type Logger,
   type Plugin,
   type PostHookContext,
 } from '../../lib/index.js';
 import { DelayedBackend } from '../support/async-backend.js';
-
-/** A pino logger that keeps its records in memory for assertions. */
-function recordingLogger(): { logger: Logger; records: Record<string, unknown>[] } {
-  const records: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      records.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, sink), records };
-}
+import { recordingLogger } from '../support/recording-logger.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
