@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +8,49 @@ const INSTALL_HINT =
   'redis-server was not found on PATH. The Redis tests need it: install it with ' +
   "`apt-get install -y redis-server` (what .ci/run does), or your platform's package.";
 
-// Every process started here, so none outlives the test run whatever way it ends.
+const DIR_PREFIX = 'larder-redis-';
+
+// Every process started here, so none outlives the test run whatever way it ends: on exit, on
+// Ctrl-C or a kill, and (for a run that died by SIGKILL) reaped by the next run, below.
 const running = new Set<ChildProcess>();
-process.on('exit', () => {
+const killAll = (): void => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kills servers left by earlier runs that died without cleaning up (their owner is gone). */
+function reapOrphans(): void {
+  for (const name of readdirSync(tmpdir()).filter((entry) => entry.startsWith(DIR_PREFIX))) {
+    const dir = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'));
+      if (isAlive(owner)) continue;
+      const server = Number(readFileSync(join(dir, 'server.pid'), 'utf8'));
+      if (isAlive(server) && readFileSync(`/proc/${server}/cmdline`, 'utf8').startsWith('redis-server')) {
+        process.kill(server, 'SIGKILL');
+      }
+    } catch {
+      // No pid files (a server that never started) or no /proc: nothing to kill.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+reapOrphans();
 
 /** Whether a TCP port on 127.0.0.1 can be bound right now. */
 function portIsFree(port: number): Promise<boolean> {
@@ -61,7 +99,8 @@ export class RedisServer {
   private constructor(port: number, options: RedisServerOptions) {
     this.port = port;
     this.#options = options;
-    this.dir = mkdtempSync(join(tmpdir(), 'larder-redis-'));
+    this.dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
+    writeFileSync(join(this.dir, 'owner.pid'), String(process.pid));
     this.socketPath = options.unixSocket ? join(this.dir, 'redis.sock') : undefined;
     this.caCertPath = options.tls ? join(this.dir, 'cert.pem') : undefined;
     if (options.tls) {
@@ -216,6 +255,7 @@ export class RedisServer {
   #launch(args: readonly string[], readyMarker: string): Promise<void> {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
+    if (child.pid !== undefined) writeFileSync(join(this.dir, 'server.pid'), String(child.pid));
     this.#child = child;
     return new Promise((resolve, reject) => {
       let output = '';
