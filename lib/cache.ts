@@ -499,15 +499,21 @@ export class Cache<V = unknown> {
       error instanceof LarderError || error instanceof TypeError || error instanceof RangeError
         ? error
         : new BackendError(op, this.backend.name, error);
+    // A stored payload that cannot be decoded (corrupt, tampered, wrong secret) is worth an
+    // operator's attention whether or not the caller sees it.
+    const unreadable = classified instanceof SerializationError && (op === 'get' || op === 'multiGet');
     const degradable =
-      classified instanceof BackendError ||
-      classified instanceof CacheTimeoutError ||
-      (classified instanceof SerializationError && (op === 'get' || op === 'multiGet'));
-    if (!this.safe || !degradable || fallback === NO_FALLBACK) throw classified;
-    this.logger.warn(
-      { op, key: typeof key === 'string' ? key : undefined, err: classified },
-      'cache operation failed; safe mode answers as if nothing happened',
-    );
+      unreadable || classified instanceof BackendError || classified instanceof CacheTimeoutError;
+    const degrade = this.safe && degradable && fallback !== NO_FALLBACK;
+    if (degrade || unreadable) {
+      this.logger.warn(
+        { op, key: typeof key === 'string' ? key : undefined, err: classified },
+        degrade
+          ? 'cache operation failed; safe mode answers as if nothing happened'
+          : 'stored payload could not be read',
+      );
+    }
+    if (!degrade) throw classified;
     return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
   }
 

@@ -16,6 +16,10 @@ export type { Payload, Serializer } from './serializers/serializer.js';
 export { NullSerializer } from './serializers/null.js';
 export { StringSerializer } from './serializers/string.js';
 export { JsonSerializer } from './serializers/json.js';
+export { MsgpackSerializer } from './serializers/msgpack.js';
+export { StructuredCloneSerializer } from './serializers/structured-clone.js';
+export { BaseSerializer } from './serializers/base.js';
+export { SERIALIZER_DEFAULTS, type Compression, type SerializerOptions } from './serializers/envelope.js';
 export {
   CACHE_OPERATIONS,
   type CacheOperation,

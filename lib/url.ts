@@ -5,10 +5,13 @@ import { REDIS_SCHEMES, redact } from './backends/redis/url.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { CacheOptions } from './options.js';
+import type { Compression, SerializerOptions } from './serializers/envelope.js';
 import { JsonSerializer } from './serializers/json.js';
+import { MsgpackSerializer } from './serializers/msgpack.js';
 import { NullSerializer } from './serializers/null.js';
 import type { Serializer } from './serializers/serializer.js';
 import { StringSerializer } from './serializers/string.js';
+import { StructuredCloneSerializer } from './serializers/structured-clone.js';
 
 /** Query parameters that configure the cache itself, whatever the backend. */
 export const CACHE_URL_PARAMS = Object.freeze([
@@ -23,11 +26,16 @@ export const CACHE_URL_PARAMS = Object.freeze([
 
 const MEMORY_URL_PARAMS = Object.freeze(['maxSize', 'maxBytes', 'sweepInterval']);
 
-const SERIALIZERS: Readonly<Record<string, () => Serializer<unknown>>> = Object.freeze({
-  json: () => new JsonSerializer(),
-  string: () => new StringSerializer(),
-  null: () => new NullSerializer(),
-});
+const SERIALIZERS: Readonly<Record<string, (options: SerializerOptions) => Serializer<unknown>>> =
+  Object.freeze({
+    json: (options) => new JsonSerializer(options),
+    string: (options) => new StringSerializer(options),
+    msgpack: (options) => new MsgpackSerializer(options),
+    'structured-clone': (options) => new StructuredCloneSerializer(options),
+    null: () => new NullSerializer(),
+  });
+
+const COMPRESSIONS: readonly Compression[] = ['gzip', 'brotli', 'deflate'];
 
 /**
  * Reads a cache URL into {@link CacheOptions}: `memory://?maxSize=10000`, or any Redis URL
@@ -122,22 +130,32 @@ function cacheOptionsOf(params: Map<string, string>): Omit<CacheOptions, 'backen
           throw new ConfigError(`safe must be true or false; got "${value}"`, { path: 'url.safe' });
         options.safe = value === 'true';
         break;
-      case 'serializer': {
-        const make = SERIALIZERS[value];
-        if (make === undefined) {
-          throw new ConfigError(
-            `unknown serializer "${value}"; known: ${Object.keys(SERIALIZERS).join(', ')}`,
-            { path: 'url.serializer' },
-          );
-        }
-        options.serializer = make();
-        break;
-      }
+      case 'serializer':
       case 'compress':
-        throw new ConfigError('compress is not available yet in this version of larder', {
-          path: 'url.compress',
-        });
+        break;
     }
+  }
+  const serializerName = params.get('serializer');
+  const compress = params.get('compress');
+  if (compress !== undefined && !COMPRESSIONS.includes(compress as Compression)) {
+    throw new ConfigError(`unknown compress "${compress}"; known: ${COMPRESSIONS.join(', ')}`, {
+      path: 'url.compress',
+    });
+  }
+  if (serializerName !== undefined || compress !== undefined) {
+    const name = serializerName ?? 'json';
+    const make = SERIALIZERS[name];
+    if (make === undefined) {
+      throw new ConfigError(`unknown serializer "${name}"; known: ${Object.keys(SERIALIZERS).join(', ')}`, {
+        path: 'url.serializer',
+      });
+    }
+    if (name === 'null' && compress !== undefined) {
+      throw new ConfigError('the null serializer stores references and cannot compress', {
+        path: 'url.compress',
+      });
+    }
+    options.serializer = make(compress === undefined ? {} : { compress: compress as Compression });
   }
   return options;
 }

@@ -1,17 +1,28 @@
 import { describeValue } from '../describe.js';
 import { SerializationError } from '../errors.js';
-import type { Payload, Serializer } from './serializer.js';
+import { BaseSerializer } from './base.js';
+import type { SerializerOptions } from './envelope.js';
+import type { Payload } from './serializer.js';
 import { payloadToText } from './text.js';
 
 /**
  * Stores values as JSON text, readable by any client. JSON's rules apply: `Date`s come back as ISO
  * strings, `Map`/`Set` as `{}`, and object properties holding functions or `undefined` are dropped.
  * A value JSON cannot represent at all (a function, a symbol, a `BigInt`, a cycle) is refused.
+ *
+ * @example
+ * ```ts
+ * new Cache({ backend, serializer: new JsonSerializer({ compress: 'brotli', secret: process.env.CACHE_SECRET }) });
+ * ```
  */
-export class JsonSerializer implements Serializer {
+export class JsonSerializer extends BaseSerializer {
   readonly name = 'json';
 
-  dumps(value: unknown): string {
+  constructor(options?: SerializerOptions) {
+    super(options);
+  }
+
+  protected encode(value: unknown): string {
     let text: string | undefined;
     try {
       text = JSON.stringify(value);
@@ -31,7 +42,7 @@ export class JsonSerializer implements Serializer {
     return text;
   }
 
-  loads(payload: Payload): unknown {
+  protected decode(payload: Payload): unknown {
     try {
       return JSON.parse(payloadToText(payload));
     } catch (cause) {

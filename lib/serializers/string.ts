@@ -1,16 +1,27 @@
 import { describeValue } from '../describe.js';
 import { SerializationError } from '../errors.js';
-import type { Payload, Serializer } from './serializer.js';
+import { BaseSerializer } from './base.js';
+import type { SerializerOptions } from './envelope.js';
+import type { Payload } from './serializer.js';
 import { payloadToText } from './text.js';
 
 /**
  * Stores strings, and numbers, booleans and bigints as their string form; reads back strings.
  * Objects are refused rather than silently stored as `"[object Object]"`.
+ *
+ * @example
+ * ```ts
+ * new Cache({ backend, serializer: new StringSerializer({ compress: 'gzip' }) });
+ * ```
  */
-export class StringSerializer implements Serializer {
+export class StringSerializer extends BaseSerializer {
   readonly name = 'string';
 
-  dumps(value: unknown): string {
+  constructor(options?: SerializerOptions) {
+    super(options);
+  }
+
+  protected encode(value: unknown): string {
     switch (typeof value) {
       case 'string':
         return value;
@@ -26,7 +37,7 @@ export class StringSerializer implements Serializer {
     }
   }
 
-  loads(payload: Payload): string {
+  protected decode(payload: Payload): string {
     try {
       return payloadToText(payload);
     } catch (cause) {

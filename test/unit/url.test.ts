@@ -124,6 +124,17 @@ describe('URLs', function () {
       expect(await cache.raw('keys')).to.deep.equal(['app:k']);
     });
 
+    it('builds msgpack, structured-clone and compressed serializers', async function () {
+      const packed = Cache.fromUrl('memory://?serializer=msgpack&compress=brotli');
+      expect(packed.serializer.name).to.equal('msgpack');
+      await packed.set('k', new Map([[1, 'x'.repeat(5_000)]]));
+      expect(await packed.get('k')).to.deep.equal(new Map([[1, 'x'.repeat(5_000)]]));
+      expect(Cache.fromUrl('memory://?serializer=structured-clone').serializer.name).to.equal(
+        'structured-clone',
+      );
+      expect(Cache.fromUrl('memory://?compress=gzip').serializer.name).to.equal('json');
+    });
+
     it('lets explicit options override the URL', function () {
       const cache = Cache.fromUrl('memory://?namespace=fromurl', { namespace: 'explicit' });
       expect(cache.namespace).to.equal('explicit');
@@ -135,7 +146,7 @@ describe('URLs', function () {
         ['memory://?safe=yes', /safe/, 'url.safe'],
         [
           'memory://?serializer=mspack',
-          /unknown serializer "mspack"; known: json, string, null/,
+          /unknown serializer "mspack"; known: json, string, msgpack, structured-clone, null/,
           'url.serializer',
         ],
         ['memory://?maxSize=lots', /maxSize/, 'url.maxSize'],
@@ -144,7 +155,8 @@ describe('URLs', function () {
         ['memory://somewhere', /no host/, 'url'],
         ['memcached://h', /unknown cache URL scheme "memcached:"/, 'url'],
         ['localhost:6379', /looks like/, 'url'],
-        ['memory://?compress=gzip', /compress/, 'url.compress'],
+        ['memory://?compress=zip', /unknown compress "zip"; known: gzip, brotli, deflate/, 'url.compress'],
+        ['memory://?serializer=null&compress=gzip', /cannot compress/, 'url.compress'],
       ];
       for (const [url, message, path] of cases) {
         expect(() => Cache.fromUrl(url), url)
