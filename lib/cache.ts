@@ -37,6 +37,7 @@ import {
   type PreHookContext,
 } from './plugins/plugin.js';
 import { isPromiseLike, settleWithin } from './promise.js';
+import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
 import { cacheOptionsFromUrl } from './url.js';
 import type { Serializer } from './serializers/serializer.js';
@@ -268,7 +269,8 @@ export class Cache<V = unknown> {
 
   /**
    * Adds `delta` to the integer at `key`, keeping its ttl; a missing key is created as `delta`.
-   * Works with serializers that store integers as plain numbers or text (null, string, json).
+   * Works with serializers that store integers as plain numbers or text (null, string, json,
+   * without compress/secret); others are refused with a `TypeError` before anything is written.
    *
    * @returns the new value.
    * @throws TypeError if `delta` is not an integer or the stored value is not one. Never degraded by safe mode.
@@ -279,7 +281,16 @@ export class Cache<V = unknown> {
         throw new TypeError(`increment delta must be a safe integer; got ${describeValue(delta)}`);
       }
       const finalKey = this.#key(key, options);
-      return this.backend.increment(finalKey, delta, this.#encode(delta, key));
+      const initial = this.#encode(delta, key);
+      // Backends count in the stored form (Redis INCRBY works on text); a binary encoding of an
+      // integer would be read back as a different value, so refuse before anything is written.
+      if (typeof initial !== 'string' && typeof initial !== 'number') {
+        throw new TypeError(
+          `increment needs a serializer that stores integers as text or numbers (json, string, null); ` +
+            `the ${this.serializer.name} serializer${this.serializer instanceof BaseSerializer && this.serializer.enveloped ? ' with compress/secret' : ''} does not`,
+        );
+      }
+      return this.backend.increment(finalKey, delta, initial);
     });
   }
 

@@ -169,6 +169,21 @@ for (const [storeName, makeStore] of [
       });
     }
 
+    it('refuses increment with a serializer that does not store integers as text, writing nothing', async function () {
+      for (const serializer of [
+        new MsgpackSerializer(),
+        new StructuredCloneSerializer(),
+        new JsonSerializer({ secret: SECRET }),
+      ]) {
+        const cache = await cacheWith(serializer);
+        expect(await cache.increment('counter').catch((e: unknown) => e)).to.be.instanceOf(TypeError);
+        expect(await store.readRaw('counter')).to.equal(undefined);
+      }
+      const text = await cacheWith(new JsonSerializer());
+      expect(await text.increment('counter', 5)).to.equal(5);
+      expect(await text.get('counter')).to.equal(5);
+    });
+
     it('refuses a value its serializer cannot encode, naming the key, and writes nothing', async function () {
       for (const [, make] of SERIALIZERS) {
         const cache = await cacheWith(make({}));
