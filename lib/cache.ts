@@ -39,7 +39,8 @@ import {
 import { isPromiseLike, settleWithin } from './promise.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
-import { cacheOptionsFromUrl } from './url.js';
+import { normalizeAlias } from './config.js';
+import { ComponentTypes } from './factory.js';
 import type { Serializer } from './serializers/serializer.js';
 
 /** Entries for {@link Cache.multiSet}: `[key, value]` pairs, a `Map`, or a plain object. */
@@ -138,7 +139,8 @@ export class Cache<V = unknown> {
    * ```
    */
   static fromUrl<V = unknown>(url: string, overrides: CacheOptions = {}): Cache<V> {
-    const options = cacheOptionsFromUrl(url);
+    const types = Cache.#types;
+    const options = types.build(normalizeAlias(url, '', types.known()), 'url', undefined);
     try {
       return new Cache<V>({ ...options, ...overrides });
     } catch (error) {
@@ -147,6 +149,9 @@ export class Cache<V = unknown> {
       throw error;
     }
   }
+
+  // fromUrl knows the built-in types; the `caches` registry knows registered ones too.
+  static readonly #types = new ComponentTypes();
 
   /** Whether {@link Cache.close} has been called. */
   get closed(): boolean {

@@ -11,7 +11,6 @@ export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } fro
 export { RedisBackend, REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
-export { cacheOptionsFromUrl } from './url.js';
 export type { Payload, Serializer } from './serializers/serializer.js';
 export { NullSerializer } from './serializers/null.js';
 export { StringSerializer } from './serializers/string.js';

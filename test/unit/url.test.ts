@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Cache, ConfigError, JsonSerializer, MemoryBackend, parseRedisUrl } from '../../lib/index.js';
-import { cacheOptionsFromUrl } from '../../lib/url.js';
+import { aliasFromUrl } from '../../lib/url.js';
 import { redact } from '../../lib/backends/redis/url.js';
 import type { RedisOptions } from 'ioredis';
 
@@ -109,14 +109,33 @@ describe('URLs', function () {
   });
 
   describe('cacheOptionsFromUrl and Cache.fromUrl', function () {
+    it('reads a URL into the object form of a config alias', function () {
+      expect(
+        aliasFromUrl(
+          'memory://?maxSize=5&namespace=app&version=2&ttl=30s&timeout=1s&safe=true&serializer=json',
+        ),
+      ).to.deep.equal({
+        backend: { type: 'memory', maxSize: 5 },
+        serializer: { type: 'json' },
+        namespace: 'app',
+        version: '2',
+        ttl: '30s',
+        timeout: '1s',
+        safe: true,
+      });
+      expect(aliasFromUrl('redis://h:1/2?namespace=n&scanCount=5&compress=gzip')).to.deep.equal({
+        backend: { type: 'redis', url: 'redis://h:1/2?scanCount=5' },
+        serializer: { type: 'json', compress: 'gzip' },
+        namespace: 'n',
+      });
+    });
+
     it('builds a memory cache with cache-level and backend options', async function () {
-      const options = cacheOptionsFromUrl(
-        'memory://?maxSize=5&namespace=app&version=2&ttl=30s&timeout=1s&safe=true&serializer=json',
-      );
-      expect(options.backend).to.be.instanceOf(MemoryBackend);
-      expect((options.backend as MemoryBackend).maxSize).to.equal(5);
-      expect(options).to.include({ namespace: 'app', version: '2', ttl: '30s', timeout: '1s', safe: true });
-      expect(options.serializer).to.be.instanceOf(JsonSerializer);
+      const built = Cache.fromUrl('memory://?maxSize=5&namespace=app&version=2&safe=true&serializer=json');
+      expect(built.backend).to.be.instanceOf(MemoryBackend);
+      expect((built.backend as MemoryBackend).maxSize).to.equal(5);
+      expect(built).to.include({ namespace: 'app', version: '2', safe: true });
+      expect(built.serializer).to.be.instanceOf(JsonSerializer);
 
       const cache = Cache.fromUrl('memory://?namespace=app&ttl=1m');
       await cache.set('k', 1);
@@ -146,17 +165,25 @@ describe('URLs', function () {
         ['memory://?safe=yes', /safe/, 'url.safe'],
         [
           'memory://?serializer=mspack',
-          /unknown serializer "mspack"; known: json, string, msgpack, structured-clone, null/,
-          'url.serializer',
+          /url.serializer.type: unknown serializer "mspack"; known: json, string, msgpack, structured-clone, null; did you mean "msgpack"\?/,
+          'url.serializer.type',
         ],
         ['memory://?maxSize=lots', /maxSize/, 'url.maxSize'],
-        ['memory://?maxSize=0', /maxSize/, 'url'],
+        ['memory://?maxSize=0', /maxSize/, 'url.backend.maxSize'],
         ['memory://?colour=blue', /unknown memory URL parameter "colour"/, 'url.colour'],
         ['memory://somewhere', /no host/, 'url'],
         ['memcached://h', /unknown cache URL scheme "memcached:"/, 'url'],
         ['localhost:6379', /looks like/, 'url'],
-        ['memory://?compress=zip', /unknown compress "zip"; known: gzip, brotli, deflate/, 'url.compress'],
-        ['memory://?serializer=null&compress=gzip', /cannot compress/, 'url.compress'],
+        [
+          'memory://?compress=zip',
+          /expected one of "gzip", "brotli", "deflate"; got "zip"/,
+          'url.serializer.compress',
+        ],
+        [
+          'memory://?serializer=null&compress=gzip',
+          /unknown null serializer option "compress"/,
+          'url.serializer.compress',
+        ],
       ];
       for (const [url, message, path] of cases) {
         expect(() => Cache.fromUrl(url), url)

@@ -1,0 +1,55 @@
+import type { Plugin, PostHookContext } from './plugin.js';
+
+/** What {@link HitMissRatioPlugin.stats} reports. */
+export interface HitMissStats {
+  readonly hits: number;
+  readonly misses: number;
+  /** `hits + misses`. */
+  readonly total: number;
+  /** `hits / total`, or `0` before any lookup. */
+  readonly hitRatio: number;
+}
+
+/**
+ * Counts cache hits and misses. Every key looked up counts once: one for `get` (so also the read
+ * inside `getOrSet`), one per key for `multiGet`. A lookup that failed and was not answered by
+ * safe mode counts as neither.
+ *
+ * @example
+ * ```ts
+ * const ratio = new HitMissRatioPlugin();
+ * const cache = new Cache({ plugins: [ratio] });
+ * // … later
+ * logger.info(ratio.stats(), 'cache effectiveness'); // { hits, misses, total, hitRatio }
+ * ```
+ */
+export class HitMissRatioPlugin implements Plugin {
+  #hits = 0;
+  #misses = 0;
+
+  postGet(ctx: PostHookContext): void {
+    if ('error' in ctx) return;
+    if (ctx.result === undefined) this.#misses++;
+    else this.#hits++;
+  }
+
+  postMultiGet(ctx: PostHookContext): void {
+    if ('error' in ctx || !Array.isArray(ctx.result)) return;
+    for (const value of ctx.result) {
+      if (value === undefined) this.#misses++;
+      else this.#hits++;
+    }
+  }
+
+  /** The counts since construction or the last {@link HitMissRatioPlugin.reset}. */
+  stats(): HitMissStats {
+    const total = this.#hits + this.#misses;
+    return { hits: this.#hits, misses: this.#misses, total, hitRatio: total === 0 ? 0 : this.#hits / total };
+  }
+
+  /** Sets every count back to zero. */
+  reset(): void {
+    this.#hits = 0;
+    this.#misses = 0;
+  }
+}
