@@ -153,6 +153,11 @@ export class Cache<V = unknown> {
   // fromUrl knows the built-in types; the `caches` registry knows registered ones too.
   static readonly #types = new ComponentTypes();
 
+  /** The plugins observing this cache, in call order (for example to read a plugin's stats). */
+  get plugins(): readonly Plugin[] {
+    return this.#plugins;
+  }
+
   /** Whether {@link Cache.close} has been called. */
   get closed(): boolean {
     return this.#closing !== undefined;

@@ -250,19 +250,8 @@ const ALIAS_FIELDS: Readonly<Record<string, Check>> = {
  * @throws ConfigError naming the field path, what was found and what is allowed.
  */
 export function normalizeAlias(raw: unknown, path: string, known: KnownTypes): AliasSpec {
-  let alias = raw;
-  if (typeof raw === 'string') {
-    // A URL alias reports paths under "url" (`caches.sessions.url.ttl`, or `url.ttl` on its own).
-    const urlPath = path === '' ? 'url' : `${path}.url`;
-    try {
-      alias = aliasFromUrl(raw);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      const at = (error.path ?? 'url').replace(/^url/, urlPath);
-      throw new ConfigError(`${at}: ${error.message}`, { path: at, cause: error });
-    }
-    path = urlPath;
-  }
+  if (typeof raw === 'string') return normalizeUrlAlias(raw, path, known);
+  const alias = raw;
   if (typeof alias !== 'object' || alias === null || Array.isArray(alias)) {
     fail(path, `expected a URL string or an object; got ${describeValue(alias)}`);
   }
@@ -286,6 +275,33 @@ export function normalizeAlias(raw: unknown, path: string, known: KnownTypes): A
     timeout: fields.timeout as Duration | null | undefined,
     safe: fields.safe as boolean | undefined,
   };
+}
+
+// A URL alias reports errors by the URL's own parameter names: `caches.s.url.ttl`, `caches.s.url.db`
+// (or `url.ttl` for a URL on its own), not by the object paths they translate to.
+function normalizeUrlAlias(url: string, path: string, known: KnownTypes): AliasSpec {
+  const urlPath = path === '' ? 'url' : `${path}.url`;
+  const rename = (at: string): string =>
+    at
+      .replace(/^url/, urlPath)
+      .replace(`${urlPath}.backend.url`, urlPath)
+      .replace(`${urlPath}.serializer.type`, `${urlPath}.serializer`)
+      .replace(new RegExp(`^${escapeRegExp(urlPath)}\\.(backend|serializer)\\.`), `${urlPath}.`);
+  try {
+    return normalizeAlias(aliasFromUrl(url), urlPath, known);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const at = rename(error.path ?? 'url');
+    const problem =
+      error.path !== undefined && error.message.startsWith(`${error.path}: `)
+        ? error.message.slice(error.path.length + 2)
+        : error.message;
+    throw new ConfigError(`${at}: ${problem}`, { path: at, cause: error });
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -377,18 +393,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+// Optimal string alignment distance: insertions, deletions, substitutions, and swaps of neighbours.
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }

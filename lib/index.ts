@@ -27,6 +27,16 @@ export {
   type PostHookContext,
   type PreHookContext,
 } from './plugins/plugin.js';
+export { caches, CacheRegistry } from './registry.js';
+export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
+export type { ComponentKinds, Registrable } from './factory.js';
+export { HitMissRatioPlugin, type HitMissStats } from './plugins/hit-miss-ratio.js';
+export {
+  TimingPlugin,
+  TIMING_PLUGIN_DEFAULTS,
+  type OperationTiming,
+  type TimingPluginOptions,
+} from './plugins/timing.js';
 export { parseDuration, type Duration } from './duration.js';
 export { defaultKeyBuilder, type Key, type KeyBuilder } from './keys.js';
 export type { MaybePromise } from './promise.js';

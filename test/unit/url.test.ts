@@ -165,11 +165,11 @@ describe('URLs', function () {
         ['memory://?safe=yes', /safe/, 'url.safe'],
         [
           'memory://?serializer=mspack',
-          /url.serializer.type: unknown serializer "mspack"; known: json, string, msgpack, structured-clone, null; did you mean "msgpack"\?/,
-          'url.serializer.type',
+          /url.serializer: unknown serializer "mspack"; known: json, string, msgpack, structured-clone, null; did you mean "msgpack"\?/,
+          'url.serializer',
         ],
         ['memory://?maxSize=lots', /maxSize/, 'url.maxSize'],
-        ['memory://?maxSize=0', /maxSize/, 'url.backend.maxSize'],
+        ['memory://?maxSize=0', /maxSize/, 'url.maxSize'],
         ['memory://?colour=blue', /unknown memory URL parameter "colour"/, 'url.colour'],
         ['memory://somewhere', /no host/, 'url'],
         ['memcached://h', /unknown cache URL scheme "memcached:"/, 'url'],
@@ -177,12 +177,12 @@ describe('URLs', function () {
         [
           'memory://?compress=zip',
           /expected one of "gzip", "brotli", "deflate"; got "zip"/,
-          'url.serializer.compress',
+          'url.compress',
         ],
         [
           'memory://?serializer=null&compress=gzip',
           /unknown null serializer option "compress"/,
-          'url.serializer.compress',
+          'url.compress',
         ],
       ];
       for (const [url, message, path] of cases) {
