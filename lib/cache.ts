@@ -28,14 +28,8 @@ import {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-import {
-  HOOK_NAMES,
-  type CacheOperation,
-  type HookName,
-  type Plugin,
-  type PostHookContext,
-  type PreHookContext,
-} from './plugins/plugin.js';
+import { PluginHooks } from './plugins/hooks.js';
+import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { isPromiseLike, settleWithin } from './promise.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
@@ -83,6 +77,7 @@ export class Cache<V = unknown> {
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   readonly #plugins: readonly Plugin[];
+  readonly #hooks: PluginHooks;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
   #closing: Promise<void> | undefined;
@@ -115,6 +110,12 @@ export class Cache<V = unknown> {
     this.#ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
     this.#timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
     this.#plugins = pluginsOf(options.plugins);
+    this.#hooks = new PluginHooks(this.#plugins, (err, hook, plugin, ctx) =>
+      this.logger.error(
+        { op: ctx.op, hook, plugin: plugin.constructor?.name, err },
+        'plugin hook threw; the operation goes on',
+      ),
+    );
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -172,7 +173,7 @@ export class Cache<V = unknown> {
   get(key: Key, options?: GetOptions): Promise<V | undefined>;
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
-    if (options === undefined && this.#plugins.length === 0 && this.#closing === undefined) {
+    if (options === undefined && this.#hooks.of('get') === undefined && this.#closing === undefined) {
       // The hot path: no per-call options, no hooks, and no timer when the backend answers at once.
       try {
         const answer = this.backend.get(this.#key(key));
@@ -185,11 +186,15 @@ export class Cache<V = unknown> {
         return this.#failFast('get', key, error, undefined);
       }
     }
-    return this.#run('get', key, undefined, options, undefined, () =>
+    const read = this.#run('get', key, undefined, options, undefined, () =>
       mapMaybe(this.backend.get(this.#key(key, options)), (payload) =>
         payload === undefined ? undefined : this.#decode(payload, key),
       ),
-    ).then((value) => (value === undefined ? options?.default : value));
+    );
+    // Only a caller that gave a default pays for applying it.
+    return options?.default === undefined
+      ? read
+      : read.then((value) => (value === undefined ? options.default : value));
   }
 
   /**
@@ -221,7 +226,7 @@ export class Cache<V = unknown> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    if (options === undefined && this.#plugins.length === 0 && this.#closing === undefined) {
+    if (options === undefined && this.#hooks.of('set') === undefined && this.#closing === undefined) {
       try {
         const answer = this.backend.set(this.#key(key), this.#encode(value, key), this.#ttlMs);
         if (!isPromiseLike(answer)) return Promise.resolve(true);
@@ -459,12 +464,14 @@ export class Cache<V = unknown> {
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
     const timeoutMs = options?.timeout === undefined ? this.#timeoutMs : parseTimeout(options.timeout);
-    const observed = this.#plugins.length > 0;
-    const started = observed ? performance.now() : 0;
-    const ctx: PreHookContext | undefined = observed
-      ? { cache: this as Cache, op, key, keys, options }
-      : undefined;
-    if (ctx !== undefined) await this.#callHooks(HOOK_NAMES[op].pre, ctx);
+    const hooks = this.#hooks.of(op);
+    const started = hooks === undefined ? 0 : performance.now();
+    const ctx: PreHookContext | undefined =
+      hooks === undefined ? undefined : { cache: this as Cache, op, key, keys, options };
+    if (hooks !== undefined && hooks.pre.length > 0) {
+      const pending = this.#hooks.run(hooks.pre, ctx!);
+      if (pending !== undefined) await pending;
+    }
 
     let result: T | undefined;
     let failure: unknown;
@@ -487,12 +494,14 @@ export class Cache<V = unknown> {
         failed = true;
       }
     }
-    if (ctx !== undefined) {
+    if (hooks !== undefined && hooks.post.length > 0) {
       const durationMs = performance.now() - started;
+      const cache = this as Cache;
       const post: PostHookContext = failed
-        ? { ...ctx, error: failure, durationMs }
-        : { ...ctx, result, durationMs };
-      await this.#callHooks(HOOK_NAMES[op].post, post);
+        ? { cache, op, key, keys, options, error: failure, durationMs }
+        : { cache, op, key, keys, options, result, durationMs };
+      const pending = this.#hooks.run(hooks.post, post);
+      if (pending !== undefined) await pending;
     }
     if (failed) throw failure;
     return result as T;
@@ -536,22 +545,6 @@ export class Cache<V = unknown> {
     }
     if (!degrade) throw classified;
     return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
-  }
-
-  async #callHooks(name: HookName, ctx: PreHookContext): Promise<void> {
-    for (const plugin of this.#plugins) {
-      const hook = plugin[name] as ((ctx: PreHookContext) => unknown) | undefined;
-      if (hook === undefined) continue;
-      try {
-        const pending = hook.call(plugin, ctx);
-        if (isPromiseLike(pending)) await pending;
-      } catch (err) {
-        this.logger.error(
-          { op: ctx.op, hook: name, plugin: plugin.constructor?.name, err },
-          'plugin hook threw; the operation goes on',
-        );
-      }
-    }
   }
 
   #key(key: unknown, options?: OperationOptions): string {
