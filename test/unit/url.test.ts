@@ -174,11 +174,7 @@ describe('URLs', function () {
         ['memory://somewhere', /no host/, 'url'],
         ['memcached://h', /unknown cache URL scheme "memcached:"/, 'url'],
         ['localhost:6379', /looks like/, 'url'],
-        [
-          'memory://?compress=zip',
-          /expected one of "gzip", "brotli", "deflate"; got "zip"/,
-          'url.compress',
-        ],
+        ['memory://?compress=zip', /expected one of "gzip", "brotli", "deflate"; got "zip"/, 'url.compress'],
         [
           'memory://?serializer=null&compress=gzip',
           /unknown null serializer option "compress"/,
