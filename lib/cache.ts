@@ -1,7 +1,9 @@
 import type { Backend } from './backends/backend.js';
 import { MemoryBackend } from './backends/memory.js';
 import { describeValue } from './describe.js';
-import { parseTimeout, parseTtl, type Duration } from './duration.js';
+import { parseDuration, parseTimeout, parseTtl, type Duration } from './duration.js';
+import { randomUUID } from 'node:crypto';
+import { Lock, type LockOptions, type OptimisticLock } from './lock.js';
 import {
   BackendError,
   CacheClosedError,
@@ -9,6 +11,8 @@ import {
   ConfigError,
   KeyExistsError,
   LarderError,
+  LockTimeoutError,
+  OptimisticLockError,
   SerializationError,
 } from './errors.js';
 import {
@@ -412,6 +416,119 @@ export class Cache<V = unknown> {
   }
 
   /**
+   * Takes a lock on `key`: one holder at a time across every process sharing the backend (on the
+   * memory backend, within this process). Acquisition is `SET NX PX` with a random token on Redis;
+   * release and extend only act while the token still matches. The lock lives beside the key, under
+   * the reserved key `__lock__:<key>`.
+   *
+   * @returns the held {@link Lock}; release it when done.
+   * @throws LockTimeoutError if `wait` runs out first; RangeError for a bad lease or wait. Never
+   *   degraded by safe mode.
+   * @example
+   * ```ts
+   * const lock = await cache.lock('report', { lease: '30s', wait: '5s' });
+   * try { await rebuildReport(); } finally { await lock.release(); }
+   * ```
+   */
+  async lock(key: Key, options: LockOptions): Promise<Lock> {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`lock needs options with a lease; got ${describeValue(options)}`);
+    }
+    const leaseMs = parseLease(options.lease);
+    const waitMs = options.wait === undefined ? 0 : parseDuration(options.wait, 'wait');
+    const text = normalizeKey(key);
+    const lockKey = this.#key(`${LOCK_PREFIX}${text}`);
+    const compareAndDelete = this.backend.compareAndDelete?.bind(this.backend);
+    const compareAndExpire = this.backend.compareAndExpire?.bind(this.backend);
+    if (compareAndDelete === undefined || compareAndExpire === undefined) {
+      throw new TypeError(
+        `the ${this.backend.name} backend does not support locks (compareAndDelete/compareAndExpire)`,
+      );
+    }
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const acquired = await this.#run('lock', text, undefined, undefined, NO_FALLBACK, () =>
+        this.backend.add(lockKey, token, leaseMs),
+      );
+      if (acquired) {
+        const control = {
+          release: () =>
+            this.#run('lock', text, undefined, undefined, NO_FALLBACK, () =>
+              compareAndDelete(lockKey, token),
+            ),
+          extend: (ms: number) =>
+            this.#run('lock', text, undefined, undefined, NO_FALLBACK, () =>
+              compareAndExpire(lockKey, token, ms),
+            ),
+        };
+        return new Lock(text, token, control, parseLease);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LockTimeoutError(text, waitMs);
+      // Jittered, so waiters started together do not retry in lockstep.
+      await sleep(Math.min(left, pause * (0.5 + Math.random())));
+    }
+  }
+
+  /**
+   * Runs `fn` while holding the lock on `key`, and releases it afterwards whatever happens.
+   *
+   * @returns what `fn` resolves to.
+   * @throws LockTimeoutError if the lock could not be taken within `wait`; whatever `fn` throws.
+   */
+  async withLock<R>(key: Key, fn: (lock: Lock) => R | Promise<R>, options: LockOptions): Promise<R> {
+    if (typeof fn !== 'function') throw new TypeError(`withLock needs a function; got ${describeValue(fn)}`);
+    const lock = await this.lock(key, options);
+    try {
+      return await fn(lock);
+    } finally {
+      await lock
+        .release()
+        .catch((err: unknown) =>
+          this.logger.warn({ key: lock.key, err }, 'releasing a lock failed; it expires with its lease'),
+        );
+    }
+  }
+
+  /**
+   * Reads `key` for a read-modify-write: `set` on the answer stores a new value only if nobody
+   * changed the key in between (an atomic compare-and-set of the stored payload).
+   *
+   * @throws OptimisticLockError from `set` when the key changed since it was read.
+   * @example
+   * ```ts
+   * const { value, set } = await cache.optimisticLock('counter');
+   * await set({ n: (value?.n ?? 0) + 1 });
+   * ```
+   */
+  async optimisticLock(key: Key, options?: OperationOptions): Promise<OptimisticLock<V>> {
+    const compareAndSet = this.backend.compareAndSet?.bind(this.backend);
+    if (compareAndSet === undefined) {
+      throw new TypeError(
+        `the ${this.backend.name} backend does not support optimistic locks (compareAndSet)`,
+      );
+    }
+    const finalKey = this.#key(key, options);
+    let expected = await this.#run('optimisticLock', key, undefined, options, NO_FALLBACK, () =>
+      this.backend.get(finalKey),
+    );
+    const value = expected === undefined ? undefined : this.#decode(expected, key);
+    const set = async (next: V, writeOptions?: { readonly ttl?: Duration | null }): Promise<true> => {
+      const payload = this.#encode(next, key);
+      const ttlMs = this.#ttlOf(writeOptions);
+      const stored = await this.#run('optimisticLock', key, undefined, options, NO_FALLBACK, () =>
+        compareAndSet(finalKey, expected, payload, ttlMs),
+      );
+      if (!stored) throw new OptimisticLockError(String(key));
+      // A later set on the same handle compares against what this one wrote.
+      expected = payload;
+      return true;
+    };
+    return { value, set };
+  }
+
+  /**
    * Sends a command straight to the backend (for Redis, an ioredis command name).
    *
    * @returns the backend's answer.
@@ -596,6 +713,20 @@ export class Cache<V = unknown> {
       throw serializationFailure(error, 'decode', key, this.serializer.name);
     }
   }
+}
+
+// Lock keys live beside the keys they guard, inside the namespace.
+const LOCK_PREFIX = '__lock__:';
+
+function parseLease(lease: unknown): number {
+  const ms = parseDuration(lease, 'lease');
+  if (ms === 0 || ms === Infinity)
+    throw new RangeError(`lease must be a finite duration above 0; got ${describeValue(lease)}`);
+  return ms;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function mapMaybe<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {

@@ -1,4 +1,5 @@
 export { Cache, type CacheEntries } from './cache.js';
+export { Lock, type LockOptions, type OptimisticLock } from './lock.js';
 export {
   CACHE_DEFAULTS,
   type CacheOptions,

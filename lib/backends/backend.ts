@@ -45,6 +45,16 @@ export interface Backend {
   deletePattern(pattern: string): MaybePromise<number>;
   /** Removes every key in the store (memory store, Redis logical database). */
   clear(): MaybePromise<void>;
+  /**
+   * Stores `value` only if the key still holds `expected` (`undefined`: only if the key is absent),
+   * atomically; returns whether it stored. Used by `Cache.optimisticLock`. Optional: a backend
+   * without it cannot offer optimistic locks.
+   */
+  compareAndSet?(key: string, expected: unknown, value: unknown, ttlMs: number): MaybePromise<boolean>;
+  /** Removes the key only if it holds `expected`, atomically; returns whether it did. Used by locks. */
+  compareAndDelete?(key: string, expected: string): MaybePromise<boolean>;
+  /** Sets a new ttl only if the key holds `expected`, atomically; returns whether it did. Used by locks. */
+  compareAndExpire?(key: string, expected: string, ttlMs: number): MaybePromise<boolean>;
   /** Sends a command straight to the underlying store. */
   raw(command: string, args: readonly unknown[]): MaybePromise<unknown>;
   /** Releases connections and timers. Idempotent. */

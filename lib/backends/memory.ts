@@ -230,6 +230,26 @@ export class MemoryBackend implements Backend {
     this.#clear();
   }
 
+  compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
+    const size = this.#measure(key, value);
+    if (this.#live(key)?.value !== expected) return false;
+    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, size);
+    return true;
+  }
+
+  compareAndDelete(key: string, expected: string): boolean {
+    const entry = this.#live(key);
+    if (entry === undefined || entry.value !== expected) return false;
+    this.#remove(entry);
+    return true;
+  }
+
+  compareAndExpire(key: string, expected: string, ttlMs: number): boolean {
+    const entry = this.#live(key);
+    if (entry === undefined || entry.value !== expected) return false;
+    return this.expire(key, ttlMs);
+  }
+
   /**
    * Inspection commands: `raw('size')` → live entries, `raw('bytes')` → bytes counted for
    * `maxBytes`, `raw('keys', glob?)` → live keys (optionally matching a Redis-style glob).

@@ -255,6 +255,24 @@ export class RedisBackend implements Backend {
     await Promise.all(this.#masters().map((node) => node.flushdb('ASYNC')));
   }
 
+  async compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): Promise<boolean> {
+    const args = [
+      expected === undefined ? '0' : '1',
+      expected === undefined ? '' : payloadOf(expected),
+      payloadOf(value),
+      ttlMs,
+    ];
+    return (await this.client.eval(COMPARE_AND_SET, 1, key, ...args)) === 1;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return (await this.client.eval(COMPARE_AND_DELETE, 1, key, expected)) === 1;
+  }
+
+  async compareAndExpire(key: string, expected: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.eval(COMPARE_AND_EXPIRE, 1, key, expected, ttlMs)) === 1;
+  }
+
   async raw(command: string, args: readonly unknown[]): Promise<unknown> {
     return this.client.call(command, ...(args as (string | number | Buffer)[]));
   }
@@ -357,6 +375,26 @@ function createClient(
   }
   return new Redis({ ...base, ...connection?.options, ...overrides });
 }
+
+// Compare-and-X scripts: one atomic round trip each, and no WATCH, which would need a connection
+// of its own (ioredis multiplexes every caller over one). EVAL hands the script body each time;
+// they are a few hundred bytes, and Redis caches them by hash.
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+else redis.call('SET', KEYS[1], ARGV[3]) end
+return 1`;
+const COMPARE_AND_DELETE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const COMPARE_AND_EXPIRE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
 
 // How long close() waits for QUIT's answer, and then for the socket to end.
 const CLOSE_WAIT_MS = 1_000;

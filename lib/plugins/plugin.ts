@@ -17,6 +17,8 @@ export const CACHE_OPERATIONS = Object.freeze([
   'clear',
   'getOrSet',
   'raw',
+  'lock',
+  'optimisticLock',
 ] as const);
 
 /** The name of a cache operation, as used in plugin hooks, logs and errors. */

@@ -100,6 +100,8 @@ export class TimingPlugin implements Plugin {
   postClear = this.#record;
   postGetOrSet = this.#record;
   postRaw = this.#record;
+  postLock = this.#record;
+  postOptimisticLock = this.#record;
 
   /** Timings per operation that has run since the last reset. */
   stats(): Partial<Record<CacheOperation, OperationTiming>> {

@@ -1,6 +1,7 @@
 import type { Backend, Serializer } from '../../lib/index.js';
 
-type AsyncMethod = Exclude<keyof Backend, 'name' | 'acceptsReferences' | 'defaultSerializer'>;
+type Full = Required<Backend>;
+type AsyncMethod = Exclude<keyof Full, 'name' | 'acceptsReferences' | 'defaultSerializer'>;
 
 /**
  * Wraps a real backend so that every answer arrives `delayMs` later on a timer, as a network
@@ -11,10 +12,10 @@ export class DelayedBackend implements Backend {
   readonly name: string;
   readonly acceptsReferences: boolean;
   delayMs: number;
-  readonly #inner: Backend;
+  readonly #inner: Full;
 
   constructor(inner: Backend, delayMs = 0) {
-    this.#inner = inner;
+    this.#inner = inner as Full;
     this.name = inner.name;
     this.acceptsReferences = inner.acceptsReferences;
     this.delayMs = delayMs;
@@ -38,14 +39,17 @@ export class DelayedBackend implements Backend {
   deletePattern = this.#later('deletePattern');
   clear = this.#later('clear');
   raw = this.#later('raw');
+  compareAndSet = this.#later('compareAndSet');
+  compareAndDelete = this.#later('compareAndDelete');
+  compareAndExpire = this.#later('compareAndExpire');
   close = this.#later('close');
 
   #later<M extends AsyncMethod>(method: M) {
-    return (...args: Parameters<Backend[M]>): Promise<Awaited<ReturnType<Backend[M]>>> =>
+    return (...args: Parameters<Full[M]>): Promise<Awaited<ReturnType<Full[M]>>> =>
       new Promise((resolve, reject) => {
         setTimeout(() => {
           try {
-            const run = this.#inner[method] as (...a: Parameters<Backend[M]>) => ReturnType<Backend[M]>;
+            const run = this.#inner[method] as (...a: Parameters<Full[M]>) => ReturnType<Full[M]>;
             Promise.resolve(run.apply(this.#inner, args)).then(resolve, reject);
           } catch (error) {
             reject(error as Error);

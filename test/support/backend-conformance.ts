@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Cache } from '../../lib/index.js';
-import { KeyExistsError, type CacheOptions } from '../../lib/index.js';
+import { KeyExistsError, LockTimeoutError, OptimisticLockError, type CacheOptions } from '../../lib/index.js';
 
 /** Builds a cache over a fresh, empty store of the backend under test. */
 export type CacheFactory = (options?: Omit<CacheOptions, 'backend'>) => Promise<Cache> | Cache;
@@ -380,6 +380,121 @@ export function describeCacheBehaviour(label: string, makeCache: CacheFactory): 
         await root.clear();
         expect(await cache.get('a')).to.equal(undefined);
         expect(await root.get('b')).to.equal(undefined);
+      });
+    });
+
+    describe('locks', function () {
+      it('lets one holder at a time take a lock, and another after release', async function () {
+        const lock = await cache.lock('job', { lease: '10s' });
+        const refused = await cache.lock('job', { lease: '10s' }).catch((e: unknown) => e);
+        expect(refused)
+          .to.be.instanceOf(LockTimeoutError)
+          .and.include({ code: 'LARDER_LOCK_TIMEOUT', key: 'job' });
+        expect(await lock.release()).to.equal(true);
+        expect(await lock.release()).to.equal(false);
+        const next = await cache.lock('job', { lease: '10s' });
+        expect(next.token).not.to.equal(lock.token);
+        await next.release();
+      });
+
+      it('waits up to `wait` for a holder to release', async function () {
+        const first = await cache.lock('job', { lease: '10s' });
+        setTimeout(() => void first.release(), 50);
+        const started = Date.now();
+        const second = await cache.lock('job', { lease: '10s', wait: '2s' });
+        expect(Date.now() - started).to.be.within(30, 1_500);
+        await second.release();
+      });
+
+      it('expires with its lease, after which the old holder can no longer release it', async function () {
+        const stale = await cache.lock('job', { lease: 40 });
+        await sleep(90);
+        const fresh = await cache.lock('job', { lease: '10s' });
+        expect(await stale.release()).to.equal(false);
+        expect(await stale.extend('10s')).to.equal(false);
+        const refused = await cache.lock('job', { lease: '10s' }).catch((e: unknown) => e);
+        expect(refused).to.be.instanceOf(LockTimeoutError);
+        await fresh.release();
+      });
+
+      it('extends a held lease', async function () {
+        const lock = await cache.lock('job', { lease: 60 });
+        expect(await lock.extend('10s')).to.equal(true);
+        await sleep(120);
+        expect(await cache.lock('job', { lease: '1s' }).catch((e: unknown) => e)).to.be.instanceOf(
+          LockTimeoutError,
+        );
+        await lock.release();
+      });
+
+      it('withLock runs one caller at a time and releases even when the function throws', async function () {
+        let shared = 0;
+        let inside = 0;
+        let most = 0;
+        await Promise.all(
+          Array.from({ length: 5 }, () =>
+            cache.withLock(
+              'counter',
+              async () => {
+                inside++;
+                most = Math.max(most, inside);
+                const read = shared;
+                await sleep(5);
+                shared = read + 1;
+                inside--;
+              },
+              { lease: '10s', wait: '5s' },
+            ),
+          ),
+        );
+        expect(shared).to.equal(5);
+        expect(most).to.equal(1);
+        const failure = await cache
+          .withLock('counter', () => Promise.reject(new Error('inside')), { lease: '10s' })
+          .catch((e: unknown) => e);
+        expect((failure as Error).message).to.equal('inside');
+        const after = await cache.lock('counter', { lease: '1s' });
+        await after.release();
+      });
+
+      it('rejects a missing, zero or bad lease with RangeError', async function () {
+        for (const lease of [undefined, 0, -1, 'soon']) {
+          expect(await cache.lock('job', { lease } as never).catch((e: unknown) => e)).to.be.instanceOf(
+            RangeError,
+          );
+        }
+      });
+    });
+
+    describe('optimisticLock', function () {
+      it('writes when nobody changed the key since it was read, repeatedly', async function () {
+        await cache.set('doc', { n: 1 });
+        const handle = await cache.optimisticLock('doc');
+        expect(handle.value).to.deep.equal({ n: 1 });
+        expect(await handle.set({ n: 2 })).to.equal(true);
+        expect(await handle.set({ n: 3 }, { ttl: '1m' })).to.equal(true);
+        expect(await cache.get('doc')).to.deep.equal({ n: 3 });
+        expect(await cache.ttl('doc')).to.be.within(1, 60_000);
+      });
+
+      it('throws OptimisticLockError when the key changed in between, and keeps the other write', async function () {
+        await cache.set('doc', { n: 1 });
+        const handle = await cache.optimisticLock('doc');
+        await cache.set('doc', { n: 'theirs' });
+        const error = await handle.set({ n: 'mine' }).catch((e: unknown) => e);
+        expect(error)
+          .to.be.instanceOf(OptimisticLockError)
+          .and.include({ code: 'LARDER_OPTIMISTIC_LOCK', key: 'doc' });
+        expect(await cache.get('doc')).to.deep.equal({ n: 'theirs' });
+      });
+
+      it('treats a missing key as a value: the write succeeds only if it is still missing', async function () {
+        const first = await cache.optimisticLock('new');
+        const second = await cache.optimisticLock('new');
+        expect(first.value).to.equal(undefined);
+        expect(await first.set('created')).to.equal(true);
+        expect(await second.set('too late').catch((e: unknown) => e)).to.be.instanceOf(OptimisticLockError);
+        expect(await cache.get('new')).to.equal('created');
       });
     });
 
