@@ -1,0 +1,355 @@
+import type { Cache } from './cache.js';
+import { callKey, functionKeyName } from './call-key.js';
+import { describeValue } from './describe.js';
+import { parseDuration, parseTtl, type Duration } from './duration.js';
+import {
+  BackendError,
+  CacheClosedError,
+  CacheTimeoutError,
+  LockTimeoutError,
+  SerializationError,
+} from './errors.js';
+import { caches } from './registry.js';
+
+/** Options of {@link cached}. */
+export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
+  /**
+   * The cache, or the alias of one in the `caches` registry (resolved at each call, so the config
+   * may be set after the function is wrapped).
+   * @default 'default'
+   */
+  readonly cache?: Cache | string;
+  /** ttl of stored results (required with `staleTtl`/`staleIfError`). @default the cache's ttl */
+  readonly ttl?: Duration | null;
+  /** Namespace for this function's keys instead of the cache's. */
+  readonly namespace?: string;
+  /**
+   * A fixed key, or a function of the call's arguments returning the key.
+   * @default the function's name and a stable encoding of the arguments
+   */
+  readonly key?: string | ((...args: A) => string);
+  /** Return `true` to not store this result (it is still returned). */
+  readonly skipCache?: (result: R) => boolean;
+  /**
+   * After `ttl`, serve the stale result for this long while one background call refreshes it.
+   */
+  readonly staleTtl?: Duration;
+  /** After `ttl`, serve the stale result for this long if the function throws (the error is logged). */
+  readonly staleIfError?: Duration;
+  /**
+   * On a miss, let only one caller across processes compute (a lock on the key, Redis `SET NX PX`);
+   * the others wait for its result. `lease` bounds how long one computation may hold the lock.
+   * @default false; `true` means `{ lease: '30s' }`
+   */
+  readonly lock?: boolean | { readonly lease: Duration };
+}
+
+/** A function wrapped by {@link cached}: same arguments, a promise of the same result, plus helpers. */
+export type CachedFunction<A extends unknown[], R> = ((...args: A) => Promise<R>) & {
+  /** Removes the stored result for these arguments. @returns how many keys were removed. */
+  invalidate(...args: A): Promise<number>;
+  /** The cache key for these arguments (before the cache's namespace). */
+  keyFor(...args: A): string;
+  /** The cache in use (resolving the alias now). */
+  readonly cache: Cache;
+};
+
+/** A TC39 (TypeScript 5) method decorator made by `cached(options)`. */
+export type CachedMethodDecorator = <This, A extends unknown[], R>(
+  target: (this: This, ...args: A) => Promise<R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+) => (this: This, ...args: A) => Promise<R>;
+
+const DEFAULT_LEASE = '30s';
+const STALE_MARK = '__larder_stale__';
+
+/** What is stored when a stale mode is on: the result and when it stops being fresh. */
+interface StaleEntry<R> {
+  readonly [STALE_MARK]: 1;
+  readonly value: R;
+  readonly freshUntil: number;
+}
+
+/**
+ * Memoises an async function in a cache. Concurrent calls with the same key in this process share
+ * one call (and its rejection, which is never cached). If the cache itself fails (down, timeout),
+ * the function is called and its result returned: it fails open, with a warning logged.
+ *
+ * Called with a function, it returns the wrapped function; called with options only, it returns a
+ * TC39 method decorator.
+ *
+ * @throws TypeError or RangeError at wrap time for bad options.
+ * @example
+ * ```ts
+ * const getUser = cached(async (id: string) => db.users.find(id), { ttl: '5m', staleTtl: '1m' });
+ * await getUser('42');
+ * await getUser.invalidate('42');
+ *
+ * class Repo {
+ *   @cached({ ttl: '1m' })
+ *   async find(id: string) { ... }
+ * }
+ * ```
+ */
+export function cached<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  options?: CachedOptions<A, Awaited<R>>,
+): CachedFunction<A, Awaited<R>>;
+export function cached(options?: CachedOptions): CachedMethodDecorator;
+export function cached<A extends unknown[], R>(
+  fnOrOptions?: ((...args: A) => R | Promise<R>) | CachedOptions<A, Awaited<R>>,
+  maybeOptions?: CachedOptions<A, Awaited<R>>,
+): CachedFunction<A, Awaited<R>> | CachedMethodDecorator {
+  if (typeof fnOrOptions === 'function') {
+    const fn = fnOrOptions;
+    const memo = new Memoizer<A, Awaited<R>>(functionKeyName(fn), checkOptions(maybeOptions ?? {}));
+    const wrapped = function (this: unknown, ...args: A): Promise<Awaited<R>> {
+      return memo.call(args, () => fn.apply(this, args) as Promise<Awaited<R>>);
+    };
+    Object.defineProperty(wrapped, 'name', { value: fn.name });
+    return Object.defineProperties(wrapped, {
+      invalidate: { value: (...args: A) => memo.invalidate(args) },
+      keyFor: { value: (...args: A) => memo.keyFor(args) },
+      cache: { get: () => memo.cache },
+    }) as CachedFunction<A, Awaited<R>>;
+  }
+  const options = checkOptions((fnOrOptions ?? {}) as CachedOptions);
+  return <This, MA extends unknown[], MR>(
+    target: (this: This, ...args: MA) => Promise<MR>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
+  ) => {
+    if (context.kind !== 'method') throw new TypeError('@cached() decorates methods');
+    // One memoizer per class (by name), so `Repo.find` and `Other.find` never share keys.
+    const memos = new Map<string, Memoizer<MA, MR>>();
+    return function (this: This, ...args: MA): Promise<MR> {
+      const owner = context.static ? (this as { name?: string }).name : (this as object)?.constructor?.name;
+      const name = `${owner ?? 'anonymous'}.${String(context.name)}`;
+      let memo = memos.get(name);
+      if (memo === undefined)
+        memos.set(name, (memo = new Memoizer<MA, MR>(name, options as unknown as CheckedOptions<MA, MR>)));
+      return memo.call(args, () => target.apply(this, args));
+    };
+  };
+}
+
+/** Options after checking at wrap time. */
+interface CheckedOptions<A extends unknown[], R> extends CachedOptions<A, R> {
+  readonly ttlMs: number | undefined;
+  readonly staleTtlMs: number;
+  readonly staleIfErrorMs: number;
+  readonly leaseMs: number | undefined;
+}
+
+function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): CheckedOptions<A, R> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`cached() options must be an object; got ${describeValue(options)}`);
+  }
+  const { cache, key, skipCache, namespace, lock } = options;
+  if (cache !== undefined && typeof cache !== 'string' && typeof (cache as Cache).get !== 'function') {
+    throw new TypeError(`cache must be a Cache or an alias; got ${describeValue(cache)}`);
+  }
+  if (key !== undefined && typeof key !== 'function' && (typeof key !== 'string' || key === '')) {
+    throw new TypeError(`key must be a non-empty string or a function; got ${describeValue(key)}`);
+  }
+  if (skipCache !== undefined && typeof skipCache !== 'function') {
+    throw new TypeError(`skipCache must be a function; got ${describeValue(skipCache)}`);
+  }
+  if (namespace !== undefined && typeof namespace !== 'string') {
+    throw new TypeError(`namespace must be a string; got ${describeValue(namespace)}`);
+  }
+  const ttlMs = options.ttl === undefined ? undefined : parseTtl(options.ttl);
+  const staleTtlMs = options.staleTtl === undefined ? 0 : parseDuration(options.staleTtl, 'staleTtl');
+  const staleIfErrorMs =
+    options.staleIfError === undefined ? 0 : parseDuration(options.staleIfError, 'staleIfError');
+  if ((staleTtlMs > 0 || staleIfErrorMs > 0) && !ttlMs) {
+    throw new TypeError('staleTtl and staleIfError need a ttl: a result is stale once its ttl has passed');
+  }
+  let leaseMs: number | undefined;
+  if (lock === true) leaseMs = parseDuration(DEFAULT_LEASE, 'lock.lease');
+  else if (typeof lock === 'object' && lock !== null) leaseMs = parseDuration(lock.lease, 'lock.lease');
+  else if (lock !== undefined && lock !== false)
+    throw new TypeError(`lock must be a boolean or { lease }; got ${describeValue(lock)}`);
+  if (leaseMs === 0) throw new RangeError('lock.lease must be above 0');
+  return { ...options, ttlMs, staleTtlMs, staleIfErrorMs, leaseMs };
+}
+
+class Memoizer<A extends unknown[], R> {
+  readonly #name: string;
+  readonly #options: CheckedOptions<A, R>;
+  readonly #inflight = new Map<string, Promise<R>>();
+  readonly #refreshing = new Set<string>();
+
+  constructor(name: string, options: CheckedOptions<A, R>) {
+    this.#name = name;
+    this.#options = options;
+  }
+
+  get cache(): Cache {
+    const { cache } = this.#options;
+    return typeof cache === 'object' ? cache : caches.get(cache ?? 'default');
+  }
+
+  get #stale(): boolean {
+    return this.#options.staleTtlMs > 0 || this.#options.staleIfErrorMs > 0;
+  }
+
+  keyFor(args: A): string {
+    const { key } = this.#options;
+    if (typeof key === 'string') return key;
+    if (key === undefined) return callKey(this.#name, args);
+    const made = key(...args);
+    if (typeof made !== 'string' || made === '') {
+      throw new TypeError(
+        `the key function of ${this.#name} must return a non-empty string; got ${describeValue(made)}`,
+      );
+    }
+    return made;
+  }
+
+  invalidate(args: A): Promise<number> {
+    return this.cache.delete(this.keyFor(args), this.#callOptions());
+  }
+
+  call(args: A, compute: () => Promise<R>): Promise<R> {
+    let key: string;
+    try {
+      key = this.keyFor(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let shared = this.#inflight.get(key);
+    if (shared === undefined) {
+      shared = this.#resolve(key, compute).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, shared);
+    }
+    return shared;
+  }
+
+  async #resolve(key: string, compute: () => Promise<R>): Promise<R> {
+    const cache = this.cache;
+    let stored: unknown;
+    try {
+      stored = await cache.get(key, this.#callOptions());
+    } catch (error) {
+      if (!isCacheFailure(error)) throw error;
+      cache.logger.warn(
+        { key, fn: this.#name, err: error },
+        'cache read failed; calling the function (fail open)',
+      );
+      return compute();
+    }
+    if (stored === undefined) return this.#compute(cache, key, compute, undefined);
+    const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
+    if (entry === undefined) return stored as R;
+
+    const now = Date.now();
+    if (now < entry.freshUntil) return entry.value;
+    if (now < entry.freshUntil + this.#options.staleTtlMs) {
+      this.#refreshInBackground(cache, key, compute);
+      return entry.value;
+    }
+    const fallback = now < entry.freshUntil + this.#options.staleIfErrorMs ? entry : undefined;
+    return this.#compute(cache, key, compute, fallback);
+  }
+
+  // Computes a missing or expired result (under the lock if asked), serving `fallback` if it throws.
+  async #compute(
+    cache: Cache,
+    key: string,
+    compute: () => Promise<R>,
+    fallback: StaleEntry<R> | undefined,
+  ): Promise<R> {
+    try {
+      if (this.#options.leaseMs === undefined) return await this.#computeAndStore(cache, key, compute);
+      return await this.#computeUnderLock(cache, key, compute);
+    } catch (error) {
+      if (fallback === undefined) throw error;
+      cache.logger.error(
+        { key, fn: this.#name, err: error },
+        'the function failed; serving the stale result (staleIfError)',
+      );
+      return fallback.value;
+    }
+  }
+
+  async #computeUnderLock(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
+    const lease = this.#options.leaseMs!;
+    const namespace = this.#options.namespace;
+    try {
+      return await cache.withLock(
+        namespace ? `${namespace}:${key}` : key,
+        async () => {
+          // Whoever held the lock before us has probably stored the result by now.
+          const stored = await cache.get(key, this.#callOptions());
+          if (stored !== undefined) {
+            const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
+            if (entry === undefined) return stored as R;
+            if (Date.now() < entry.freshUntil) return entry.value;
+          }
+          return this.#computeAndStore(cache, key, compute);
+        },
+        { lease, wait: lease },
+      );
+    } catch (error) {
+      if (!(error instanceof LockTimeoutError) && !isCacheFailure(error)) throw error;
+      cache.logger.warn(
+        { key, fn: this.#name, err: error },
+        'cache lock unavailable; computing without it (fail open)',
+      );
+      return this.#computeAndStore(cache, key, compute);
+    }
+  }
+
+  async #computeAndStore(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
+    const result = await compute();
+    // undefined cannot be cached (it is what a miss looks like); such results are just returned.
+    if (result === undefined || this.#options.skipCache?.(result) === true) return result;
+    const { ttlMs, staleTtlMs, staleIfErrorMs } = this.#options;
+    const value = this.#stale ? { [STALE_MARK]: 1, value: result, freshUntil: Date.now() + ttlMs! } : result;
+    const ttl = this.#stale ? ttlMs! + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
+    try {
+      await cache.set(key, value, { ...this.#callOptions(), ...(ttl === undefined ? {} : { ttl }) });
+    } catch (error) {
+      if (!isCacheFailure(error)) throw error;
+      cache.logger.warn(
+        { key, fn: this.#name, err: error },
+        'cache write failed; returning the result uncached',
+      );
+    }
+    return result;
+  }
+
+  // One refresh per key at a time in this process; with `lock`, one across processes.
+  #refreshInBackground(cache: Cache, key: string, compute: () => Promise<R>): void {
+    if (this.#refreshing.has(key)) return;
+    this.#refreshing.add(key);
+    this.#compute(cache, key, compute, undefined)
+      .catch((err: unknown) =>
+        cache.logger.error({ key, fn: this.#name, err }, 'background refresh failed; the stale result stays'),
+      )
+      .finally(() => this.#refreshing.delete(key));
+  }
+
+  #callOptions(): { namespace?: string } {
+    return this.#options.namespace === undefined ? {} : { namespace: this.#options.namespace };
+  }
+}
+
+function asStaleEntry<R>(stored: unknown): StaleEntry<R> | undefined {
+  const entry = stored as Partial<StaleEntry<R>> | null;
+  return typeof entry === 'object' &&
+    entry !== null &&
+    entry[STALE_MARK] === 1 &&
+    typeof entry.freshUntil === 'number'
+    ? (entry as StaleEntry<R>)
+    : undefined;
+}
+
+function isCacheFailure(error: unknown): boolean {
+  return (
+    error instanceof BackendError ||
+    error instanceof CacheTimeoutError ||
+    error instanceof SerializationError ||
+    error instanceof CacheClosedError
+  );
+}

@@ -1,0 +1,357 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import sinon from 'sinon';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  Cache,
+  JsonSerializer,
+  MemoryBackend,
+  cached,
+  caches,
+  callKey,
+  encodeArgs,
+} from '../../lib/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('cached()', function () {
+  let cache: Cache;
+
+  beforeEach(function () {
+    cache = new Cache({ serializer: new JsonSerializer(), logger: recordingLogger().logger });
+  });
+
+  it('stores the result and answers later calls from the cache, keeping the function type', async function () {
+    let calls = 0;
+    const getUser = cached(
+      async (id: string, full: boolean) => {
+        calls++;
+        return { id, full };
+      },
+      { cache, ttl: '1m' },
+    );
+    const first: { id: string; full: boolean } = await getUser('42', true);
+    expect(first).to.deep.equal({ id: '42', full: true });
+    expect(await getUser('42', true)).to.deep.equal({ id: '42', full: true });
+    expect(calls).to.equal(1);
+    await getUser('42', false);
+    expect(calls).to.equal(2);
+    expect(await cache.ttl(getUser.keyFor('42', true))).to.be.within(59_000, 60_000);
+    expect(getUser.cache).to.equal(cache);
+  });
+
+  it('builds default keys from the function name and a stable encoding of the arguments', function () {
+    async function loadUser(_query: object): Promise<number> {
+      return 1;
+    }
+    const wrapped = cached(loadUser, { cache });
+    expect(wrapped.keyFor({ a: 1, b: [2, 'x'] })).to.equal(wrapped.keyFor({ b: [2, 'x'], a: 1 }));
+    expect(wrapped.keyFor({ a: 1 })).to.match(/^loadUser:/);
+    expect(wrapped.keyFor({ a: 1 })).not.to.equal(wrapped.keyFor({ a: '1' }));
+    const anonymous = cached(async (n: number) => n, { cache });
+    expect(anonymous.keyFor(1)).to.match(/^anonymous-[\w-]{12}:\[n1\]$/);
+    expect(anonymous.keyFor(1)).to.equal(cached(async (n: number) => n, { cache }).keyFor(1));
+  });
+
+  it('hashes long keys to a fixed length', function () {
+    const wrapped = cached(
+      async function report(text: string) {
+        return text.length;
+      },
+      { cache },
+    );
+    const key = wrapped.keyFor('x'.repeat(10_000));
+    expect(key).to.match(/^report:#[\w-]{43}$/);
+    expect(wrapped.keyFor('y'.repeat(10_000))).not.to.equal(key);
+  });
+
+  it('takes a fixed key or a key function', async function () {
+    const fixed = cached(async () => 'config', { cache, key: 'app-config' });
+    await fixed();
+    expect(await cache.get('app-config')).to.equal('config');
+    const byId = cached(async (user: { id: string }) => user.id, { cache, key: (user) => `user:${user.id}` });
+    await byId({ id: '7' });
+    expect(await cache.get('user:7')).to.equal('7');
+    const broken = cached(async () => 1, { cache, key: () => '' });
+    expect(await broken().catch((e: unknown) => e)).to.be.instanceOf(TypeError);
+  });
+
+  it('invalidate removes the stored result', async function () {
+    let calls = 0;
+    const fn = cached(async (id: number) => ++calls + id, { cache });
+    await fn(1);
+    expect(await fn.invalidate(1)).to.equal(1);
+    await fn(1);
+    expect(calls).to.equal(2);
+  });
+
+  it('does not store results that skipCache rejects, nor undefined', async function () {
+    let calls = 0;
+    const fn = cached(
+      async (n: number) => {
+        calls++;
+        return n < 0 ? undefined : { n, empty: n === 0 };
+      },
+      { cache, skipCache: (result) => result?.empty === true },
+    );
+    await fn(0);
+    await fn(0);
+    await fn(-1);
+    await fn(-1);
+    expect(calls).to.equal(4);
+  });
+
+  it('shares one call among concurrent callers, and one rejection that is never cached', async function () {
+    let calls = 0;
+    const slow = cached(
+      async (id: string) => {
+        calls++;
+        await sleep(20);
+        if (id === 'bad') throw new Error('load failed');
+        return id.toUpperCase();
+      },
+      { cache },
+    );
+    expect(await Promise.all([slow('a'), slow('a'), slow('a')])).to.deep.equal(['A', 'A', 'A']);
+    expect(calls).to.equal(1);
+    const outcomes = await Promise.allSettled([slow('bad'), slow('bad')]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+    expect(calls).to.equal(2);
+    expect(await cache.exists(slow.keyFor('bad'))).to.equal(false);
+  });
+
+  it('uses a namespace of its own when given', async function () {
+    const fn = cached(async () => 1, { cache, key: 'k', namespace: 'memo' });
+    await fn();
+    expect(await cache.get('k', { namespace: 'memo' })).to.equal(1);
+    expect(await cache.get('k')).to.equal(undefined);
+  });
+
+  it('resolves a cache alias from the registry at call time', async function () {
+    caches.setConfig({ memo: { namespace: 'memo-alias' } });
+    try {
+      const fn = cached(async () => 'via alias', { cache: 'memo', key: 'k' });
+      await fn();
+      expect(await caches.get('memo').get('k')).to.equal('via alias');
+      expect(fn.cache).to.equal(caches.get('memo'));
+    } finally {
+      caches.setConfig({});
+      await caches.closeAll();
+    }
+  });
+
+  describe('staleTtl', function () {
+    it('serves a stale result at once while exactly one background call refreshes it', async function () {
+      let version = 0;
+      let running = 0;
+      const fn = cached(
+        async () => {
+          running++;
+          await sleep(40);
+          running--;
+          return ++version;
+        },
+        { cache, key: 'k', ttl: 50, staleTtl: '5s' },
+      );
+      expect(await fn()).to.equal(1);
+      await sleep(70);
+      const started = Date.now();
+      expect(await Promise.all([fn(), fn(), fn()])).to.deep.equal([1, 1, 1]);
+      expect(Date.now() - started).to.be.below(30);
+      expect(await fn()).to.equal(1);
+      expect(running).to.equal(1);
+      await sleep(80);
+      expect(version).to.equal(2);
+      expect(await fn()).to.equal(2);
+    });
+
+    it('computes afresh once past the stale window', async function () {
+      let version = 0;
+      const fn = cached(async () => ++version, { cache, key: 'k', ttl: 20, staleTtl: 30 });
+      await fn();
+      await sleep(80);
+      expect(await fn()).to.equal(2);
+    });
+  });
+
+  describe('staleIfError', function () {
+    it('serves the stale result when the function throws after expiry, and logs the error', async function () {
+      const { logger, records } = recordingLogger();
+      const logged = new Cache({ logger });
+      let fail = false;
+      const fn = cached(
+        async () => {
+          if (fail) throw new Error('upstream down');
+          return 'good';
+        },
+        { cache: logged, key: 'k', ttl: 30, staleIfError: 200 },
+      );
+      expect(await fn()).to.equal('good');
+      fail = true;
+      await sleep(60);
+      expect(await fn()).to.equal('good');
+      expect(records.some((r) => r.level === 50 && /staleIfError/.test(String(r.msg)))).to.equal(true);
+      await sleep(250);
+      expect(((await fn().catch((e: unknown) => e)) as Error).message).to.equal('upstream down');
+    });
+
+    it('needs a ttl', function () {
+      expect(() => cached(async () => 1, { cache, staleIfError: '1m' })).to.throw(TypeError, /ttl/);
+      expect(() => cached(async () => 1, { cache, staleTtl: '1m' })).to.throw(TypeError, /ttl/);
+    });
+  });
+
+  describe('failing open', function () {
+    it('calls the function when the cache fails, and logs a warning', async function () {
+      const backend = new MemoryBackend();
+      sinon.stub(backend, 'get').throws(new Error('cache down'));
+      sinon.stub(backend, 'set').throws(new Error('cache down'));
+      const { logger, records } = recordingLogger();
+      const broken = new Cache({ backend, logger });
+      let calls = 0;
+      const fn = cached(async (n: number) => n * 2 + calls++ * 0, { cache: broken });
+      expect(await fn(21)).to.equal(42);
+      expect(await fn(21)).to.equal(42);
+      expect(calls).to.equal(2);
+      const warnings = records.filter((r) => r.level === 40).map((r) => String(r.msg));
+      expect(warnings.some((m) => /fail open/.test(m))).to.equal(true);
+    });
+
+    it('calls the function when the cache is closed', async function () {
+      const closed = new Cache({ logger: recordingLogger().logger });
+      await closed.close();
+      expect(await cached(async () => 'still works', { cache: closed })()).to.equal('still works');
+    });
+  });
+
+  describe('lock', function () {
+    it('lets one caller compute while others (in other wrappers) wait for its result', async function () {
+      let calls = 0;
+      const compute = async (): Promise<number> => {
+        calls++;
+        await sleep(40);
+        return 7;
+      };
+      // Two wrappers share no in-process dedupe, as two processes would not: only the lock serializes them.
+      const a = cached(compute, { cache, key: 'k', lock: { lease: '5s' } });
+      const b = cached(compute, { cache, key: 'k', lock: true });
+      expect(await Promise.all([a(), b(), a()])).to.deep.equal([7, 7, 7]);
+      expect(calls).to.equal(1);
+    });
+  });
+
+  describe('as a TC39 method decorator', function () {
+    it('memoises a method per class, with `this` bound', async function () {
+      let calls = 0;
+      const memo = new Cache();
+      class Repo {
+        constructor(private readonly prefix: string) {}
+        @cached({ cache: memo, ttl: '1m' })
+        async find(id: string): Promise<string> {
+          calls++;
+          return `${this.prefix}-${id}`;
+        }
+      }
+      const a = new Repo('x');
+      expect(await a.find('1')).to.equal('x-1');
+      expect(await new Repo('x').find('1')).to.equal('x-1');
+      expect(calls).to.equal(1);
+      expect(await memo.raw('keys')).to.deep.equal(['Repo.find:["1"]']);
+    });
+  });
+
+  it('rejects bad options at wrap time', function () {
+    expect(() => cached(async () => 1, { key: 5 as never })).to.throw(TypeError, /key/);
+    expect(() => cached(async () => 1, { ttl: 'soon' })).to.throw(RangeError);
+    expect(() => cached(async () => 1, { lock: 'yes' as never })).to.throw(TypeError, /lock/);
+    expect(() => cached(async () => 1, { cache: 5 as never })).to.throw(TypeError, /cache/);
+  });
+});
+
+describe('call keys', function () {
+  it('encode every type unambiguously', function () {
+    const distinct: unknown[][] = [
+      [1],
+      ['1'],
+      [1n],
+      [[1]],
+      [true],
+      ['true'],
+      [null],
+      [undefined],
+      [],
+      [{}],
+      [{ a: undefined }],
+      [new Date(0)],
+      ['1970-01-01T00:00:00.000Z'],
+      [new Map([[1, 2]])],
+      [new Set([1, 2])],
+      [[1, 2]],
+      [new Uint8Array([1])],
+      [1, 2],
+      ['1,2'],
+    ];
+    const keys = distinct.map((args) => encodeArgs(args));
+    expect(new Set(keys).size).to.equal(distinct.length);
+  });
+
+  it('refuses functions, symbols and cycles', function () {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const bad of [() => 1, Symbol('s'), cyclic]) expect(() => encodeArgs([bad])).to.throw(TypeError);
+  });
+
+  // Values whose deep equality is a fair test of "same arguments": no -0 (encoded as 0), no NaN.
+  const argument = fc.letrec((tie) => ({
+    leaf: fc.oneof(
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.boolean(),
+      fc.integer(),
+      fc.double({ noNaN: true }).filter((n) => !Object.is(n, -0)),
+      fc.string(),
+      fc.bigInt(),
+      fc.date({ noInvalidDate: true }),
+    ),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      tie('leaf'),
+      fc.array(tie('value'), { maxLength: 3 }),
+      fc.dictionary(fc.string(), tie('value'), { maxKeys: 3, noNullPrototype: true }),
+      fc.array(tie('leaf'), { maxLength: 3 }).map((items) => new Set(items)),
+    ),
+  })).value;
+
+  it('are the same for the same arguments whatever the key order (property)', function () {
+    fc.assert(
+      fc.property(fc.array(argument, { maxLength: 3 }), (args) => {
+        const shuffled = args.map(shuffleKeys);
+        expect(encodeArgs(shuffled)).to.equal(encodeArgs(args));
+        expect(callKey('f', shuffled)).to.equal(callKey('f', args));
+      }),
+    );
+  });
+
+  it('differ for different arguments (property)', function () {
+    fc.assert(
+      fc.property(fc.array(argument, { maxLength: 3 }), fc.array(argument, { maxLength: 3 }), (a, b) => {
+        expect(encodeArgs(a) === encodeArgs(b)).to.equal(isDeepStrictEqual(a, b));
+      }),
+    );
+  });
+});
+
+function shuffleKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shuffleKeys);
+  if (
+    value instanceof Set ||
+    value instanceof Map ||
+    value instanceof Date ||
+    value === null ||
+    typeof value !== 'object'
+  )
+    return value;
+  const entries = Object.entries(value).reverse();
+  return Object.fromEntries(entries.map(([key, item]) => [key, shuffleKeys(item)]));
+}
