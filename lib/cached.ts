@@ -2,13 +2,7 @@ import type { Cache } from './cache.js';
 import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
-import {
-  BackendError,
-  CacheClosedError,
-  CacheTimeoutError,
-  LockTimeoutError,
-  SerializationError,
-} from './errors.js';
+import { LockTimeoutError, isCacheFailure } from './errors.js';
 import { caches } from './registry.js';
 
 /** Options of {@link cached}. */
@@ -343,13 +337,4 @@ function asStaleEntry<R>(stored: unknown): StaleEntry<R> | undefined {
     typeof entry.freshUntil === 'number'
     ? (entry as StaleEntry<R>)
     : undefined;
-}
-
-function isCacheFailure(error: unknown): boolean {
-  return (
-    error instanceof BackendError ||
-    error instanceof CacheTimeoutError ||
-    error instanceof SerializationError ||
-    error instanceof CacheClosedError
-  );
 }

@@ -128,6 +128,19 @@ export class CacheClosedError extends LarderError {
   }
 }
 
+/**
+ * Whether an error means the cache itself failed (down, slow, closed, unreadable payload), as
+ * opposed to a mistake in the arguments: what `cached()` fails open on.
+ */
+export function isCacheFailure(error: unknown): boolean {
+  return (
+    error instanceof BackendError ||
+    error instanceof CacheTimeoutError ||
+    error instanceof SerializationError ||
+    error instanceof CacheClosedError
+  );
+}
+
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

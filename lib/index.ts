@@ -3,6 +3,12 @@ export { Lock, type LockOptions, type OptimisticLock } from './lock.js';
 export { cached, type CachedFunction, type CachedMethodDecorator, type CachedOptions } from './cached.js';
 export { callKey, encodeArgs } from './call-key.js';
 export {
+  multiCached,
+  type BatchShape,
+  type MultiCachedFunction,
+  type MultiCachedOptions,
+} from './multi-cached.js';
+export {
   CACHE_DEFAULTS,
   type CacheOptions,
   type GetOptions,

@@ -1,0 +1,189 @@
+import type { Cache } from './cache.js';
+import { callKey, functionKeyName } from './call-key.js';
+import { describeValue } from './describe.js';
+import { parseTtl, type Duration } from './duration.js';
+import { isCacheFailure } from './errors.js';
+import { caches } from './registry.js';
+
+/** The shapes a batch function may answer in. */
+export type BatchShape = 'array' | 'map' | 'object';
+
+/** Options of {@link multiCached}. */
+export interface MultiCachedOptions<A extends unknown[] = unknown[]> {
+  /** The cache, or the alias of one in the `caches` registry. @default 'default' */
+  readonly cache?: Cache | string;
+  /** ttl of stored results. @default the cache's ttl */
+  readonly ttl?: Duration | null;
+  /** Namespace for this function's keys instead of the cache's. */
+  readonly namespace?: string;
+  /**
+   * Which argument holds the list of ids.
+   * @default 0
+   */
+  readonly keysFrom?: number;
+  /**
+   * The cache key of one id (with the call's arguments).
+   * @default the function's name, the id and the other arguments, stably encoded
+   */
+  readonly key?: (id: unknown, ...args: A) => string;
+  /** Return `true` to not store this id's result. */
+  readonly skipCache?: (value: unknown, id: unknown) => boolean;
+  /**
+   * The shape of the answer: an array aligned with the ids asked, or a `Map`/object keyed by them.
+   * @default the shape the function answered in (an array before it has answered at all)
+   */
+  readonly shape?: BatchShape;
+}
+
+/** A batch function wrapped by {@link multiCached}. */
+export type MultiCachedFunction<A extends unknown[], R> = ((...args: A) => Promise<R>) & {
+  /** Removes the stored results of the ids in these arguments. @returns how many keys were removed. */
+  invalidate(...args: A): Promise<number>;
+  /**
+   * The cache key of one id, with the call's other arguments in their places (the ids argument
+   * itself may be left out or given as anything: `keyFor('42')`, or `keyFor('a', 2025)` with `keysFrom: 1`).
+   */
+  keyFor(id: unknown, ...args: Partial<A>): string;
+  /** The cache in use. */
+  readonly cache: Cache;
+};
+
+/**
+ * Memoises a batch function per id: one `multiGet` for every id asked, one call of the function
+ * with only the missing ids, and one `multiSet` of what it returned. The function may answer with
+ * an array aligned with the ids it was given, or a `Map` or object keyed by them; the wrapper
+ * answers for every id asked, in the same shape. If the cache fails, the function is called with
+ * every id (fail open).
+ *
+ * @example
+ * ```ts
+ * const getUsers = multiCached(async (ids: string[]) => db.users.findMany(ids), { ttl: '5m' });
+ * await getUsers(['1', '2', '3']); // only the ids not cached reach the database
+ * ```
+ */
+export function multiCached<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R> | R,
+  options: MultiCachedOptions<A> = {},
+): MultiCachedFunction<A, Awaited<R>> {
+  if (typeof fn !== 'function') throw new TypeError(`multiCached needs a function; got ${describeValue(fn)}`);
+  const keysFrom = options.keysFrom ?? 0;
+  if (!Number.isSafeInteger(keysFrom) || keysFrom < 0) {
+    throw new RangeError(`keysFrom must be an argument index; got ${describeValue(options.keysFrom)}`);
+  }
+  if (options.shape !== undefined && !['array', 'map', 'object'].includes(options.shape)) {
+    throw new TypeError(`shape must be array, map or object; got ${describeValue(options.shape)}`);
+  }
+  if (options.key !== undefined && typeof options.key !== 'function') {
+    throw new TypeError(`key must be a function of (id, ...args); got ${describeValue(options.key)}`);
+  }
+  // Checked now, so a bad ttl fails at wrap time rather than on the first call.
+  if (options.ttl !== undefined) parseTtl(options.ttl);
+  const ttl = options.ttl;
+  const name = functionKeyName(fn);
+  const callOptions = options.namespace === undefined ? {} : { namespace: options.namespace };
+  let learnedShape: BatchShape | undefined;
+
+  const resolveCache = (): Cache =>
+    typeof options.cache === 'object' ? options.cache : caches.get(options.cache ?? 'default');
+  const idsOf = (args: A): unknown[] => {
+    const ids = args[keysFrom];
+    if (!Array.isArray(ids))
+      throw new TypeError(`argument ${keysFrom} must be the array of ids; got ${describeValue(ids)}`);
+    return ids;
+  };
+  const keyFor = (id: unknown, ...args: Partial<A>): string => {
+    if (options.key !== undefined) return options.key(id, ...(args as A));
+    const rest = args.filter((_, i) => i !== keysFrom);
+    return callKey(name, rest.length === 0 ? [id] : [id, rest]);
+  };
+
+  const wrapped = async function (this: unknown, ...args: A): Promise<Awaited<R>> {
+    const ids = idsOf(args);
+    const keys = ids.map((id) => keyFor(id, ...args));
+    const cache = resolveCache();
+    let stored: unknown[];
+    try {
+      stored = await cache.multiGet(keys, callOptions);
+    } catch (error) {
+      if (!isCacheFailure(error)) throw error;
+      cache.logger.warn(
+        { fn: name, err: error },
+        'cache read failed; calling the function with every id (fail open)',
+      );
+      return (await fn.apply(this, args)) as Awaited<R>;
+    }
+
+    // Each missing id once, even if it was asked twice.
+    const missing = new Map<string, unknown>();
+    keys.forEach((key, i) => {
+      if (stored[i] === undefined && !missing.has(key)) missing.set(key, ids[i]);
+    });
+    const fetched = new Map<string, unknown>();
+    if (missing.size > 0) {
+      const missingIds = [...missing.values()];
+      const callArgs = [...args] as unknown[] as A;
+      callArgs[keysFrom] = missingIds;
+      const answer = await fn.apply(this, callArgs);
+      learnedShape = shapeOf(answer);
+      const values = valuesFor(answer, missingIds, learnedShape);
+      const entries: [string, unknown][] = [];
+      [...missing.keys()].forEach((key, i) => {
+        const value = values[i];
+        fetched.set(key, value);
+        if (value !== undefined && options.skipCache?.(value, missingIds[i]) !== true)
+          entries.push([key, value]);
+      });
+      if (entries.length > 0) {
+        try {
+          await cache.multiSet(entries, { ...callOptions, ...(ttl === undefined ? {} : { ttl }) });
+        } catch (error) {
+          if (!isCacheFailure(error)) throw error;
+          cache.logger.warn({ fn: name, err: error }, 'cache write failed; returning the results uncached');
+        }
+      }
+    }
+    const values = keys.map((key, i) => (stored[i] !== undefined ? stored[i] : fetched.get(key)));
+    return reshape(ids, values, options.shape ?? learnedShape ?? 'array') as Awaited<R>;
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  return Object.defineProperties(wrapped, {
+    invalidate: {
+      value: (...args: A) =>
+        resolveCache().multiDelete(
+          idsOf(args).map((id) => keyFor(id, ...args)),
+          callOptions,
+        ),
+    },
+    keyFor: { value: keyFor },
+    cache: { get: resolveCache },
+  }) as MultiCachedFunction<A, Awaited<R>>;
+}
+
+function shapeOf(answer: unknown): BatchShape {
+  if (Array.isArray(answer)) return 'array';
+  if (answer instanceof Map) return 'map';
+  if (typeof answer === 'object' && answer !== null) return 'object';
+  throw new TypeError(
+    `a multiCached function must answer with an array, a Map or an object; got ${describeValue(answer)}`,
+  );
+}
+
+function valuesFor(answer: unknown, ids: readonly unknown[], shape: BatchShape): unknown[] {
+  if (shape === 'array') {
+    const array = answer as unknown[];
+    if (array.length !== ids.length) {
+      throw new TypeError(
+        `a multiCached function answering with an array must align it with its ${ids.length} ids; got ${array.length} items`,
+      );
+    }
+    return array;
+  }
+  if (shape === 'map') return ids.map((id) => (answer as Map<unknown, unknown>).get(id));
+  return ids.map((id) => (answer as Record<string, unknown>)[String(id)]);
+}
+
+function reshape(ids: readonly unknown[], values: readonly unknown[], shape: BatchShape): unknown {
+  if (shape === 'array') return values;
+  if (shape === 'map') return new Map(ids.map((id, i) => [id, values[i]]));
+  return Object.fromEntries(ids.map((id, i) => [String(id), values[i]]));
+}
