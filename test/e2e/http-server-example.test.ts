@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { sharedRedis } from '../support/redis-fixtures.js';
+import { ROOT } from '../support/run.js';
+
+interface Report {
+  id: string;
+  total: number;
+  computation: number;
+  computedAt: string;
+}
+
+/** Starts the example server on a free port and resolves with its base URL once it listens. */
+function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; base: string; banner: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/http-server/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LARDER_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match !== null) resolve({ child, base: match[1]!, banner: output.trim() });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited early with ${code}: ${output}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<number | null> {
+  child.removeAllListeners('exit');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+
+for (const [label, env] of [
+  ['in memory', async () => ({})],
+  ['on Redis (CACHE_URL)', async () => ({ CACHE_URL: `${(await sharedRedis()).url}/12?namespace=http-e2e` })],
+] as [string, () => Promise<Record<string, string>>][]) {
+  describe(`examples/http-server ${label}`, function () {
+    this.timeout(30_000);
+
+    it('computes each report once, serves repeats and concurrent requests from that one computation, and stops cleanly', async function () {
+      const { child, base, banner } = await startServer(await env());
+      try {
+        expect(banner).to.match(label === 'in memory' ? /cache: memory/ : /cache: redis/);
+        const first = await getJson<Report>(`${base}/report?id=1`);
+        const again = await getJson<Report>(`${base}/report?id=1`);
+        expect(again).to.deep.equal(first);
+        const burst = await Promise.all(
+          Array.from({ length: 5 }, () => getJson<Report>(`${base}/report?id=22`)),
+        );
+        expect(new Set(burst.map((report) => report.computation)).size).to.equal(1);
+        expect(burst[0]!.computation).to.equal(first.computation + 1);
+        expect(await getJson(`${base}/invalidate?id=1`)).to.deep.equal({ removed: 1 });
+        const recomputed = await getJson<Report>(`${base}/report?id=1`);
+        expect(recomputed.computation).to.equal(burst[0]!.computation + 1);
+      } finally {
+        expect(await stopServer(child)).to.equal(0);
+      }
+    });
+  });
+}
