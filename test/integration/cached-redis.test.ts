@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { Cache, RedisBackend, cached, multiCached } from '../../lib/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
+import { freePort } from '../support/redis-server.js';
 import { runTs } from '../support/run.js';
 
 describe('cached() across processes on one Redis', function () {
@@ -37,5 +40,28 @@ describe('cached() across processes on one Redis', function () {
     const { outputs, computations } = await stampede(11, 'nolock');
     expect(outputs).to.deep.equal(Array(PROCESSES).fill('report q3'));
     expect(computations).to.equal(PROCESSES);
+  });
+
+  it('fails open when Redis is unreachable: the functions run and answer, with warnings logged', async function () {
+    const { logger, records } = recordingLogger();
+    const down = new Cache({
+      backend: new RedisBackend({ url: `redis://127.0.0.1:${await freePort()}`, logger }),
+      timeout: 300,
+      logger,
+    });
+    try {
+      let calls = 0;
+      const fn = cached(async (n: number) => (calls++, n * 2), { cache: down, lock: true });
+      const batch = multiCached(async (ids: number[]) => ids.map((id) => id + 1), { cache: down });
+      expect(await fn(21)).to.equal(42);
+      expect(await fn(21)).to.equal(42);
+      expect(calls).to.equal(2);
+      expect(await batch([1, 2])).to.deep.equal([2, 3]);
+      expect(records.filter((r) => r.level === 40 && /fail open/.test(String(r.msg))).length).to.be.at.least(
+        3,
+      );
+    } finally {
+      await down.close();
+    }
   });
 });
