@@ -529,6 +529,40 @@ export class Cache<V = unknown> {
   }
 
   /**
+   * Walks this namespace's (and version's) keys matching a Redis-style glob, in pages, as the
+   * caller's keys (namespace and version taken off). On Redis it follows `SCAN` on every master,
+   * never `KEYS`; keys written or removed during the walk may or may not be seen.
+   *
+   * @param glob - over the caller's keys. @default '*'
+   * @throws TypeError if the backend cannot list keys.
+   * @example
+   * ```ts
+   * for await (const page of cache.scan('user:*')) console.log(page);
+   * ```
+   */
+  async *scan(
+    glob = '*',
+    options?: OperationOptions & { readonly count?: number },
+  ): AsyncGenerator<string[]> {
+    if (this.#closing !== undefined) throw new CacheClosedError('scan');
+    if (typeof glob !== 'string' || glob === '')
+      throw new TypeError(`scan needs a non-empty glob; got ${describeValue(glob)}`);
+    const count = options?.count ?? 1_000;
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new RangeError(`count must be a positive integer; got ${describeValue(count)}`);
+    if (this.backend.scan === undefined)
+      throw new TypeError(`the ${this.backend.name} backend cannot list keys`);
+    const { prefix, suffix } = this.#affixesOf(options, true);
+    const pages = this.backend.scan(escapeGlob(prefix) + glob + escapeGlob(suffix), count);
+    try {
+      for await (const page of pages)
+        yield page.map((key) => key.slice(prefix.length, key.length - suffix.length));
+    } catch (error) {
+      throw classifyFailure('scan', this.backend.name, error);
+    }
+  }
+
+  /**
    * Sends a command straight to the backend (for Redis, an ioredis command name).
    *
    * @returns the backend's answer.
@@ -642,10 +676,7 @@ export class Cache<V = unknown> {
     signal: AbortSignal | undefined,
   ): T {
     if (signal?.aborted && error === signal.reason) throw error;
-    const classified =
-      error instanceof LarderError || error instanceof TypeError || error instanceof RangeError
-        ? error
-        : new BackendError(op, this.backend.name, error);
+    const classified = classifyFailure(op, this.backend.name, error);
     // A stored payload that cannot be decoded (corrupt, tampered, wrong secret) is worth an
     // operator's attention whether or not the caller sees it.
     const unreadable = classified instanceof SerializationError && (op === 'get' || op === 'multiGet');
@@ -713,6 +744,13 @@ export class Cache<V = unknown> {
       throw serializationFailure(error, 'decode', key, this.serializer.name);
     }
   }
+}
+
+/** What the caller sees of a failure: larder's and argument errors as they are, anything else as a BackendError. */
+function classifyFailure(op: string, backend: string, error: unknown): unknown {
+  return error instanceof LarderError || error instanceof TypeError || error instanceof RangeError
+    ? error
+    : new BackendError(op, backend, error);
 }
 
 // Lock keys live beside the keys they guard, inside the namespace.

@@ -55,6 +55,11 @@ export interface Backend {
   compareAndDelete?(key: string, expected: string): MaybePromise<boolean>;
   /** Sets a new ttl only if the key holds `expected`, atomically; returns whether it did. Used by locks. */
   compareAndExpire?(key: string, expected: string, ttlMs: number): MaybePromise<boolean>;
+  /**
+   * Walks the stored keys matching a Redis-style glob over final keys, in pages of about `count`
+   * (Redis: `SCAN`, never `KEYS`). Optional: a backend without it cannot list keys.
+   */
+  scan?(pattern: string, count: number): AsyncIterable<string[]>;
   /** Sends a command straight to the underlying store. */
   raw(command: string, args: readonly unknown[]): MaybePromise<unknown>;
   /** Releases connections and timers. Idempotent. */

@@ -230,6 +230,13 @@ export class MemoryBackend implements Backend {
     this.#clear();
   }
 
+  async *scan(pattern: string, count: number): AsyncGenerator<string[]> {
+    this.#sweep();
+    const matcher = globToRegExp(pattern);
+    const keys = [...this.#entries.keys()].filter((key) => matcher.test(key));
+    for (let start = 0; start < keys.length; start += count) yield keys.slice(start, start + count);
+  }
+
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
     if (this.#live(key)?.value !== expected) return false;

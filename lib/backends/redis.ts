@@ -255,6 +255,17 @@ export class RedisBackend implements Backend {
     await Promise.all(this.#masters().map((node) => node.flushdb('ASYNC')));
   }
 
+  async *scan(pattern: string, count: number): AsyncGenerator<string[]> {
+    for (const node of this.#masters()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+        cursor = next;
+        if (keys.length > 0) yield keys;
+      } while (cursor !== '0');
+    }
+  }
+
   async compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): Promise<boolean> {
     const args = [
       expected === undefined ? '0' : '1',

@@ -1,7 +1,7 @@
 import type { Backend, Serializer } from '../../lib/index.js';
 
 type Full = Required<Backend>;
-type AsyncMethod = Exclude<keyof Full, 'name' | 'acceptsReferences' | 'defaultSerializer'>;
+type AsyncMethod = Exclude<keyof Full, 'name' | 'acceptsReferences' | 'defaultSerializer' | 'scan'>;
 
 /**
  * Wraps a real backend so that every answer arrives `delayMs` later on a timer, as a network
@@ -19,6 +19,11 @@ export class DelayedBackend implements Backend {
     this.name = inner.name;
     this.acceptsReferences = inner.acceptsReferences;
     this.delayMs = delayMs;
+  }
+
+  // Listing keys is a walk over pages; its pages are passed through as they come.
+  scan(pattern: string, count: number): AsyncIterable<string[]> {
+    return this.#inner.scan(pattern, count);
   }
 
   defaultSerializer(): Serializer<unknown> {

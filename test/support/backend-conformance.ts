@@ -383,6 +383,24 @@ export function describeCacheBehaviour(label: string, makeCache: CacheFactory): 
       });
     });
 
+    describe('scan', function () {
+      it("walks this namespace's keys in pages, as the caller's keys, filtered by a glob", async function () {
+        const root = await cacheWith();
+        const other = await cacheWith({ namespace: 'other' });
+        await cache.multiSet(Array.from({ length: 25 }, (_, i) => [`item:${i}`, i] as [string, number]));
+        await cache.set('misc', 1);
+        await other.set('item:x', 1);
+        await root.set('item:root', 1);
+        const pages: string[][] = [];
+        for await (const page of cache.scan('item:*', { count: 5 })) pages.push(page);
+        expect(pages.flat().sort()).to.deep.equal(Array.from({ length: 25 }, (_, i) => `item:${i}`).sort());
+        expect(pages.length).to.be.at.least(2);
+        const all: string[] = [];
+        for await (const page of cache.scan()) all.push(...page);
+        expect(all).to.have.length(26);
+      });
+    });
+
     describe('locks', function () {
       it('lets one holder at a time take a lock, and another after release', async function () {
         const lock = await cache.lock('job', { lease: '10s' });
