@@ -529,6 +529,15 @@ export class Cache<V = unknown> {
   }
 
   /**
+   * The key as the backend stores it: namespace, version and key builder applied.
+   *
+   * @throws TypeError for a bad key.
+   */
+  storedKey(key: Key, options?: OperationOptions): string {
+    return this.#key(key, options);
+  }
+
+  /**
    * Walks this namespace's (and version's) keys matching a Redis-style glob, in pages, as the
    * caller's keys (namespace and version taken off). On Redis it follows `SCAN` on every master,
    * never `KEYS`; keys written or removed during the walk may or may not be seen.

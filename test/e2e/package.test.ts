@@ -54,4 +54,13 @@ describe('the built package', function () {
     expect(code, stderr).to.equal(0);
     expect(stdout).to.equal('[1,2]\n');
   });
+
+  it('ships the larder command line as its bin', async function () {
+    const bin = join(consumer, 'node_modules', 'larder', 'dist', 'cli', 'main.js');
+    const { code, stdout, stderr } = await run(process.execPath, [bin, '--help'], { cwd: consumer });
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.match(/^Usage: larder <command>/);
+    const set = await run(process.execPath, [bin, 'ping', '--url', 'memory://'], { cwd: consumer });
+    expect(set.stdout).to.match(/^PONG from url \(memory\)/);
+  });
 });

@@ -1,0 +1,173 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedRedis } from '../support/redis-fixtures.js';
+import { run } from '../support/run.js';
+
+/** Runs the `larder` CLI from source, as `npm run larder -- …` does. */
+const larder = (args: readonly string[], env: Record<string, string> = {}) =>
+  run(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], { env });
+
+describe('the larder command line, against a real Redis', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let config: string;
+  let admin: Redis;
+
+  before(async function () {
+    const server = await sharedRedis();
+    dir = mkdtempSync(join(tmpdir(), 'larder-cli-'));
+    config = join(dir, 'larder.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        sessions: `${server.url}/13?namespace=sess`,
+        packed: {
+          backend: { type: 'redis', url: `${server.url}/13` },
+          serializer: 'msgpack',
+          namespace: 'packed',
+        },
+      }),
+    );
+    admin = new Redis({ port: server.port, db: 13 });
+  });
+
+  beforeEach(async function () {
+    await admin.flushdb();
+  });
+
+  after(function () {
+    admin.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('set, get (human and --json), delete, with exit codes 0 and 1', async function () {
+    const set = await larder([
+      'set',
+      'sessions',
+      'user:1',
+      '{"name":"Ada","roles":["admin"]}',
+      '--ttl',
+      '10m',
+      '--config',
+      config,
+    ]);
+    expect(set).to.include({ code: 0, stdout: 'OK\n' });
+    expect(await admin.get('sess:user:1')).to.equal('{"name":"Ada","roles":["admin"]}');
+
+    const human = await larder(['get', 'sessions', 'user:1', '--config', config]);
+    expect(human.code).to.equal(0);
+    expect(human.stdout).to.match(/\{ name: 'Ada', roles: \[ 'admin' \] \}\nttl: (9|10) m/);
+
+    const json = await larder(['get', 'sessions', 'user:1', '--json', '--config', config]);
+    const parsed = JSON.parse(json.stdout) as { value: unknown; ttlMs: number; found: boolean };
+    expect(parsed).to.include({ found: true });
+    expect(parsed.value).to.deep.equal({ name: 'Ada', roles: ['admin'] });
+    expect(parsed.ttlMs).to.be.within(590_000, 600_000);
+
+    expect(await larder(['get', 'sessions', 'nobody', '--config', config])).to.include({
+      code: 1,
+      stdout: '(not found) nobody\n',
+    });
+    expect(await larder(['delete', 'sessions', 'user:1', '--config', config])).to.include({ code: 0 });
+    expect(await larder(['delete', 'sessions', 'user:1', '--config', config])).to.include({ code: 1 });
+  });
+
+  it('decodes values with the alias serializer', async function () {
+    await larder(['set', 'packed', 'when', '{"at":"2026-11-21"}', '--config', config]);
+    const raw = await admin.getBuffer('packed:when');
+    expect(raw![0]).to.equal(0x81); // a msgpack map of one entry, not JSON text
+    const got = await larder(['get', 'packed', 'when', '--config', config]);
+    expect(got.stdout).to.contain("{ at: '2026-11-21' }");
+  });
+
+  it('keys lists a namespace with SCAN, never KEYS, with an optional glob', async function () {
+    await admin.mset('sess:a:1', '1', 'sess:a:2', '2', 'sess:b:1', '3', 'other:a:1', '4');
+    await admin.config('RESETSTAT');
+    const all = await larder(['keys', 'sessions', '--config', config]);
+    expect(all.stdout.trim().split('\n').sort()).to.deep.equal(['a:1', 'a:2', 'b:1']);
+    const some = await larder(['keys', 'sessions', 'a:*', '--json', '--count', '1', '--config', config]);
+    expect((JSON.parse(some.stdout) as { keys: string[] }).keys.sort()).to.deep.equal(['a:1', 'a:2']);
+    const stats = await admin.info('commandstats');
+    expect(stats).to.match(/cmdstat_scan:/);
+    expect(stats).not.to.match(/cmdstat_keys:/);
+  });
+
+  it('clear refuses without --yes when not at a terminal, and clears only the namespace with it', async function () {
+    await admin.mset('sess:a', '1', 'other:b', '2');
+    const refused = await larder(['clear', 'sessions', '--config', config]);
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.match(/add --yes/);
+    expect(await admin.dbsize()).to.equal(2);
+    expect(await larder(['clear', 'sessions', '--yes', '--config', config])).to.include({
+      code: 0,
+      stdout: 'cleared namespace "sess"\n',
+    });
+    expect(await admin.keys('*')).to.deep.equal(['other:b']);
+  });
+
+  it('info reports backend, namespace, key count, bytes and ttl spread', async function () {
+    await admin.set('sess:forever', '"x"');
+    await admin.set('sess:short', '"yy"', 'PX', 60_000);
+    await admin.set('sess:long', '"zzz"', 'PX', 3_600_000);
+    const human = await larder(['info', 'sessions', '--config', config]);
+    expect(human.code).to.equal(0);
+    expect(human.stdout).to.match(/backend +redis \(serializer json\)/);
+    expect(human.stdout).to.match(/namespace +sess/);
+    expect(human.stdout).to.match(/keys +3/);
+    expect(human.stdout).to.match(/bytes +~\d+ B/);
+    expect(human.stdout).to.match(
+      /ttl +min 59 s, median (59 m 59 s|1 h), max (59 m 59 s|1 h); 1 of 3 sampled never expire/,
+    );
+    const json = JSON.parse((await larder(['info', 'sessions', '--json', '--config', config])).stdout) as {
+      keys: number;
+      approximateBytes: number;
+      ttl: { noExpiry: number; minMs: number; maxMs: number };
+    };
+    expect(json.keys).to.equal(3);
+    expect(json.approximateBytes).to.equal(3 + 4 + 5);
+    expect(json.ttl.noExpiry).to.equal(1);
+    expect(json.ttl.minMs).to.be.within(50_000, 60_000);
+    expect(json.ttl.maxMs).to.be.within(3_500_000, 3_600_000);
+  });
+
+  it('ping answers, through a config file, LARDER_CONFIG or --url', async function () {
+    const server = await sharedRedis();
+    expect((await larder(['ping', 'sessions', '--config', config])).stdout).to.match(
+      /^PONG from sessions \(redis\) in [\d.]+ ms\n$/,
+    );
+    expect((await larder(['ping', 'sessions'], { LARDER_CONFIG: config })).code).to.equal(0);
+    const viaUrl = await larder(['ping', '--url', `${server.url}/13`]);
+    expect(viaUrl.code, viaUrl.stderr).to.equal(0);
+    expect((await larder(['get', 'k', '--url', `${server.url}/13`])).code).to.equal(1);
+  });
+
+  it('exits 2 with a clear message for a bad alias, config, URL or usage', async function () {
+    const badAlias = await larder(['get', 'sesions', 'k', '--config', config]);
+    expect(badAlias.code).to.equal(2);
+    expect(badAlias.stderr).to.contain('unknown cache alias "sesions"; known: default, sessions, packed');
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ s: { serializer: 'mspack' } }));
+    const badConfig = await larder(['ping', 's', '--config', join(dir, 'bad.json')]);
+    expect(badConfig.code).to.equal(2);
+    expect(badConfig.stderr).to.contain('caches.s.serializer: unknown serializer "mspack"');
+    const badUrl = await larder(['ping', '--url', 'redis://h?nmespace=x']);
+    expect(badUrl.code).to.equal(2);
+    expect(badUrl.stderr).to.contain('unknown Redis URL parameter "nmespace"');
+    expect((await larder(['frobnicate'])).code).to.equal(2);
+    expect((await larder(['get', 'sessions', '--config', config])).stderr).to.contain(
+      'get takes <alias> <key>',
+    );
+    expect((await larder(['set', 'sessions', 'k', 'not json', '--config', config])).stderr).to.contain(
+      'must be JSON',
+    );
+    expect((await larder(['--help'])).stdout).to.contain('Exit codes: 0 ok, 1 not found, 2 error.');
+  });
+
+  it('exits 2 when Redis is unreachable, within the timeout', async function () {
+    const down = await larder(['ping', '--url', 'redis://127.0.0.1:1/0']);
+    expect(down.code).to.equal(2);
+    expect(down.stderr).to.match(/larder: .*(failed|timed out)/);
+  });
+});
