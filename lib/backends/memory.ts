@@ -193,8 +193,7 @@ export class MemoryBackend implements Backend {
   expire(key: string, ttlMs: number): boolean {
     const entry = this.#live(key);
     if (entry === undefined) return false;
-    entry.expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
-    if (entry.expiresAt !== 0) this.#scheduleExpiry(entry);
+    this.#setExpiry(entry, ttlMs);
     return true;
   }
 
@@ -254,7 +253,8 @@ export class MemoryBackend implements Backend {
   compareAndExpire(key: string, expected: string, ttlMs: number): boolean {
     const entry = this.#live(key);
     if (entry === undefined || entry.value !== expected) return false;
-    return this.expire(key, ttlMs);
+    this.#setExpiry(entry, ttlMs);
+    return true;
   }
 
   /**
@@ -297,6 +297,11 @@ export class MemoryBackend implements Backend {
     }
     this.#touch(entry);
     return entry.value;
+  }
+
+  #setExpiry(entry: Entry, ttlMs: number): void {
+    entry.expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
+    if (entry.expiresAt !== 0) this.#scheduleExpiry(entry);
   }
 
   #delete(key: string): number {
