@@ -3,7 +3,7 @@
 import { deepStrictEqual } from 'node:assert';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { Cache, MemoryBackend, MsgpackSerializer, RedisBackend } from '../lib/index.js';
+import { Cache, MemoryBackend, MsgpackSerializer, RedisBackend, cached } from '../lib/index.js';
 import type { Cell } from './harness.js';
 
 /** A ~1 KB JSON-able object, the value every workload stores. */
@@ -77,6 +77,20 @@ export async function memoryCells(ops: number): Promise<Cell[]> {
       { workload, subject: 'larder', ops, run: loop((k) => larder.get(k), keys) },
     );
   }
+  // cached(): a memoised function whose every call is a hit.
+  const memo = new Cache({ backend: new MemoryBackend({ maxSize: 20_000 }) });
+  const lookup = cached(async (key: string) => ({ ...VALUE, key }), { cache: memo, key: (key) => key });
+  for (const key of KEYS) await lookup(key);
+  cells.push(
+    {
+      workload: 'cached() hit',
+      subject: 'lru-cache get',
+      reference: true,
+      ops,
+      run: loop((k) => lru.get(k), KEYS),
+    },
+    { workload: 'cached() hit', subject: 'larder cached()', ops, run: loop((k) => lookup(k), KEYS) },
+  );
   cells.push(
     { workload: 'memory set', subject: 'Map + await', ops, run: loop((k) => map.set(k, VALUE), KEYS) },
     {

@@ -172,10 +172,12 @@ class Memoizer<A extends unknown[], R> {
   readonly #options: CheckedOptions<A, R>;
   readonly #inflight = new Map<string, Promise<R>>();
   readonly #refreshing = new Set<string>();
+  readonly #namespaceOptions: { namespace: string } | undefined;
 
   constructor(name: string, options: CheckedOptions<A, R>) {
     this.#name = name;
     this.#options = options;
+    this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
   }
 
   get cache(): Cache {
@@ -324,8 +326,9 @@ class Memoizer<A extends unknown[], R> {
       .finally(() => this.#refreshing.delete(key));
   }
 
-  #callOptions(): { namespace?: string } {
-    return this.#options.namespace === undefined ? {} : { namespace: this.#options.namespace };
+  // Undefined when there is nothing to pass, so reads keep the cache's no-options fast path.
+  #callOptions(): { namespace: string } | undefined {
+    return this.#namespaceOptions;
   }
 }
 

@@ -26,6 +26,7 @@ describe('the benchmark (smoke run)', function () {
     expect(workloads).to.deep.equal([
       'memory get (hit)',
       'memory get (miss)',
+      'cached() hit',
       'memory set',
       'redis get, sequential',
       'redis get, 64 concurrent',
@@ -36,7 +37,9 @@ describe('the benchmark (smoke run)', function () {
       expect(result.opsPerSecond, `${result.workload} / ${result.subject}`).to.be.a('number').and.above(0);
       expect(result.rounds).to.have.length(1);
     }
-    expect(report.results.filter((r) => r.subject.startsWith('larder'))).to.have.length(3 + 3 + 3 + 3 + 2);
+    expect(report.results.filter((r) => r.subject.startsWith('larder'))).to.have.length(
+      2 + 1 + 1 + 3 + 3 + 3 + 2,
+    );
     expect(report.footprint.map((f) => f.subject)).to.deep.equal(['Map', 'lru-cache', 'larder memory']);
   });
 });
