@@ -2,6 +2,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { describeValue } from '../describe.js';
 import { ConfigError } from '../errors.js';
 import { defaultLogger, type Logger } from '../logger.js';
+import { settleWithin } from '../promise.js';
 import { JsonSerializer } from '../serializers/json.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend } from './backend.js';
@@ -410,13 +411,9 @@ return 0`;
 // How long close() waits for QUIT's answer, and then for the socket to end.
 const CLOSE_WAIT_MS = 1_000;
 
+// Waits for `pending`, but no longer than `ms`; close() must finish even if Redis never answers.
 function atMost(pending: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  return Promise.race([pending, gaveUp]).finally(() => clearTimeout(timer));
+  return settleWithin(pending, ms, undefined, () => new Error('gave up waiting')).catch(() => undefined);
 }
 
 function sum(counts: readonly number[]): number {
