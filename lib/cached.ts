@@ -3,7 +3,7 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import { caches } from './registry.js';
+import { resolveCache } from './registry.js';
 
 /** Options of {@link cached}. */
 export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -181,8 +181,7 @@ class Memoizer<A extends unknown[], R> {
   }
 
   get cache(): Cache {
-    const { cache } = this.#options;
-    return typeof cache === 'object' ? cache : caches.get(cache ?? 'default');
+    return resolveCache(this.#options.cache);
   }
 
   get #stale(): boolean {

@@ -3,7 +3,7 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseTtl, type Duration } from './duration.js';
 import { isCacheFailure } from './errors.js';
-import { caches } from './registry.js';
+import { resolveCache } from './registry.js';
 
 /** The shapes a batch function may answer in. */
 export type BatchShape = 'array' | 'map' | 'object';
@@ -83,8 +83,7 @@ export function multiCached<A extends unknown[], R>(
   const callOptions = options.namespace === undefined ? {} : { namespace: options.namespace };
   let learnedShape: BatchShape | undefined;
 
-  const resolveCache = (): Cache =>
-    typeof options.cache === 'object' ? options.cache : caches.get(options.cache ?? 'default');
+  const cacheNow = (): Cache => resolveCache(options.cache);
   const idsOf = (args: A): unknown[] => {
     const ids = args[keysFrom];
     if (!Array.isArray(ids))
@@ -100,7 +99,7 @@ export function multiCached<A extends unknown[], R>(
   const wrapped = async function (this: unknown, ...args: A): Promise<Awaited<R>> {
     const ids = idsOf(args);
     const keys = ids.map((id) => keyFor(id, ...args));
-    const cache = resolveCache();
+    const cache = cacheNow();
     let stored: unknown[];
     try {
       stored = await cache.multiGet(keys, callOptions);
@@ -149,13 +148,13 @@ export function multiCached<A extends unknown[], R>(
   return Object.defineProperties(wrapped, {
     invalidate: {
       value: (...args: A) =>
-        resolveCache().multiDelete(
+        cacheNow().multiDelete(
           idsOf(args).map((id) => keyFor(id, ...args)),
           callOptions,
         ),
     },
     keyFor: { value: keyFor },
-    cache: { get: resolveCache },
+    cache: { get: cacheNow },
   }) as MultiCachedFunction<A, Awaited<R>>;
 }
 

@@ -242,3 +242,8 @@ function copyConfig<T>(config: T): T {
 
 /** The process-wide registry. */
 export const caches = new CacheRegistry();
+
+/** A `cache` option (an instance, or an alias in {@link caches}, default `'default'`) as a Cache. */
+export function resolveCache(option: Cache | string | undefined): Cache {
+  return typeof option === 'object' ? option : caches.get(option ?? DEFAULT_ALIAS);
+}
