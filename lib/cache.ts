@@ -82,6 +82,9 @@ export class Cache<V = unknown> {
   readonly #timeoutMs: number;
   readonly #plugins: readonly Plugin[];
   readonly #hooks: PluginHooks;
+  // Whether get/set may take the fast path: fixed once the plugins are known.
+  readonly #getUnobserved: boolean;
+  readonly #setUnobserved: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
   #closing: Promise<void> | undefined;
@@ -120,6 +123,8 @@ export class Cache<V = unknown> {
         'plugin hook threw; the operation goes on',
       ),
     );
+    this.#getUnobserved = this.#hooks.of('get') === undefined;
+    this.#setUnobserved = this.#hooks.of('set') === undefined;
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -177,7 +182,7 @@ export class Cache<V = unknown> {
   get(key: Key, options?: GetOptions): Promise<V | undefined>;
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
-    if (options === undefined && this.#hooks.of('get') === undefined && this.#closing === undefined) {
+    if (options === undefined && this.#getUnobserved && this.#closing === undefined) {
       // The hot path: no per-call options, no hooks, and no timer when the backend answers at once.
       try {
         const answer = this.backend.get(this.#key(key));
@@ -230,7 +235,7 @@ export class Cache<V = unknown> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    if (options === undefined && this.#hooks.of('set') === undefined && this.#closing === undefined) {
+    if (options === undefined && this.#setUnobserved && this.#closing === undefined) {
       try {
         const answer = this.backend.set(this.#key(key), this.#encode(value, key), this.#ttlMs);
         if (!isPromiseLike(answer)) return Promise.resolve(true);

@@ -173,19 +173,18 @@ class Memoizer<A extends unknown[], R> {
   readonly #inflight = new Map<string, Promise<R>>();
   readonly #refreshing = new Set<string>();
   readonly #namespaceOptions: { namespace: string } | undefined;
+  // Whether results are stored in a stale envelope (a stale mode is on).
+  readonly #stale: boolean;
 
   constructor(name: string, options: CheckedOptions<A, R>) {
     this.#name = name;
     this.#options = options;
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
+    this.#stale = options.staleTtlMs > 0 || options.staleIfErrorMs > 0;
   }
 
   get cache(): Cache {
     return resolveCache(this.#options.cache);
-  }
-
-  get #stale(): boolean {
-    return this.#options.staleTtlMs > 0 || this.#options.staleIfErrorMs > 0;
   }
 
   keyFor(args: A): string {
