@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import {
   Cache,
+  CacheRegistry,
   ConfigError,
+  HitMissRatioPlugin,
   JsonSerializer,
   NullSerializer,
   RedisBackend,
@@ -171,6 +174,52 @@ describe('RedisBackend on a real server', function () {
   });
 
   describe('URLs against real servers', function () {
+    it("the SPEC's URL: redis://…/db?namespace=app&ttl=60s&serializer=msgpack", async function () {
+      const packed = Cache.fromUrl(`${url}?namespace=app&ttl=60s&serializer=msgpack`);
+      try {
+        await packed.set('when', { at: new Date(0), tags: new Set(['a']) });
+        expect(await packed.get('when')).to.deep.equal({ at: new Date(0), tags: new Set(['a']) });
+        expect(await admin.pttl('app:when')).to.be.within(59_000, 60_000);
+        expect(decodeMsgpack((await admin.getBuffer('app:when'))!)).to.have.property('at');
+      } finally {
+        await packed.close();
+      }
+    });
+
+    it('a registry alias in object form: redis backend, signed msgpack, a plugin, safe mode', async function () {
+      const registry = new CacheRegistry();
+      registry.setConfig({
+        app: {
+          backend: { type: 'redis', url, scanCount: 50 },
+          serializer: {
+            type: 'msgpack',
+            secret: 'registry-secret-0123456789',
+            compress: 'gzip',
+            compressThreshold: 0,
+          },
+          namespace: 'reg',
+          ttl: '2m',
+          safe: true,
+          plugins: ['hit-miss-ratio'],
+        },
+      });
+      const cache = registry.get('app');
+      try {
+        await cache.set('k', { n: 1 });
+        expect(await cache.get('k')).to.deep.equal({ n: 1 });
+        expect(await cache.get('missing')).to.equal(undefined);
+        const stored = (await admin.getBuffer('reg:k'))!;
+        expect([...stored.subarray(0, 4)]).to.deep.equal([0x4c, 0x44, 1, 0b101]); // envelope: gzip + signed
+        expect(await admin.pttl('reg:k')).to.be.within(119_000, 120_000);
+        expect((cache.plugins[0] as HitMissRatioPlugin).stats()).to.include({ hits: 1, misses: 1 });
+        stored[stored.length - 1]! ^= 1;
+        await admin.set('reg:k', stored);
+        expect(await cache.get('k')).to.equal(undefined); // tampered: a miss in safe mode
+      } finally {
+        await registry.closeAll();
+      }
+    });
+
     it('redis+unix:// with a db', async function () {
       const viaSocket = Cache.fromUrl(`redis+unix://${(await sharedRedis()).socketPath}?db=5&namespace=sock`);
       await viaSocket.set('k', 'v');
