@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
+import type { HitMissRatioPlugin } from '../../lib/index.js';
 import {
   Cache,
   CacheRegistry,
   ConfigError,
-  HitMissRatioPlugin,
   JsonSerializer,
   NullSerializer,
   RedisBackend,
