@@ -35,6 +35,7 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { isPromiseLike, settleWithin } from './promise.js';
+import { LATER, readNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
 import { normalizeAlias } from './config.js';
@@ -85,6 +86,8 @@ export class Cache<V = unknown> {
   // Whether get/set may take the fast path: fixed once the plugins are known.
   readonly #getUnobserved: boolean;
   readonly #setUnobserved: boolean;
+  // Whether a get can be answered on the spot (see readNow).
+  readonly #readsNow: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
   #closing: Promise<void> | undefined;
@@ -125,6 +128,7 @@ export class Cache<V = unknown> {
     );
     this.#getUnobserved = this.#hooks.of('get') === undefined;
     this.#setUnobserved = this.#hooks.of('set') === undefined;
+    this.#readsNow = this.#getUnobserved && this.backend.synchronous === true;
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -204,6 +208,27 @@ export class Cache<V = unknown> {
     return options?.default === undefined
       ? read
       : read.then((value) => (value === undefined ? options.default : value));
+  }
+
+  /**
+   * The value of `get(key, options)` read on the spot, or {@link LATER} when only `get` can answer
+   * (an asynchronous backend, a plugin observing gets, a closed cache, or any failure, which `get`
+   * then reports properly). For cached(): a memoised hit costs no promise of its own.
+   * @internal
+   */
+  [readNow](key: Key, options?: OperationOptions): V | undefined | typeof LATER {
+    if (!this.#readsNow || this.#closing !== undefined) return LATER;
+    try {
+      const payload = this.backend.get(this.#key(key, options));
+      if (isPromiseLike(payload)) {
+        // A backend that claimed to be synchronous and is not: `get` will read again.
+        payload.then(undefined, () => undefined);
+        return LATER;
+      }
+      return payload === undefined ? undefined : this.#decode(payload, key);
+    } catch {
+      return LATER;
+    }
   }
 
   /**

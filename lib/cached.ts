@@ -3,6 +3,7 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
+import { LATER, readNow } from './read-now.js';
 import { resolveCache } from './registry.js';
 
 /** Options of {@link cached}. */
@@ -98,7 +99,7 @@ export function cached<A extends unknown[], R>(
     const fn = fnOrOptions;
     const memo = new Memoizer<A, Awaited<R>>(functionKeyName(fn), checkOptions(maybeOptions ?? {}));
     const wrapped = function (this: unknown, ...args: A): Promise<Awaited<R>> {
-      return memo.call(args, () => fn.apply(this, args) as Promise<Awaited<R>>);
+      return memo.call(this, args, fn as (...args: A) => Promise<Awaited<R>>);
     };
     Object.defineProperty(wrapped, 'name', { value: fn.name });
     return Object.defineProperties(wrapped, {
@@ -121,7 +122,7 @@ export function cached<A extends unknown[], R>(
       let memo = memos.get(name);
       if (memo === undefined)
         memos.set(name, (memo = new Memoizer<MA, MR>(name, options as unknown as CheckedOptions<MA, MR>)));
-      return memo.call(args, () => target.apply(this, args));
+      return memo.call(this, args, target);
     };
   };
 }
@@ -204,23 +205,35 @@ class Memoizer<A extends unknown[], R> {
     return this.cache.delete(this.keyFor(args), this.#callOptions());
   }
 
-  call(args: A, compute: () => Promise<R>): Promise<R> {
+  /** Calls `fn` on `thisArg` with `args` unless a fresh result is stored or being computed. */
+  call<T>(thisArg: T, args: A, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
     let key: string;
+    let cache: Cache;
     try {
       key = this.keyFor(args);
+      cache = this.cache;
     } catch (error) {
       return Promise.reject(error);
     }
+    // The hot path: a fresh hit read on the spot needs neither the in-flight map nor a closure.
+    // Anything else (a miss, a stale entry, an asynchronous backend) takes the full path below.
+    const now = cache[readNow](key, this.#namespaceOptions);
+    if (now !== undefined && now !== LATER) {
+      const entry = this.#stale ? asStaleEntry<R>(now) : undefined;
+      if (entry === undefined) return Promise.resolve(now as R);
+      if (Date.now() < entry.freshUntil) return Promise.resolve(entry.value);
+    }
     let shared = this.#inflight.get(key);
     if (shared === undefined) {
-      shared = this.#resolve(key, compute).finally(() => this.#inflight.delete(key));
+      shared = this.#resolve(cache, key, () => fn.apply(thisArg, args)).finally(() =>
+        this.#inflight.delete(key),
+      );
       this.#inflight.set(key, shared);
     }
     return shared;
   }
 
-  async #resolve(key: string, compute: () => Promise<R>): Promise<R> {
-    const cache = this.cache;
+  async #resolve(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
     let stored: unknown;
     try {
       stored = await cache.get(key, this.#callOptions());

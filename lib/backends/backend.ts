@@ -13,6 +13,11 @@ export interface Backend {
   readonly name: string;
   /** Whether values may be stored as live references (only then is {@link NullSerializer} allowed). */
   readonly acceptsReferences: boolean;
+  /**
+   * `true` when `get` always answers synchronously (the memory backend). A hint: it lets
+   * `cached()` answer a hit without waiting for a promise. Leave it out if unsure.
+   */
+  readonly synchronous?: boolean;
   /** The serializer a cache uses when it is given none. */
   defaultSerializer(): Serializer<unknown>;
   /** Returns the stored payload, or `undefined` if the key is missing or expired. */

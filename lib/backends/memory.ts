@@ -69,6 +69,7 @@ const HEAP_SLACK = 1_024;
 export class MemoryBackend implements Backend {
   readonly name = 'memory';
   readonly acceptsReferences: boolean;
+  readonly synchronous = true;
   readonly maxSize: number;
   readonly maxBytes: number;
   readonly sweepIntervalMs: number;

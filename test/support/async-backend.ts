@@ -1,7 +1,10 @@
 import type { Backend, Serializer } from '../../lib/index.js';
 
 type Full = Required<Backend>;
-type AsyncMethod = Exclude<keyof Full, 'name' | 'acceptsReferences' | 'defaultSerializer' | 'scan'>;
+type AsyncMethod = Exclude<
+  keyof Full,
+  'name' | 'acceptsReferences' | 'synchronous' | 'defaultSerializer' | 'scan'
+>;
 
 /**
  * Wraps a real backend so that every answer arrives `delayMs` later on a timer, as a network

@@ -4,6 +4,7 @@ import sinon from 'sinon';
 import { isDeepStrictEqual } from 'node:util';
 import {
   Cache,
+  HitMissRatioPlugin,
   JsonSerializer,
   MemoryBackend,
   cached,
@@ -11,6 +12,7 @@ import {
   callKey,
   encodeArgs,
 } from '../../lib/index.js';
+import { DelayedBackend } from '../support/async-backend.js';
 import { recordingLogger } from '../support/recording-logger.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -199,6 +201,50 @@ describe('cached()', function () {
     it('needs a ttl', function () {
       expect(() => cached(async () => 1, { cache, staleIfError: '1m' })).to.throw(TypeError, /ttl/);
       expect(() => cached(async () => 1, { cache, staleTtl: '1m' })).to.throw(TypeError, /ttl/);
+    });
+  });
+
+  describe('hits answered on the spot (a synchronous backend)', function () {
+    it('still shows every memoised hit to a plugin that observes gets', async function () {
+      const ratio = new HitMissRatioPlugin();
+      const observed = new Cache({ plugins: [ratio], logger: recordingLogger().logger });
+      let calls = 0;
+      const fn = cached(async (n: number) => n + calls++, { cache: observed });
+      expect(await fn(1)).to.equal(1);
+      for (let i = 0; i < 3; i++) expect(await fn(1)).to.equal(1);
+      expect(calls).to.equal(1);
+      expect(ratio.stats()).to.include({ hits: 3, misses: 1 });
+    });
+
+    it('reports an unreadable stored payload as get does, and calls the function', async function () {
+      const backend = new MemoryBackend();
+      const { logger, records } = recordingLogger();
+      const corrupt = new Cache({ backend, serializer: new JsonSerializer(), logger });
+      let calls = 0;
+      const fn = cached(async (id: string) => `${id}-${++calls}`, { cache: corrupt });
+      backend.set(fn.keyFor('a'), '{not json', 0);
+      expect(await fn('a')).to.equal('a-1');
+      expect(calls).to.equal(1);
+      const warnings = records.filter((r) => r.level === 40).map((r) => String(r.msg));
+      expect(
+        warnings.some((m) => /could not be read|fail open/.test(m)),
+        warnings.join('; '),
+      ).to.equal(true);
+      // Failing open never writes, so the payload stays unreadable and the next call computes too.
+      expect(await fn('a')).to.equal('a-2');
+    });
+
+    it('works with a backend that claims to be synchronous but answers with promises', async function () {
+      class Misleading extends DelayedBackend {
+        readonly synchronous = true;
+      }
+      const misled = new Cache({ backend: new Misleading(new MemoryBackend(), 1) });
+      let calls = 0;
+      const fn = cached(async (n: number) => n * 10 + calls++ * 0, { cache: misled });
+      expect(await fn(4)).to.equal(40);
+      expect(await fn(4)).to.equal(40);
+      expect(calls).to.equal(1);
+      expect(new MemoryBackend().synchronous).to.equal(true);
     });
   });
 
