@@ -1,14 +1,23 @@
-// A small benchmark harness: cells measured in interleaved rounds (A B C A B C …) so that a noisy
-// machine slows every cell alike, with the median round reported.
+// A small benchmark harness. The machine is noisy (a shared VM), so:
+// - each cell is calibrated first to take about `roundMs` per round (which also warms the JIT);
+// - cells run in interleaved rounds (A B C, B C A, C A B …: the order rotates so no subject always
+//   runs right after the same neighbour), and the median round is reported.
 
-/** One thing measured: `run` performs `ops` operations and may return per-operation latencies. */
+/** One thing measured: `run(ops)` performs `ops` operations and may return per-op latencies (ms). */
 export interface Cell {
   readonly workload: string;
   readonly subject: string;
-  /** The subject the workload's ratios are taken against. */
+  /** A subject the workload's ratios are taken against (the fastest one, when there are several). */
   readonly reference?: boolean;
-  readonly ops: number;
-  run(): Promise<number[] | void>;
+  run(ops: number): Promise<number[] | void>;
+}
+
+/** How long to measure: `rounds` rounds of about `roundMs` per cell, or a fixed op count (smoke). */
+export interface Plan {
+  readonly rounds: number;
+  readonly roundMs: number;
+  /** Skips calibration and runs exactly this many operations per round. */
+  readonly fixedOps?: number;
 }
 
 /** What one cell measured. */
@@ -16,55 +25,95 @@ export interface CellResult {
   readonly workload: string;
   readonly subject: string;
   readonly reference: boolean;
+  /** Operations per round, as calibrated. */
+  readonly ops: number;
   readonly opsPerSecond: number;
   readonly nsPerOp: number;
   readonly p50Us?: number;
   readonly p99Us?: number;
+  /** ops/s against the fastest reference subject of the same workload. */
+  readonly ratio: number;
   readonly rounds: readonly number[];
 }
 
-/** Measures every cell `rounds` times, interleaved, and reports medians. */
-export async function measure(cells: readonly Cell[], rounds: number): Promise<CellResult[]> {
+/** Times `ops` operations of the cell. */
+async function timed(cell: Cell, ops: number): Promise<{ seconds: number; perOp: number[] | void }> {
+  const started = performance.now();
+  const perOp = await cell.run(ops);
+  return { seconds: (performance.now() - started) / 1_000, perOp };
+}
+
+/** Doubles the op count until a run takes a quarter of the round, then scales to a whole round. */
+async function calibrate(cell: Cell, plan: Plan): Promise<number> {
+  if (plan.fixedOps !== undefined) return plan.fixedOps;
+  const target = plan.roundMs / 1_000;
+  for (let ops = 8; ; ops *= 2) {
+    const { seconds } = await timed(cell, ops);
+    if (seconds >= target / 4) return Math.max(1, Math.round((ops * target) / seconds));
+  }
+}
+
+/** Measures every cell in `plan.rounds` interleaved rounds and reports medians. */
+export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellResult[]> {
+  const ops: number[] = [];
+  for (const cell of cells) ops.push(await calibrate(cell, plan));
   const samples = cells.map(() => [] as number[]);
   const latencies = cells.map(() => [] as number[]);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, cell] of cells.entries()) {
-      const started = performance.now();
-      const perOp = await cell.run();
-      const seconds = (performance.now() - started) / 1_000;
-      samples[i]!.push(cell.ops / seconds);
-      if (perOp) latencies[i]!.push(...perOp);
+  const workloads = [...new Set(cells.map((cell) => cell.workload))].map((workload) =>
+    cells.flatMap((cell, i) => (cell.workload === workload ? [i] : [])),
+  );
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const members of workloads) {
+      for (let k = 0; k < members.length; k++) {
+        const i = members[(k + round) % members.length]!;
+        const { seconds, perOp } = await timed(cells[i]!, ops[i]!);
+        samples[i]!.push(ops[i]! / seconds);
+        if (perOp) latencies[i]!.push(...perOp);
+      }
     }
   }
+  const medians = samples.map(median);
   return cells.map((cell, i) => {
-    const opsPerSecond = median(samples[i]!);
+    const opsPerSecond = medians[i]!;
     const sorted = [...latencies[i]!].sort((a, b) => a - b);
+    const peers = cells.flatMap((other, j) => (other.workload === cell.workload ? [j] : []));
+    const references = peers.filter((j) => cells[j]!.reference === true);
+    const best = Math.max(
+      ...(references.length > 0 ? references : peers.slice(0, 1)).map((j) => medians[j]!),
+    );
     return {
       workload: cell.workload,
       subject: cell.subject,
       reference: cell.reference === true,
+      ops: ops[i]!,
       opsPerSecond,
       nsPerOp: 1e9 / opsPerSecond,
       ...(sorted.length > 0
         ? { p50Us: percentile(sorted, 0.5) * 1_000, p99Us: percentile(sorted, 0.99) * 1_000 }
         : {}),
+      ratio: opsPerSecond / best,
       rounds: samples[i]!,
     };
   });
 }
 
-/** A markdown table per workload, with each subject's ratio to the workload's reference. */
+/**
+ * A markdown table per workload, with each subject's ratio to the workload's reference (the faster
+ * one, when a workload has several, as Redis has plain and auto-pipelined ioredis).
+ */
 export function toMarkdown(results: readonly CellResult[]): string {
   const out: string[] = [];
   for (const workload of [...new Set(results.map((r) => r.workload))]) {
     const rows = results.filter((r) => r.workload === workload);
-    const reference = rows.find((r) => r.reference) ?? rows[0]!;
+    const references = rows.filter((r) => r.reference).map((r) => r.subject);
+    const against =
+      references.length > 1 ? `faster of ${references.join(' / ')}` : (references[0] ?? rows[0]!.subject);
     const latency = rows.some((r) => r.p50Us !== undefined);
     out.push(`### ${workload}`, '');
-    out.push(`| subject | ops/s | ns/op |${latency ? ' p50 µs | p99 µs |' : ''} × ${reference.subject} |`);
+    out.push(`| subject | ops/s | ns/op |${latency ? ' p50 µs | p99 µs |' : ''} × ${against} |`);
     out.push(`|---|---:|---:|${latency ? '---:|---:|' : ''}---:|`);
     for (const row of rows) {
-      const ratio = (row.opsPerSecond / reference.opsPerSecond).toFixed(2);
+      const ratio = row.ratio.toFixed(2);
       const lat = latency ? ` ${row.p50Us?.toFixed(1) ?? '—'} | ${row.p99Us?.toFixed(1) ?? '—'} |` : '';
       out.push(
         `| ${row.subject} | ${Math.round(row.opsPerSecond).toLocaleString('en')} | ${Math.round(row.nsPerOp).toLocaleString('en')} |${lat} ${ratio} |`,

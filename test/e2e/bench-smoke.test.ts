@@ -6,7 +6,7 @@ import { run } from '../support/run.js';
 describe('the benchmark (smoke run)', function () {
   this.timeout(120_000);
 
-  it('runs every workload for every subject, round-tripping values first, and reports JSON', async function () {
+  it('runs every workload for larder, the raw floors and every peer, round-tripping values first, and reports JSON', async function () {
     const { code, stdout, stderr } = await run(process.execPath, [
       '--expose-gc',
       '--import',
@@ -18,28 +18,77 @@ describe('the benchmark (smoke run)', function () {
     expect(code, stderr).to.equal(0);
     const report = JSON.parse(stdout) as {
       meta: { mode: string };
-      results: { workload: string; subject: string; opsPerSecond: number; rounds: number[] }[];
-      footprint: { subject: string }[];
+      results: {
+        workload: string;
+        subject: string;
+        reference: boolean;
+        opsPerSecond: number;
+        ratio: number;
+        rounds: number[];
+      }[];
+      footprint: { subject: string; bytesPerEntry: number }[];
     };
     expect(report.meta.mode).to.equal('smoke');
     const workloads = [...new Set(report.results.map((r) => r.workload))];
+    const redis = [
+      'redis get, sequential',
+      'redis get, 64 concurrent',
+      'redis set, 64 concurrent',
+      'redis multiGet of 100 keys',
+    ];
     expect(workloads).to.deep.equal([
       'memory get (hit)',
       'memory get (miss)',
       'cached() hit',
       'memory set',
-      'redis get, sequential',
-      'redis get, 64 concurrent',
-      'redis set, 64 concurrent',
-      'redis multiGet of 100 keys',
+      ...redis,
+      ...redis.map((w) => `${w} (msgpack)`),
+    ]);
+    const subjectsOf = (workload: string) =>
+      report.results.filter((r) => r.workload === workload).map((r) => r.subject);
+    const memoryPeers = [
+      'Map + await',
+      'lru-cache',
+      'larder',
+      'cache-manager',
+      'keyv',
+      'cacheable',
+      'bentocache',
+    ];
+    const redisPeers = [
+      'ioredis',
+      'ioredis auto-pipelined',
+      'larder (autoPipelining off)',
+      'larder (default)',
+      'cache-manager',
+      'keyv',
+      'cacheable',
+      'bentocache',
+    ];
+    expect(subjectsOf('memory get (hit)')).to.deep.equal(memoryPeers);
+    expect(subjectsOf('memory set')).to.deep.equal(memoryPeers);
+    expect(subjectsOf('cached() hit')).to.deep.equal([
+      'lru-cache get',
+      'larder cached(), key option',
+      'larder cached(), default keys',
+    ]);
+    for (const workload of redis) expect(subjectsOf(workload), workload).to.deep.equal(redisPeers);
+    expect(subjectsOf('redis get, sequential (msgpack)')).to.deep.equal([
+      'ioredis + msgpack',
+      'ioredis auto-pipelined + msgpack',
+      'larder msgpack',
     ]);
     for (const result of report.results) {
-      expect(result.opsPerSecond, `${result.workload} / ${result.subject}`).to.be.a('number').and.above(0);
-      expect(result.rounds).to.have.length(1);
+      const cell = `${result.workload} / ${result.subject}`;
+      expect(result.opsPerSecond, cell).to.be.a('number').and.above(0);
+      expect(result.rounds, cell).to.have.length(1);
+      expect(result.ratio, cell).to.be.above(0);
     }
-    expect(report.results.filter((r) => r.subject.startsWith('larder'))).to.have.length(
-      2 + 1 + 1 + 3 + 3 + 3 + 2,
-    );
-    expect(report.footprint.map((f) => f.subject)).to.deep.equal(['Map', 'lru-cache', 'larder memory']);
+    // Each workload's ratios are taken against its fastest reference, which therefore scores 1.
+    for (const workload of workloads) {
+      const references = report.results.filter((r) => r.workload === workload && r.reference);
+      expect(Math.max(...references.map((r) => r.ratio)), workload).to.equal(1);
+    }
+    expect(report.footprint.map((f) => f.subject)).to.deep.equal(memoryPeers);
   });
 });

@@ -1,0 +1,80 @@
+// The in-memory subjects: the raw floors (Map + await, lru-cache), larder, and the async peers,
+// each set up the way its README shows; `capacity` bounds the LRU stores that take a size.
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { createCache } from 'cache-manager';
+import { Cacheable, KeyvCacheableMemory } from 'cacheable';
+import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
+import { Cache, MemoryBackend } from '../dist/index.js';
+import type { Subject } from './subject.js';
+
+/** Which memory subjects exist, in the order the tables list them. */
+export const MEMORY_SUBJECTS = [
+  'Map + await',
+  'lru-cache',
+  'larder',
+  'cache-manager',
+  'keyv',
+  'cacheable',
+  'bentocache',
+] as const;
+export type MemorySubjectName = (typeof MEMORY_SUBJECTS)[number];
+
+export function memorySubject(name: MemorySubjectName, capacity: number): Subject {
+  switch (name) {
+    case 'Map + await': {
+      const map = new Map<string, object>();
+      return { name, get: (key) => map.get(key), set: (key, value) => map.set(key, value) };
+    }
+    case 'lru-cache': {
+      const lru = new LRUCache<string, object>({ max: capacity });
+      return { name, reference: true, get: (key) => lru.get(key), set: (key, value) => lru.set(key, value) };
+    }
+    case 'larder': {
+      // The per-operation timeout is left at its default: it must cost nothing on a sync backend.
+      const cache = new Cache({ backend: new MemoryBackend({ maxSize: capacity }) });
+      return {
+        name,
+        get: (key) => cache.get(key),
+        set: (key, value) => cache.set(key, value),
+        close: () => cache.close(),
+      };
+    }
+    case 'cache-manager': {
+      // cache-manager 7's README: a Keyv over CacheableMemory for a bounded LRU store.
+      const cache = createCache({
+        stores: [new Keyv({ store: new KeyvCacheableMemory({ lruSize: capacity }) })],
+      });
+      return {
+        name,
+        get: (key) => cache.get(key),
+        set: (key, value) => cache.set(key, value),
+        close: () => cache.disconnect().then(() => undefined),
+      };
+    }
+    case 'keyv': {
+      // keyv's README: `new Keyv()` stores in memory by default (an unbounded Map).
+      const keyv = new Keyv<object>();
+      return { name, get: (key) => keyv.get(key), set: (key, value) => keyv.set(key, value) };
+    }
+    case 'cacheable': {
+      // cacheable's README: `new Cacheable()` keeps its primary store in memory.
+      const cache = new Cacheable();
+      return { name, get: (key) => cache.get(key), set: (key, value) => cache.set(key, value) };
+    }
+    case 'bentocache': {
+      // bentocache's README: a one-level store with the memory driver as its L1 layer.
+      const bento = new BentoCache({
+        default: 'memory',
+        stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: capacity })) },
+      });
+      return {
+        name,
+        get: (key) => bento.get({ key }),
+        set: (key, value) => bento.set({ key, value }),
+        close: () => bento.disconnect(),
+      };
+    }
+  }
+}
