@@ -34,7 +34,8 @@ import {
 } from './options.js';
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
-import { isPromiseLike, settleWithin } from './promise.js';
+import { Deadlines } from './deadlines.js';
+import { MAX_TIMER_MS, isPromiseLike, settleWithin } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
@@ -81,6 +82,8 @@ export class Cache<V = unknown> {
   readonly #prefix: string;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
+  // The shared timer of operations under the default time limit (undefined: no limit).
+  readonly #deadlines: Deadlines | undefined;
   readonly #plugins: readonly Plugin[];
   readonly #hooks: PluginHooks;
   // Whether get/set may take the fast path: fixed once the plugins are known.
@@ -119,6 +122,10 @@ export class Cache<V = unknown> {
     this.#prefix = defaultKeyBuilder('', this.namespace, this.version);
     this.#ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
     this.#timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
+    this.#deadlines =
+      this.#timeoutMs === 0 || this.#timeoutMs > MAX_TIMER_MS
+        ? undefined
+        : new Deadlines(this.#timeoutMs, (op, key) => new CacheTimeoutError(op, this.#timeoutMs, key));
     this.#plugins = pluginsOf(options.plugins);
     this.#hooks = new PluginHooks(this.#plugins, (err, hook, plugin, ctx) =>
       this.logger.error(
@@ -192,8 +199,9 @@ export class Cache<V = unknown> {
         const answer = this.backend.get(this.#key(key));
         if (!isPromiseLike(answer))
           return Promise.resolve(answer === undefined ? undefined : this.#decode(answer, key));
-        return this.#run('get', key, undefined, undefined, undefined, () =>
-          answer.then((payload) => (payload === undefined ? undefined : this.#decode(payload, key))),
+        return this.#timed(answer, 'get', key).then(
+          (payload) => (payload === undefined ? undefined : this.#decodeOrRecover(payload, key)),
+          (error: unknown) => this.#recover<undefined>('get', key, error, undefined, undefined),
         );
       } catch (error) {
         return this.#failFast('get', key, error, undefined);
@@ -264,7 +272,10 @@ export class Cache<V = unknown> {
       try {
         const answer = this.backend.set(this.#key(key), this.#encode(value, key), this.#ttlMs);
         if (!isPromiseLike(answer)) return Promise.resolve(true);
-        return this.#run('set', key, undefined, undefined, false, () => answer.then(() => true));
+        return this.#timed(answer, 'set', key).then(
+          () => true,
+          (error: unknown) => this.#recover('set', key, error, false, undefined),
+        );
       } catch (error) {
         return this.#failFast('set', key, error, false);
       }
@@ -670,12 +681,14 @@ export class Cache<V = unknown> {
       const answer = work();
       result = !isPromiseLike(answer)
         ? answer
-        : await settleWithin(
-            answer,
-            timed ? timeoutMs : 0,
-            signal,
-            () => new CacheTimeoutError(op, timeoutMs, typeof key === 'string' ? key : undefined),
-          );
+        : timed && signal === undefined && timeoutMs === this.#timeoutMs
+          ? await this.#timed(answer, op, key)
+          : await settleWithin(
+              answer,
+              timed ? timeoutMs : 0,
+              signal,
+              () => new CacheTimeoutError(op, timeoutMs, typeof key === 'string' ? key : undefined),
+            );
     } catch (error) {
       try {
         result = this.#recover(op, key, error, fallback, signal);
@@ -695,6 +708,14 @@ export class Cache<V = unknown> {
     }
     if (failed) throw failure;
     return result as T;
+  }
+
+  // A backend's answer under the cache's default time limit.
+  #timed<T>(answer: PromiseLike<T>, op: CacheOperation, key: unknown): Promise<T> {
+    // Promise.resolve hands a native promise back as it is: no allocation without a limit.
+    return this.#deadlines === undefined
+      ? Promise.resolve(answer)
+      : this.#deadlines.race(answer, op, typeof key === 'string' ? key : undefined);
   }
 
   // The fast paths' error exit: same classification and safe-mode answers as #run.
@@ -773,6 +794,15 @@ export class Cache<V = unknown> {
       return this.serializer.dumps(value);
     } catch (error) {
       throw serializationFailure(error, 'encode', key, this.serializer.name);
+    }
+  }
+
+  // #decode for the fast path, whose failures must be classified as #run would classify them.
+  #decodeOrRecover(payload: unknown, key: unknown): V | undefined {
+    try {
+      return this.#decode(payload, key);
+    } catch (error) {
+      return this.#recover<undefined>('get', key, error, undefined, undefined);
     }
   }
 

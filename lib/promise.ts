@@ -6,8 +6,8 @@ export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLik
 /** A value, or a promise of it: what a backend that may answer synchronously returns. */
 export type MaybePromise<T> = T | Promise<T>;
 
-// setTimeout takes at most a signed 32-bit delay; a longer one fires at once.
-const MAX_TIMER_MS = 2_147_483_647;
+/** setTimeout takes at most a signed 32-bit delay; a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Settles with `pending`, unless `timeoutMs` passes first (rejects with `onTimeout()`) or `signal`
