@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { describeValue } from '../describe.js';
 import { ConfigError } from '../errors.js';
 import { defaultLogger, type Logger } from '../logger.js';
@@ -85,6 +85,8 @@ export class RedisBackend implements Backend {
   readonly scanCount: number;
 
   readonly #ownsClient: boolean;
+  // The client, when it is a single-node client with auto-pipelining on (see #atOnce).
+  readonly #adaptive: Redis | undefined;
   readonly #logger: Logger;
   readonly #onError: (error: Error) => void;
   readonly #onReady: () => void;
@@ -141,6 +143,34 @@ export class RedisBackend implements Backend {
     };
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);
+    this.#adaptive =
+      this.client instanceof Redis && this.client.options.enableAutoPipelining === true
+        ? this.client
+        : undefined;
+  }
+
+  /**
+   * Sends a command straight away when auto-pipelining has nothing to gain: the connection is
+   * ready and idle (no command awaiting a reply, none queued for a pipeline). Auto-pipelining holds
+   * each command until the next turn of the event loop so that others can join it; that pays off
+   * with many callers in flight but adds about a fifth to the latency of a caller that awaits one
+   * command at a time. Skipping an empty queue keeps commands in the order they were issued.
+   *
+   * @returns the reply, or `undefined` when the command should go the usual way.
+   */
+  #atOnce(name: string, args: (string | Buffer | number)[]): Promise<unknown> | undefined {
+    const client = this.#adaptive;
+    if (
+      client === undefined ||
+      client.status !== 'ready' ||
+      client.commandQueue.length !== 0 ||
+      client.autoPipelineQueueSize !== 0
+    ) {
+      return undefined;
+    }
+    const options = { replyEncoding: null, keyPrefix: client.options.keyPrefix };
+    // The arguments array becomes the command's own (ioredis may prefix keys in it).
+    return client.sendCommand(new Command(name, args, options)) as Promise<unknown>;
   }
 
   /** Whether the client is a Redis Cluster client. */
@@ -152,13 +182,20 @@ export class RedisBackend implements Backend {
     return new JsonSerializer();
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
-    return (await this.client.getBuffer(key)) ?? undefined;
+  get(key: string): Promise<Buffer | undefined> {
+    const reply =
+      (this.#atOnce('get', [key]) as Promise<Buffer | null> | undefined) ?? this.client.getBuffer(key);
+    return reply.then(orUndefined);
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
-    if (!this.isCluster) return (await this.client.mgetBuffer(...keys)).map((value) => value ?? undefined);
+    if (!this.isCluster) {
+      const reply =
+        (this.#atOnce('mget', [...keys]) as Promise<(Buffer | null)[]> | undefined) ??
+        this.client.mgetBuffer(...keys);
+      return (await reply).map(orUndefined);
+    }
     const values = new Array<Buffer | undefined>(keys.length);
     await this.#perSlot(
       keys,
@@ -171,10 +208,13 @@ export class RedisBackend implements Backend {
     return values;
   }
 
-  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+  set(key: string, value: unknown, ttlMs: number): Promise<void> {
     const payload = payloadOf(value);
-    if (ttlMs === 0) await this.client.set(key, payload);
-    else await this.client.set(key, payload, 'PX', ttlMs);
+    const reply =
+      ttlMs === 0
+        ? (this.#atOnce('set', [key, payload]) ?? this.client.set(key, payload))
+        : (this.#atOnce('set', [key, payload, 'PX', ttlMs]) ?? this.client.set(key, payload, 'PX', ttlMs));
+    return reply.then(nothing);
   }
 
   async add(key: string, value: unknown, ttlMs: number): Promise<boolean> {
@@ -436,3 +476,9 @@ function transactionResults(replies: [Error | null, unknown][] | null): unknown[
     return result;
   });
 }
+
+function orUndefined<T>(value: T | null): T | undefined {
+  return value ?? undefined;
+}
+
+function nothing(): void {}

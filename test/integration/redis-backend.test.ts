@@ -13,6 +13,7 @@ import {
   keySlot,
 } from '../../lib/index.js';
 import { MarkedBytesSerializer } from '../support/bytes-serializer.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { sharedCluster, sharedRedis } from '../support/redis-fixtures.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -147,6 +148,64 @@ describe('RedisBackend on a real server', function () {
     expect(await cache.raw('dbsize')).to.equal(1);
   });
 
+  describe('auto-pipelining, adaptively', function () {
+    it('sends a command at once on an idle connection, and pipelines those that find others in flight', async function () {
+      const backend = cache.backend as RedisBackend;
+      const client = backend.client as Redis;
+      await cache.set('warm', 0); // connected and idle
+      const first = cache.get('a');
+      // Written straight away: nothing waits in an auto-pipeline for the next loop turn.
+      expect(client.autoPipelineQueueSize).to.equal(0);
+      expect(client.commandQueue.length).to.equal(1);
+      const rest = [cache.set('b', 2), cache.get('b'), cache.get('warm')];
+      // The first is still in flight, so these join one pipeline.
+      expect(client.autoPipelineQueueSize).to.equal(3);
+      expect(await Promise.all([first, ...rest])).to.deep.equal([undefined, true, 2, 0]);
+    });
+
+    it('never lets a command overtake one already queued in a pipeline of a shared client', async function () {
+      const client = new Redis({ port: (await sharedRedis()).port, db: 5, enableAutoPipelining: true });
+      const shared = new Cache({ backend: new RedisBackend({ client }) });
+      try {
+        await client.ping();
+        for (let round = 0; round < 20; round++) {
+          // The owner's write is queued for the next loop turn; the cache's read must follow it.
+          const write = client.set('k', JSON.stringify(round));
+          expect(client.autoPipelineQueueSize).to.equal(1);
+          const read = shared.get('k');
+          await write;
+          expect(await read).to.equal(round);
+        }
+      } finally {
+        await shared.close();
+        client.disconnect();
+      }
+    });
+
+    it('keeps issue order between writes and reads, sequential or concurrent', async function () {
+      for (let round = 0; round < 20; round++) {
+        const ops = [cache.set('k', round), cache.get('k'), cache.set('k', round + 1), cache.get('k')];
+        expect(await Promise.all(ops)).to.deep.equal([true, round, true, round + 1]);
+        expect(await cache.get('k')).to.equal(round + 1);
+      }
+      expect(await cache.multiGet(['k', 'missing'])).to.deep.equal([20, undefined]);
+    });
+
+    it('leaves clients with auto-pipelining off alone', async function () {
+      const plain = new Cache({ backend: new RedisBackend({ url, autoPipelining: false }) });
+      try {
+        await plain.set('k', 1);
+        const client = (plain.backend as RedisBackend).client as Redis;
+        const reads = [plain.get('k'), plain.get('k')];
+        expect(client.autoPipelineQueueSize).to.equal(0);
+        expect(client.commandQueue.length).to.equal(2);
+        expect(await Promise.all(reads)).to.deep.equal([1, 1]);
+      } finally {
+        await plain.close();
+      }
+    });
+  });
+
   describe('clients', function () {
     it("leaves a caller's own client connected on close", async function () {
       const client = new Redis({ port: (await sharedRedis()).port, db: 5 });
@@ -188,6 +247,8 @@ describe('RedisBackend on a real server', function () {
 
     it('a registry alias in object form: redis backend, signed msgpack, a plugin, safe mode', async function () {
       const registry = new CacheRegistry();
+      const { logger, records } = recordingLogger();
+      registry.setLogger(logger);
       registry.setConfig({
         app: {
           backend: { type: 'redis', url, scanCount: 50 },
@@ -215,6 +276,7 @@ describe('RedisBackend on a real server', function () {
         stored[stored.length - 1]! ^= 1;
         await admin.set('reg:k', stored);
         expect(await cache.get('k')).to.equal(undefined); // tampered: a miss in safe mode
+        expect(records.some((r) => r.level === 40 && /safe mode/.test(String(r.msg)))).to.equal(true);
       } finally {
         await registry.closeAll();
       }
