@@ -1,7 +1,8 @@
 // A small benchmark harness. The machine is noisy (a shared VM), so:
 // - each cell is calibrated first to take about `roundMs` per round (which also warms the JIT);
 // - cells run in interleaved rounds (A B C, B C A, C A B …: the order rotates so no subject always
-//   runs right after the same neighbour), and the median round is reported.
+//   runs right after the same neighbour), and the median round is reported;
+// - ratios are paired: taken within each round, then the median of those.
 
 /** One thing measured: `run(ops)` performs `ops` operations and may return per-op latencies (ms). */
 export interface Cell {
@@ -31,7 +32,10 @@ export interface CellResult {
   readonly nsPerOp: number;
   readonly p50Us?: number;
   readonly p99Us?: number;
-  /** ops/s against the fastest reference subject of the same workload. */
+  /**
+   * ops/s against the fastest reference subject of the same workload: the median over rounds of
+   * the ratio within each round.
+   */
   readonly ratio: number;
   readonly rounds: readonly number[];
 }
@@ -78,8 +82,12 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
     const sorted = [...latencies[i]!].sort((a, b) => a - b);
     const peers = cells.flatMap((other, j) => (other.workload === cell.workload ? [j] : []));
     const references = peers.filter((j) => cells[j]!.reference === true);
-    const best = Math.max(
-      ...(references.length > 0 ? references : peers.slice(0, 1)).map((j) => medians[j]!),
+    // Paired ratios: each round's figure against the best reference of the same round, then the
+    // median of those. Cells of one round run back to back, so a slow spell of the machine
+    // weighs on both sides of a ratio instead of on one.
+    const against = references.length > 0 ? references : peers.slice(0, 1);
+    const ratios = samples[i]!.map(
+      (sample, round) => sample / Math.max(...against.map((j) => samples[j]![round]!)),
     );
     return {
       workload: cell.workload,
@@ -91,7 +99,7 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
       ...(sorted.length > 0
         ? { p50Us: percentile(sorted, 0.5) * 1_000, p99Us: percentile(sorted, 0.99) * 1_000 }
         : {}),
-      ratio: opsPerSecond / best,
+      ratio: median(ratios),
       rounds: samples[i]!,
     };
   });
