@@ -25,9 +25,10 @@ export interface RedisBackendOptions extends RedisOptions {
    */
   readonly client?: Redis | Cluster;
   /**
-   * ioredis auto-pipelining: commands issued in the same tick go out in one write. On by default
-   * because it measured 40–50% more throughput at 64 concurrent callers; it costs about 20% on
-   * strictly sequential calls, where `false` is faster (measurements in docs/redis.md).
+   * Commands issued in the same tick go out in one write. On a single node, larder corks the
+   * socket until the tick's callbacks have run, which adds no latency to a caller that awaits one
+   * command at a time; on a Cluster, ioredis' auto-pipelining does it. Measurements in
+   * docs/redis.md and docs/benchmarks.md.
    * @default true
    */
   readonly autoPipelining?: boolean;
@@ -85,8 +86,15 @@ export class RedisBackend implements Backend {
   readonly scanCount: number;
 
   readonly #ownsClient: boolean;
-  // The client, when it is a single-node client with auto-pipelining on (see #atOnce).
-  readonly #adaptive: Redis | undefined;
+  // The client whose writes are batched per tick, if any (see #batched).
+  readonly #batching: Redis | undefined;
+  // The socket corked for the rest of this tick, if any.
+  #corked: { uncork(): void } | undefined;
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = undefined;
+    stream?.uncork();
+  };
   readonly #logger: Logger;
   readonly #onError: (error: Error) => void;
   readonly #onReady: () => void;
@@ -143,34 +151,29 @@ export class RedisBackend implements Backend {
     };
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);
-    this.#adaptive =
-      this.client instanceof Redis && this.client.options.enableAutoPipelining === true
-        ? this.client
-        : undefined;
+    const autoPipelining =
+      options.autoPipelining ?? parsed?.autoPipelining ?? REDIS_BACKEND_DEFAULTS.autoPipelining;
+    this.#batching = autoPipelining && this.client instanceof Redis ? this.client : undefined;
   }
 
   /**
-   * Sends a command straight away when auto-pipelining has nothing to gain: the connection is
-   * ready and idle (no command awaiting a reply, none queued for a pipeline). Auto-pipelining holds
-   * each command until the next turn of the event loop so that others can join it; that pays off
-   * with many callers in flight but adds about a fifth to the latency of a caller that awaits one
-   * command at a time. Skipping an empty queue keeps commands in the order they were issued.
-   *
-   * @returns the reply, or `undefined` when the command should go the usual way.
+   * The client, with the writes of this tick batched: on a single node with `autoPipelining`, the
+   * socket is corked until the current tick's callbacks have run (`process.nextTick`), so every
+   * command issued meanwhile, by any number of callers, leaves in one write. Unlike ioredis'
+   * auto-pipelining, which holds commands until the next turn of the event loop, this adds no
+   * wait: a caller that awaits one command at a time sees no extra latency. Commands keep their
+   * order, as they are written in the order they are issued. On a Cluster, ioredis'
+   * auto-pipelining does the batching.
    */
-  #atOnce(name: string, args: (string | Buffer | number)[]): Promise<unknown> | undefined {
-    const client = this.#adaptive;
-    if (
-      client === undefined ||
-      client.status !== 'ready' ||
-      client.commandQueue.length !== 0 ||
-      client.autoPipelineQueueSize !== 0
-    ) {
-      return undefined;
+  #batched(): Client {
+    const client = this.#batching;
+    if (client !== undefined && this.#corked === undefined && client.status === 'ready') {
+      const stream = client.stream;
+      stream.cork();
+      this.#corked = stream;
+      process.nextTick(this.#uncork);
     }
-    const options = { replyEncoding: null, keyPrefix: client.options.keyPrefix };
-    // The arguments array becomes the command's own (ioredis may prefix keys in it).
-    return client.sendCommand(new Command(name, args, options)) as Promise<unknown>;
+    return this.client;
   }
 
   /** Whether the client is a Redis Cluster client. */
@@ -183,18 +186,13 @@ export class RedisBackend implements Backend {
   }
 
   get(key: string): Promise<Buffer | undefined> {
-    const reply =
-      (this.#atOnce('get', [key]) as Promise<Buffer | null> | undefined) ?? this.client.getBuffer(key);
-    return reply.then(orUndefined);
+    return this.#batched().getBuffer(key).then(orUndefined);
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
     if (!this.isCluster) {
-      const reply =
-        (this.#atOnce('mget', [...keys]) as Promise<(Buffer | null)[]> | undefined) ??
-        this.client.mgetBuffer(...keys);
-      return (await reply).map(orUndefined);
+      return (await this.#batched().mgetBuffer(...keys)).map(orUndefined);
     }
     const values = new Array<Buffer | undefined>(keys.length);
     await this.#perSlot(
@@ -210,10 +208,8 @@ export class RedisBackend implements Backend {
 
   set(key: string, value: unknown, ttlMs: number): Promise<void> {
     const payload = payloadOf(value);
-    const reply =
-      ttlMs === 0
-        ? (this.#atOnce('set', [key, payload]) ?? this.client.set(key, payload))
-        : (this.#atOnce('set', [key, payload, 'PX', ttlMs]) ?? this.client.set(key, payload, 'PX', ttlMs));
+    const client = this.#batched();
+    const reply = ttlMs === 0 ? client.set(key, payload) : client.set(key, payload, 'PX', ttlMs);
     return reply.then(nothing);
   }
 
@@ -221,8 +217,8 @@ export class RedisBackend implements Backend {
     const payload = payloadOf(value);
     const reply =
       ttlMs === 0
-        ? await this.client.set(key, payload, 'NX')
-        : await this.client.set(key, payload, 'PX', ttlMs, 'NX');
+        ? await this.#batched().set(key, payload, 'NX')
+        : await this.#batched().set(key, payload, 'PX', ttlMs, 'NX');
     return reply === 'OK';
   }
 
@@ -243,12 +239,12 @@ export class RedisBackend implements Backend {
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.client.exists(key)) === 1;
+    return (await this.#batched().exists(key)) === 1;
   }
 
   async increment(key: string, delta: number): Promise<number> {
     try {
-      return await this.client.incrby(key, delta);
+      return await this.#batched().incrby(key, delta);
     } catch (error) {
       if (error instanceof Error && NOT_AN_INTEGER.test(error.message)) {
         throw new TypeError(`cannot increment key "${key}": the stored value is not an integer`, {
@@ -260,26 +256,26 @@ export class RedisBackend implements Backend {
   }
 
   async expire(key: string, ttlMs: number): Promise<boolean> {
-    if (ttlMs !== 0) return (await this.client.pexpire(key, ttlMs)) === 1;
+    if (ttlMs !== 0) return (await this.#batched().pexpire(key, ttlMs)) === 1;
     // PERSIST answers 0 both for a missing key and for one with no ttl; EXISTS in the same
     // transaction tells them apart.
-    const replies = await this.client.multi().exists(key).persist(key).exec();
+    const replies = await this.#batched().multi().exists(key).persist(key).exec();
     return transactionResults(replies)[0] === 1;
   }
 
   async ttl(key: string): Promise<number | undefined> {
-    const ms = await this.client.pttl(key);
+    const ms = await this.#batched().pttl(key);
     if (ms === -2) return undefined;
     return ms === -1 ? Infinity : ms;
   }
 
   async delete(key: string): Promise<number> {
-    return this.client.unlink(key);
+    return this.#batched().unlink(key);
   }
 
   async multiDelete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    if (!this.isCluster) return this.client.unlink(...keys);
+    if (!this.isCluster) return this.#batched().unlink(...keys);
     const counts = await this.#perSlot(
       keys,
       (key) => key,
@@ -314,19 +310,19 @@ export class RedisBackend implements Backend {
       payloadOf(value),
       ttlMs,
     ];
-    return (await this.client.eval(COMPARE_AND_SET, 1, key, ...args)) === 1;
+    return (await this.#batched().eval(COMPARE_AND_SET, 1, key, ...args)) === 1;
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
-    return (await this.client.eval(COMPARE_AND_DELETE, 1, key, expected)) === 1;
+    return (await this.#batched().eval(COMPARE_AND_DELETE, 1, key, expected)) === 1;
   }
 
   async compareAndExpire(key: string, expected: string, ttlMs: number): Promise<boolean> {
-    return (await this.client.eval(COMPARE_AND_EXPIRE, 1, key, expected, ttlMs)) === 1;
+    return (await this.#batched().eval(COMPARE_AND_EXPIRE, 1, key, expected, ttlMs)) === 1;
   }
 
   async raw(command: string, args: readonly unknown[]): Promise<unknown> {
-    return this.client.call(command, ...(args as (string | number | Buffer)[]));
+    return this.#batched().call(command, ...(args as (string | number | Buffer)[]));
   }
 
   close(): Promise<void> {
@@ -357,10 +353,10 @@ export class RedisBackend implements Backend {
 
   async #setAll(pairs: readonly (readonly [string, string | Buffer])[], ttlMs: number): Promise<void> {
     if (ttlMs === 0) {
-      await this.client.mset(...pairs.flat());
+      await this.#batched().mset(...pairs.flat());
       return;
     }
-    const transaction = this.client.multi();
+    const transaction = this.#batched().multi();
     for (const [key, payload] of pairs) transaction.set(key, payload, 'PX', ttlMs);
     transactionResults(await transaction.exec());
   }
@@ -409,23 +405,23 @@ function createClient(
   autoPipelining: boolean,
   clusterOptions: ClusterOptions | undefined,
 ): Client {
-  const base = {
-    maxRetriesPerRequest: REDIS_BACKEND_DEFAULTS.maxRetriesPerRequest,
-    enableAutoPipelining: autoPipelining,
-  };
+  // A single node batches by corking its socket per tick (RedisBackend#batched), which needs no
+  // help from ioredis; a Cluster relies on ioredis' auto-pipelining.
+  const base = { maxRetriesPerRequest: REDIS_BACKEND_DEFAULTS.maxRetriesPerRequest };
   if (connection?.kind === 'cluster') {
     return new Cluster([...connection.nodes], {
       enableAutoPipelining: autoPipelining,
       ...clusterOptions,
       redisOptions: {
         ...base,
+        enableAutoPipelining: autoPipelining,
         ...connection.options.redisOptions,
         ...overrides,
         ...clusterOptions?.redisOptions,
       },
     });
   }
-  return new Redis({ ...base, ...connection?.options, ...overrides });
+  return new Redis({ ...base, enableAutoPipelining: false, ...connection?.options, ...overrides });
 }
 
 // Compare-and-X scripts: one atomic round trip each, and no WATCH, which would need a connection
