@@ -105,6 +105,44 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
   });
 }
 
+/** What `npm run bench -- --json` prints, and what `--report=<file>` and the chart read back. */
+export interface Report {
+  readonly meta: {
+    readonly date: string;
+    readonly node: string;
+    readonly machine: string;
+    readonly redis: string;
+    readonly mode: string;
+    readonly rounds: number;
+    readonly roundMs: number;
+  };
+  readonly results: readonly CellResult[];
+  readonly footprint: readonly { readonly subject: string; readonly bytesPerEntry: number }[];
+  /** How many entries the footprint was measured over. */
+  readonly footprintEntries: number;
+}
+
+/** A report as markdown: a heading line, a table per workload, and the heap footprint. */
+export function reportToMarkdown(report: Report): string {
+  const { meta } = report;
+  const out = [
+    `Benchmark (${meta.mode}): ${meta.date}, Node ${meta.node}, ${meta.machine}, redis ${meta.redis}; medians of ${meta.rounds} interleaved rounds`,
+    '',
+    toMarkdown(report.results),
+  ];
+  if (report.footprint.length > 0) {
+    out.push(
+      `### heap per entry (${report.footprintEntries.toLocaleString('en')} small objects)`,
+      '',
+      '| subject | bytes/entry |',
+      '|---|---:|',
+      ...report.footprint.map((row) => `| ${row.subject} | ${row.bytesPerEntry} |`),
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
 /**
  * A markdown table per workload, with each subject's ratio to the workload's reference (the faster
  * one, when a workload has several, as Redis has plain and auto-pipelined ioredis).

@@ -3,12 +3,16 @@
 //   npm run bench                  full run
 //   npm run bench -- --quick       under a minute
 //   npm run bench -- --json        JSON instead of markdown
+//   npm run bench -- --report=results.json   a saved JSON report as markdown (measures nothing)
 //   npm run bench -- --only=memory  one half (or --only=redis)
 //   --smoke                        tiny op counts: what the test suite runs so this never rots
 // larder is measured as users run it, from the built package (dist/, which `npm run bench` builds
 // first): the TypeScript loader's output wraps closures in naming helpers that cost on hot paths.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { RedisServer } from '../test/support/redis-server.js';
-import { measure, toMarkdown, type CellResult, type Plan } from './harness.js';
+import { measure, reportToMarkdown, type CellResult, type Plan, type Report } from './harness.js';
 import { footprint, memoryCells, redisCells } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
@@ -21,6 +25,13 @@ const plan: Plan = smoke
   : quick
     ? { rounds: 5, roundMs: 50 }
     : { rounds: 11, roundMs: 250 };
+
+const saved = process.argv.find((arg) => arg.startsWith('--report='))?.slice('--report='.length);
+if (saved !== undefined) {
+  // Prints a saved --json report as markdown, measuring nothing.
+  process.stdout.write(reportToMarkdown(JSON.parse(readFileSync(saved, 'utf8')) as Report));
+  process.exit(0);
+}
 
 const results: CellResult[] = [];
 if (only !== 'redis') {
@@ -41,24 +52,23 @@ if (only !== 'memory') {
 const entries = smoke ? 1_000 : 100_000;
 const heap = only === 'redis' ? [] : await footprint(entries);
 
-const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  rounds: plan.rounds,
-  roundMs: plan.roundMs,
-  mode: smoke ? 'smoke' : quick ? 'quick' : 'full',
+const report: Report = {
+  meta: {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+    redis: redisVersion(),
+    mode: smoke ? 'smoke' : quick ? 'quick' : 'full',
+    rounds: plan.rounds,
+    roundMs: plan.roundMs,
+  },
+  results,
+  footprint: heap,
+  footprintEntries: entries,
 };
-if (json) {
-  process.stdout.write(`${JSON.stringify({ meta, results, footprint: heap }, null, 2)}\n`);
-} else {
-  process.stdout.write(
-    `Benchmark (${meta.mode}): ${meta.date}, Node ${meta.node}, medians of ${plan.rounds} interleaved rounds\n\n`,
-  );
-  process.stdout.write(toMarkdown(results));
-  if (heap.length > 0) {
-    process.stdout.write(
-      `\n### heap per entry (${entries.toLocaleString('en')} small objects)\n\n| subject | bytes/entry |\n|---|---:|\n`,
-    );
-    for (const row of heap) process.stdout.write(`| ${row.subject} | ${row.bytesPerEntry} |\n`);
-  }
+process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report));
+
+function redisVersion(): string {
+  const banner = execFileSync('redis-server', ['--version'], { encoding: 'utf8' });
+  return /v=(\S+)/.exec(banner)?.[1] ?? 'unknown';
 }

@@ -1,4 +1,4 @@
-import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { describeValue } from '../describe.js';
 import { ConfigError } from '../errors.js';
 import { defaultLogger, type Logger } from '../logger.js';

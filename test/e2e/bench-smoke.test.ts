@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run } from '../support/run.js';
 
 // Runs the benchmark with tiny op counts so it never rots. It asserts what was measured, never
@@ -90,5 +93,27 @@ describe('the benchmark (smoke run)', function () {
       expect(Math.max(...references.map((r) => r.ratio)), workload).to.equal(1);
     }
     expect(report.footprint.map((f) => f.subject)).to.deep.equal(memoryPeers);
+
+    // The chart script draws that very report: a bar and a ratio label per result.
+    const dir = await mkdtemp(join(tmpdir(), 'larder-bench-'));
+    try {
+      await writeFile(join(dir, 'results.json'), stdout);
+      const drawn = await run(process.execPath, ['--import', 'tsx', 'bench/chart.ts', join(dir, 'results.json')]);
+      expect(drawn.code, drawn.stderr).to.equal(0);
+      const svg = drawn.stdout;
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).to.equal(true);
+      expect(svg.trimEnd().endsWith('</svg>')).to.equal(true);
+      expect(svg.match(/<rect class="bar"/g)).to.have.length(report.results.length + report.footprint.length);
+      for (const workload of workloads) expect(svg).to.include(`>${workload}</text>`);
+      expect(svg).to.include('larder (default)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the chart script explains its usage when given no report', async function () {
+    const { code, stderr } = await run(process.execPath, ['--import', 'tsx', 'bench/chart.ts']);
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/usage: .*bench:chart/);
   });
 });

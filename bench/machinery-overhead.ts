@@ -1,0 +1,86 @@
+// What larder's optional machinery costs when it is not used, and when it is: plugins and the
+// per-operation time limit, on the memory hot path and on a real Redis (64 concurrent gets).
+// Calibrated, interleaved rounds through the benchmark's harness; larder from dist/, as users run it.
+//   npm run bench:machinery            (add --quick for a short run)
+import { Cache, MemoryBackend, RedisBackend, type Plugin } from '../dist/index.js';
+import { RedisServer } from '../test/support/redis-server.js';
+import { measure, toMarkdown, type Cell } from './harness.js';
+import { KEYS, VALUE } from './subject.js';
+
+const quick = process.argv.includes('--quick');
+const plan = quick ? { rounds: 5, roundMs: 50 } : { rounds: 11, roundMs: 250 };
+
+function sequentialGets(cache: Cache): Cell['run'] {
+  return async (ops) => {
+    for (let i = 0; i < ops; i++) await cache.get(KEYS[i % KEYS.length]!);
+  };
+}
+
+function concurrentGets(cache: Cache): Cell['run'] {
+  return async (ops) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < ops) await cache.get(KEYS[next++ % KEYS.length]!);
+      }),
+    );
+  };
+}
+
+const store = () => new MemoryBackend({ maxSize: KEYS.length });
+const memory: [string, Cache, boolean?][] = [
+  ['no plugins, default time limit (5s)', new Cache({ backend: store() }), true],
+  ['no time limit (timeout: 0)', new Cache({ backend: store(), timeout: 0 })],
+  [
+    'a plugin with hooks for other operations only',
+    new Cache({ backend: store(), plugins: [{ postSet: () => undefined } satisfies Plugin] }),
+  ],
+  [
+    'a no-op postGet hook',
+    new Cache({ backend: store(), plugins: [{ postGet: () => undefined } satisfies Plugin] }),
+  ],
+];
+const server = await RedisServer.start();
+const redis: [string, Cache, boolean?][] = [
+  ['default time limit (5s)', new Cache({ backend: new RedisBackend({ url: server.url }) }), true],
+  ['no time limit (timeout: 0)', new Cache({ backend: new RedisBackend({ url: server.url }), timeout: 0 })],
+  [
+    'a per-call time limit ({ timeout: "5s" })',
+    new Cache({ backend: new RedisBackend({ url: server.url }) }),
+  ],
+];
+try {
+  for (const [, cache] of [...memory, ...redis])
+    await cache.multiSet(KEYS.map((key) => [key, VALUE] as [string, unknown]));
+  const perCall = redis[2]![1];
+  const cells: Cell[] = [
+    ...memory.map(([subject, cache, reference]) => ({
+      workload: 'memory get (hit), awaited one at a time',
+      subject,
+      reference,
+      run: sequentialGets(cache),
+    })),
+    ...redis.slice(0, 2).map(([subject, cache, reference]) => ({
+      workload: 'redis get, 64 concurrent',
+      subject,
+      reference,
+      run: concurrentGets(cache),
+    })),
+    {
+      workload: 'redis get, 64 concurrent',
+      subject: redis[2]![0],
+      run: async (ops: number) => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 64 }, async () => {
+            while (next < ops) await perCall.get(KEYS[next++ % KEYS.length]!, { timeout: '5s' });
+          }),
+        );
+      },
+    },
+  ];
+  process.stdout.write(toMarkdown(await measure(cells, plan)));
+} finally {
+  for (const [, cache] of [...memory, ...redis]) await cache.close();
+  await server.stop();
+}
