@@ -98,7 +98,12 @@ describe('the benchmark (smoke run)', function () {
     const dir = await mkdtemp(join(tmpdir(), 'larder-bench-'));
     try {
       await writeFile(join(dir, 'results.json'), stdout);
-      const drawn = await run(process.execPath, ['--import', 'tsx', 'bench/chart.ts', join(dir, 'results.json')]);
+      const drawn = await run(process.execPath, [
+        '--import',
+        'tsx',
+        'bench/chart.ts',
+        join(dir, 'results.json'),
+      ]);
       expect(drawn.code, drawn.stderr).to.equal(0);
       const svg = drawn.stdout;
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).to.equal(true);
