@@ -2,7 +2,7 @@
 // - each cell is calibrated first to take about `roundMs` per round (which also warms the JIT);
 // - cells run in interleaved rounds (A B C, B C A, C A B …: the order rotates so no subject always
 //   runs right after the same neighbour), and the median round is reported;
-// - ratios are paired: taken within each round, then the median of those.
+// - ratios are paired: taken within each round against the reference, then the median of those.
 
 /** One thing measured: `run(ops)` performs `ops` operations and may return per-op latencies (ms). */
 export interface Cell {
@@ -33,8 +33,8 @@ export interface CellResult {
   readonly p50Us?: number;
   readonly p99Us?: number;
   /**
-   * ops/s against the fastest reference subject of the same workload: the median over rounds of
-   * the ratio within each round.
+   * ops/s against the workload's reference (the fastest reference subject by median): the median
+   * over rounds of the ratio within each round.
    */
   readonly ratio: number;
   readonly rounds: readonly number[];
@@ -82,13 +82,14 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
     const sorted = [...latencies[i]!].sort((a, b) => a - b);
     const peers = cells.flatMap((other, j) => (other.workload === cell.workload ? [j] : []));
     const references = peers.filter((j) => cells[j]!.reference === true);
-    // Paired ratios: each round's figure against the best reference of the same round, then the
-    // median of those. Cells of one round run back to back, so a slow spell of the machine
-    // weighs on both sides of a ratio instead of on one.
-    const against = references.length > 0 ? references : peers.slice(0, 1);
-    const ratios = samples[i]!.map(
-      (sample, round) => sample / Math.max(...against.map((j) => samples[j]![round]!)),
-    );
+    // The reference is the faster candidate by its median over all rounds (taking the faster of
+    // two per round would favour whichever got lucky, and bias every ratio down). Ratios are
+    // paired: each round's figure against that reference's figure in the same round, then the
+    // median. Cells of one round run back to back, so a slow spell of the machine weighs on both
+    // sides of a ratio instead of on one.
+    const candidates = references.length > 0 ? references : peers.slice(0, 1);
+    const reference = candidates.reduce((best, j) => (medians[j]! > medians[best]! ? j : best));
+    const ratios = samples[i]!.map((sample, round) => sample / samples[reference]![round]!);
     return {
       workload: cell.workload,
       subject: cell.subject,
@@ -145,15 +146,16 @@ export function reportToMarkdown(report: Report): string {
 
 /**
  * A markdown table per workload, with each subject's ratio to the workload's reference (the faster
- * one, when a workload has several, as Redis has plain and auto-pipelined ioredis).
+ * one by median, when a workload has several, as Redis has plain and auto-pipelined ioredis).
  */
 export function toMarkdown(results: readonly CellResult[]): string {
   const out: string[] = [];
   for (const workload of [...new Set(results.map((r) => r.workload))]) {
     const rows = results.filter((r) => r.workload === workload);
-    const references = rows.filter((r) => r.reference).map((r) => r.subject);
-    const against =
-      references.length > 1 ? `faster of ${references.join(' / ')}` : (references[0] ?? rows[0]!.subject);
+    const references = rows.filter((r) => r.reference);
+    // The reference in use scores exactly 1 against itself.
+    const chosen = references.find((r) => r.ratio === 1) ?? references[0] ?? rows[0]!;
+    const against = references.length > 1 ? `${chosen.subject} (the faster raw)` : chosen.subject;
     const latency = rows.some((r) => r.p50Us !== undefined);
     out.push(`### ${workload}`, '');
     out.push(`| subject | ops/s | ns/op |${latency ? ' p50 µs | p99 µs |' : ''} × ${against} |`);

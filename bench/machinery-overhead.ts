@@ -8,7 +8,7 @@ import { measure, toMarkdown, type Cell } from './harness.js';
 import { KEYS, VALUE } from './subject.js';
 
 const quick = process.argv.includes('--quick');
-const plan = quick ? { rounds: 5, roundMs: 50 } : { rounds: 11, roundMs: 250 };
+const plan = quick ? { rounds: 7, roundMs: 40 } : { rounds: 25, roundMs: 120 };
 
 function sequentialGets(cache: Cache): Cell['run'] {
   return async (ops) => {

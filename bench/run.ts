@@ -23,8 +23,8 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 const plan: Plan = smoke
   ? { rounds: 1, roundMs: 0, fixedOps: 200 }
   : quick
-    ? { rounds: 5, roundMs: 50 }
-    : { rounds: 11, roundMs: 250 };
+    ? { rounds: 7, roundMs: 40 }
+    : { rounds: 25, roundMs: 120 };
 
 const saved = process.argv.find((arg) => arg.startsWith('--report='))?.slice('--report='.length);
 if (saved !== undefined) {
