@@ -4,22 +4,22 @@
 //   npm run --silent bench -- --json > results.json
 //   npm run --silent bench:chart -- results.json > chart.svg
 import { readFileSync } from 'node:fs';
-import type { Report } from './harness.js';
+import { formatRatio, type Report } from './harness.js';
+import type { SubjectKind } from './subject.js';
 
 const WIDTH = 860;
 const LABEL = 250; // the subject names' column
 const BAR_AREA = 480;
 const ROW = 18;
 const HEADING = 28;
-const COLOURS = { larder: '#2f7d4f', reference: '#8a8f98', peer: '#c9893a' } as const;
+const COLOURS: Record<SubjectKind, string> = { larder: '#2f7d4f', raw: '#8a8f98', peer: '#c9893a' };
 
 function escape(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function colourOf(subject: string, reference: boolean): string {
-  if (subject.startsWith('larder')) return COLOURS.larder;
-  return reference ? COLOURS.reference : COLOURS.peer;
+function colourOf(kind: SubjectKind | undefined, subject: string): string {
+  return COLOURS[kind ?? (subject.startsWith('larder') ? 'larder' : 'raw')];
 }
 
 /** The SVG text of a report. */
@@ -38,8 +38,8 @@ function chart(report: Report): string {
       const width = Math.max(1, row.ratio * scale);
       parts.push(
         `<text class="label" x="${LABEL - 8}" y="${y + 13}">${escape(row.subject)}</text>`,
-        `<rect class="bar" x="${LABEL}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${colourOf(row.subject, row.reference)}"/>`,
-        `<text class="value" x="${(LABEL + width + 6).toFixed(1)}" y="${y + 13}">${row.ratio.toFixed(2)}×</text>`,
+        `<rect class="bar" x="${LABEL}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${colourOf(row.kind, row.subject)}"/>`,
+        `<text class="value" x="${(LABEL + width + 6).toFixed(1)}" y="${y + 13}">${formatRatio(row.ratio)}×</text>`,
       );
       y += ROW;
     }
@@ -55,7 +55,7 @@ function chart(report: Report): string {
       const width = Math.max(1, (Math.max(0, row.bytesPerEntry) / most) * BAR_AREA);
       parts.push(
         `<text class="label" x="${LABEL - 8}" y="${y + 13}">${escape(row.subject)}</text>`,
-        `<rect class="bar" x="${LABEL}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${colourOf(row.subject, row.subject === 'lru-cache' || row.subject === 'Map + await')}"/>`,
+        `<rect class="bar" x="${LABEL}" y="${y + 3}" width="${width.toFixed(1)}" height="${ROW - 6}" fill="${colourOf(row.kind, row.subject)}"/>`,
         `<text class="value" x="${(LABEL + width + 6).toFixed(1)}" y="${y + 13}">${row.bytesPerEntry} B</text>`,
       );
       y += ROW;

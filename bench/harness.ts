@@ -4,10 +4,14 @@
 //   runs right after the same neighbour), and the median round is reported;
 // - ratios are paired: taken within each round against the reference, then the median of those.
 
+import type { SubjectKind } from './subject.js';
+
 /** One thing measured: `run(ops)` performs `ops` operations and may return per-op latencies (ms). */
 export interface Cell {
   readonly workload: string;
   readonly subject: string;
+  /** What the subject is, for the chart's colours. */
+  readonly kind?: SubjectKind;
   /** A subject the workload's ratios are taken against (the fastest one, when there are several). */
   readonly reference?: boolean;
   run(ops: number): Promise<number[] | void>;
@@ -25,6 +29,7 @@ export interface Plan {
 export interface CellResult {
   readonly workload: string;
   readonly subject: string;
+  readonly kind?: SubjectKind;
   readonly reference: boolean;
   /** Operations per round, as calibrated. */
   readonly ops: number;
@@ -93,6 +98,7 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
     return {
       workload: cell.workload,
       subject: cell.subject,
+      ...(cell.kind === undefined ? {} : { kind: cell.kind }),
       reference: cell.reference === true,
       ops: ops[i]!,
       opsPerSecond,
@@ -118,7 +124,11 @@ export interface Report {
     readonly roundMs: number;
   };
   readonly results: readonly CellResult[];
-  readonly footprint: readonly { readonly subject: string; readonly bytesPerEntry: number }[];
+  readonly footprint: readonly {
+    readonly subject: string;
+    readonly kind: SubjectKind;
+    readonly bytesPerEntry: number;
+  }[];
   /** How many entries the footprint was measured over. */
   readonly footprintEntries: number;
 }
@@ -161,7 +171,7 @@ export function toMarkdown(results: readonly CellResult[]): string {
     out.push(`| subject | ops/s | ns/op |${latency ? ' p50 µs | p99 µs |' : ''} × ${against} |`);
     out.push(`|---|---:|---:|${latency ? '---:|---:|' : ''}---:|`);
     for (const row of rows) {
-      const ratio = row.ratio.toFixed(2);
+      const ratio = formatRatio(row.ratio);
       const lat = latency ? ` ${row.p50Us?.toFixed(1) ?? '—'} | ${row.p99Us?.toFixed(1) ?? '—'} |` : '';
       out.push(
         `| ${row.subject} | ${Math.round(row.opsPerSecond).toLocaleString('en')} | ${Math.round(row.nsPerOp).toLocaleString('en')} |${lat} ${ratio} |`,
@@ -179,4 +189,9 @@ function median(values: readonly number[]): number {
 
 function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** A ratio with two decimals, or three below 0.1, so that a peer 200 times slower is not "0.00". */
+export function formatRatio(ratio: number): string {
+  return ratio.toFixed(ratio < 0.1 ? 3 : 2);
 }

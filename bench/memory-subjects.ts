@@ -25,17 +25,24 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
   switch (name) {
     case 'Map + await': {
       const map = new Map<string, object>();
-      return { name, get: (key) => map.get(key), set: (key, value) => map.set(key, value) };
+      return { name, kind: 'raw', get: (key) => map.get(key), set: (key, value) => map.set(key, value) };
     }
     case 'lru-cache': {
       const lru = new LRUCache<string, object>({ max: capacity });
-      return { name, reference: true, get: (key) => lru.get(key), set: (key, value) => lru.set(key, value) };
+      return {
+        name,
+        kind: 'raw',
+        reference: true,
+        get: (key) => lru.get(key),
+        set: (key, value) => lru.set(key, value),
+      };
     }
     case 'larder': {
       // The per-operation timeout is left at its default: it must cost nothing on a sync backend.
       const cache = new Cache({ backend: new MemoryBackend({ maxSize: capacity }) });
       return {
         name,
+        kind: 'larder',
         get: (key) => cache.get(key),
         set: (key, value) => cache.set(key, value),
         close: () => cache.close(),
@@ -48,6 +55,7 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
       });
       return {
         name,
+        kind: 'peer',
         get: (key) => cache.get(key),
         set: (key, value) => cache.set(key, value),
         close: () => cache.disconnect().then(() => undefined),
@@ -56,12 +64,12 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
     case 'keyv': {
       // keyv's README: `new Keyv()` stores in memory by default (an unbounded Map).
       const keyv = new Keyv<object>();
-      return { name, get: (key) => keyv.get(key), set: (key, value) => keyv.set(key, value) };
+      return { name, kind: 'peer', get: (key) => keyv.get(key), set: (key, value) => keyv.set(key, value) };
     }
     case 'cacheable': {
       // cacheable's README: `new Cacheable()` keeps its primary store in memory.
       const cache = new Cacheable();
-      return { name, get: (key) => cache.get(key), set: (key, value) => cache.set(key, value) };
+      return { name, kind: 'peer', get: (key) => cache.get(key), set: (key, value) => cache.set(key, value) };
     }
     case 'bentocache': {
       // bentocache's README: a one-level store with the memory driver as its L1 layer.
@@ -71,6 +79,7 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
       });
       return {
         name,
+        kind: 'peer',
         get: (key) => bento.get({ key }),
         set: (key, value) => bento.set({ key, value }),
         close: () => bento.disconnect(),

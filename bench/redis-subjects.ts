@@ -52,18 +52,21 @@ export function redisSubjects(url: string, port: number): RedisSubjects {
     larderSubject('larder (default)', larder),
     {
       name: 'cache-manager',
+      kind: 'peer',
       get: (key) => cacheManager.get(key),
       set: (key, value) => cacheManager.set(key, value),
       getMany: (keys) => cacheManager.mget([...keys]),
     },
     {
       name: 'keyv',
+      kind: 'peer',
       get: (key) => keyv.get(key),
       set: (key, value) => keyv.set(key, value),
       getMany: (keys) => keyv.getMany([...keys]),
     },
     {
       name: 'cacheable',
+      kind: 'peer',
       get: (key) => cacheable.get(key),
       set: (key, value) => cacheable.set(key, value),
       getMany: (keys) => cacheable.getMany([...keys]),
@@ -71,6 +74,7 @@ export function redisSubjects(url: string, port: number): RedisSubjects {
     {
       // bentocache has no batch read: its users read many keys with concurrent gets.
       name: 'bentocache',
+      kind: 'peer',
       get: (key) => bento.get({ key }),
       set: (key, value) => bento.set({ key, value }),
       getMany: (keys) => Promise.all(keys.map((key) => bento.get({ key }))),
@@ -105,6 +109,7 @@ function rawJson(name: string, client: Redis): Subject {
   const prefix = 'raw:';
   return {
     name,
+    kind: 'raw',
     reference: true,
     get: async (key) => parse(await client.get(prefix + key)),
     set: (key, value) => client.set(prefix + key, JSON.stringify(value)),
@@ -118,6 +123,7 @@ function rawMsgpack(name: string, client: Redis): Subject {
   const unpack = (bytes: Buffer | null): unknown => (bytes === null ? undefined : decode(bytes));
   return {
     name,
+    kind: 'raw',
     reference: true,
     get: async (key) => unpack(await client.getBuffer(prefix + key)),
     set: (key, value) => {
@@ -131,6 +137,7 @@ function rawMsgpack(name: string, client: Redis): Subject {
 function larderSubject(name: string, cache: Cache): Subject {
   return {
     name,
+    kind: 'larder',
     get: (key) => cache.get(key),
     set: (key, value) => cache.set(key, value),
     getMany: (keys) => cache.multiGet(keys),

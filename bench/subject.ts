@@ -2,9 +2,13 @@
 // larder, the raw floors and the peer libraries all run the very same loops.
 import { deepStrictEqual } from 'node:assert';
 
+/** A raw floor (Map, lru-cache, ioredis by hand), larder itself, or a peer library. */
+export type SubjectKind = 'raw' | 'larder' | 'peer';
+
 /** One cache under measurement. `get` and `set` may answer synchronously (Map, lru-cache). */
 export interface Subject {
   readonly name: string;
+  readonly kind: SubjectKind;
   /** The subject a workload's ratios are taken against. */
   readonly reference?: boolean;
   get(key: string): unknown;

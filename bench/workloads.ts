@@ -1,10 +1,10 @@
 // The benchmark's workloads, built from subjects (./subject.ts) so every library runs the very
 // same loop. Each subject round-trips a value before anything is timed.
 import { Cache, MemoryBackend, cached } from '../dist/index.js';
-import type { Cell } from './harness.js';
+import type { Cell, Report } from './harness.js';
 import { MEMORY_SUBJECTS, memorySubject, type MemorySubjectName } from './memory-subjects.js';
 import { redisSubjects } from './redis-subjects.js';
-import { KEYS, MISSING, VALUE, checkRoundTrip, fill, type Subject } from './subject.js';
+import { KEYS, MISSING, VALUE, checkRoundTrip, fill, type Subject, type SubjectKind } from './subject.js';
 
 const CAPACITY = 20_000;
 
@@ -23,6 +23,7 @@ function cellsOf(
   return subjects.map((subject) => ({
     workload,
     subject: subject.name,
+    kind: subject.kind,
     reference: subject.reference === true,
     run: run(subject),
   }));
@@ -53,6 +54,7 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
   const lru = subjects.find((s) => s.reference)!;
   const memoised = (name: string, fn: (key: string) => Promise<unknown>): Subject => ({
     name,
+    kind: 'larder',
     get: fn,
     set: () => undefined,
   });
@@ -146,27 +148,31 @@ export async function redisCells(
 }
 
 /** Heap bytes per entry after storing `entries` small objects (needs node --expose-gc). */
-export async function footprint(entries: number): Promise<{ subject: string; bytesPerEntry: number }[]> {
+export async function footprint(entries: number): Promise<Report['footprint']> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) return [];
-  const rows: { subject: string; bytesPerEntry: number }[] = [];
+  const rows: Report['footprint'][number][] = [];
   for (const name of MEMORY_SUBJECTS) {
     gc();
     const before = process.memoryUsage().heapUsed;
     // A function of its own, so that nothing of this subject outlives the measurement (an async
     // loop body would keep the previous subject reachable into the next iteration).
-    const used = await heldBy(name, entries, gc);
-    rows.push({ subject: name, bytesPerEntry: Math.round((used - before) / entries) });
+    const { used, kind } = await heldBy(name, entries, gc);
+    rows.push({ subject: name, kind, bytesPerEntry: Math.round((used - before) / entries) });
   }
   return rows;
 }
 
-async function heldBy(name: MemorySubjectName, entries: number, gc: () => void): Promise<number> {
+async function heldBy(
+  name: MemorySubjectName,
+  entries: number,
+  gc: () => void,
+): Promise<{ used: number; kind: SubjectKind }> {
   const subject = memorySubject(name, entries);
   // Each entry stores its own small object, so the figures are container overhead plus that object.
   for (let i = 0; i < entries; i++) await subject.set(`k${i}`, { id: i, name: `user ${i}` });
   gc();
   const used = process.memoryUsage().heapUsed;
   await subject.close?.();
-  return used;
+  return { used, kind: subject.kind };
 }

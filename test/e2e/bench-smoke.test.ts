@@ -24,12 +24,13 @@ describe('the benchmark (smoke run)', function () {
       results: {
         workload: string;
         subject: string;
+        kind: string;
         reference: boolean;
         opsPerSecond: number;
         ratio: number;
         rounds: number[];
       }[];
-      footprint: { subject: string; bytesPerEntry: number }[];
+      footprint: { subject: string; kind: string; bytesPerEntry: number }[];
     };
     expect(report.meta.mode).to.equal('smoke');
     const workloads = [...new Set(report.results.map((r) => r.workload))];
@@ -81,6 +82,15 @@ describe('the benchmark (smoke run)', function () {
       'ioredis auto-pipelined + msgpack',
       'larder msgpack',
     ]);
+    const peers = ['cache-manager', 'keyv', 'cacheable', 'bentocache'];
+    for (const result of [...report.results, ...report.footprint]) {
+      const expected = result.subject.startsWith('larder')
+        ? 'larder'
+        : peers.includes(result.subject)
+          ? 'peer'
+          : 'raw';
+      expect(result.kind, result.subject).to.equal(expected);
+    }
     for (const result of report.results) {
       const cell = `${result.workload} / ${result.subject}`;
       expect(result.opsPerSecond, cell).to.be.a('number').and.above(0);
