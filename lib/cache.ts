@@ -228,8 +228,9 @@ export class Cache<V = unknown> {
     if (!this.#readsNow || this.#closing !== undefined) return LATER;
     try {
       const payload = this.backend.get(this.#key(key, options));
-      if (isPromiseLike(payload)) {
-        // A backend that claimed to be synchronous and is not: `get` will read again.
+      if (payload instanceof Promise) {
+        // A backend that claimed to be synchronous and is not: `get` will read again. (instanceof,
+        // not a `then` lookup: that would probe every stored value's prototype chain.)
         payload.then(undefined, () => undefined);
         return LATER;
       }

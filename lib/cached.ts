@@ -176,16 +176,19 @@ class Memoizer<A extends unknown[], R> {
   readonly #namespaceOptions: { namespace: string } | undefined;
   // Whether results are stored in a stale envelope (a stale mode is on).
   readonly #stale: boolean;
+  // The cache when one was given as an object; an alias is resolved at each call instead.
+  readonly #fixedCache: Cache | undefined;
 
   constructor(name: string, options: CheckedOptions<A, R>) {
     this.#name = name;
     this.#options = options;
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
     this.#stale = options.staleTtlMs > 0 || options.staleIfErrorMs > 0;
+    this.#fixedCache = typeof options.cache === 'object' ? options.cache : undefined;
   }
 
   get cache(): Cache {
-    return resolveCache(this.#options.cache);
+    return this.#fixedCache ?? resolveCache(this.#options.cache);
   }
 
   keyFor(args: A): string {
