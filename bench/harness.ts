@@ -145,9 +145,12 @@ export function reportToMarkdown(report: Report): string {
     out.push(
       `### heap per entry (${report.footprintEntries.toLocaleString('en')} small objects)`,
       '',
-      '| subject | bytes/entry |',
-      '|---|---:|',
-      ...report.footprint.map((row) => `| ${row.subject} | ${row.bytesPerEntry} |`),
+      '| subject | bytes/entry | MB per 100k entries |',
+      '|---|---:|---:|',
+      ...report.footprint.map(
+        (row) =>
+          `| ${row.subject} | ${row.bytesPerEntry} | ${((row.bytesPerEntry * 100_000) / 1e6).toFixed(1)} |`,
+      ),
       '',
     );
   }
