@@ -3,6 +3,7 @@
 // default limit has the same duration, so the order operations start in is also the order their
 // deadlines fall in. They wait in a linked list in that order, each leaves it in O(1) when it
 // settles, and a single timer only ever watches the oldest.
+import { LinkedList } from './linked-list.js';
 
 /** Builds the error an operation fails with when its deadline passes. */
 export type TimeoutErrorFactory = (op: string, key: string | undefined) => Error;
@@ -23,8 +24,7 @@ class Waiting {
 export class Deadlines {
   readonly #ms: number;
   readonly #timeoutError: TimeoutErrorFactory;
-  #oldest: Waiting | undefined;
-  #newest: Waiting | undefined;
+  readonly #waiting = new LinkedList<Waiting>();
   #timer: NodeJS.Timeout | undefined;
   readonly #expire = (): void => this.#onTimer();
 
@@ -57,21 +57,13 @@ export class Deadlines {
   }
 
   #append(waiting: Waiting): void {
-    waiting.prev = this.#newest;
-    if (this.#newest === undefined) this.#oldest = waiting;
-    else this.#newest.next = waiting;
-    this.#newest = waiting;
+    this.#waiting.append(waiting);
     if (this.#timer === undefined) this.#arm(waiting.deadline);
   }
 
   // Unlinks an entry; an entry already unlinked (it timed out) is left alone.
   #remove(waiting: Waiting): void {
-    if (waiting.prev === undefined && this.#oldest !== waiting) return;
-    if (waiting.prev === undefined) this.#oldest = waiting.next;
-    else waiting.prev.next = waiting.next;
-    if (waiting.next === undefined) this.#newest = waiting.prev;
-    else waiting.next.prev = waiting.prev;
-    waiting.prev = waiting.next = undefined;
+    if (this.#waiting.holds(waiting)) this.#waiting.remove(waiting);
   }
 
   #arm(deadline: number): void {
@@ -85,11 +77,11 @@ export class Deadlines {
   #onTimer(): void {
     this.#timer = undefined;
     const now = performance.now();
-    let oldest = this.#oldest;
+    let oldest = this.#waiting.oldest;
     while (oldest !== undefined && oldest.deadline <= now) {
-      this.#remove(oldest);
+      this.#waiting.remove(oldest);
       oldest.reject(this.#timeoutError(oldest.op, oldest.key));
-      oldest = this.#oldest;
+      oldest = this.#waiting.oldest;
     }
     if (oldest !== undefined) this.#arm(oldest.deadline);
   }

@@ -1,6 +1,7 @@
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { globToRegExp } from '../glob.js';
+import { LinkedList } from '../linked-list.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend } from './backend.js';
@@ -77,8 +78,8 @@ export class MemoryBackend implements Backend {
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #expiries = new ExpiryHeap<Entry>();
-  #oldest: Entry | undefined = undefined;
-  #newest: Entry | undefined = undefined;
+  // Least recently used first.
+  readonly #recency = new LinkedList<Entry>();
   #bytes = 0;
   #sweepTimer: NodeJS.Timeout | undefined = undefined;
   #closed = false;
@@ -187,7 +188,7 @@ export class MemoryBackend implements Backend {
     } else {
       throw new TypeError(`cannot increment key "${key}": the stored value is not an integer`);
     }
-    this.#touch(entry);
+    this.#recency.moveToEnd(entry);
     return next;
   }
 
@@ -296,7 +297,7 @@ export class MemoryBackend implements Backend {
       this.#remove(entry);
       return undefined;
     }
-    this.#touch(entry);
+    this.#recency.moveToEnd(entry);
     return entry.value;
   }
 
@@ -315,7 +316,7 @@ export class MemoryBackend implements Backend {
   #clear(): void {
     this.#entries.clear();
     this.#expiries.clear();
-    this.#oldest = this.#newest = undefined;
+    this.#recency.clear();
     this.#bytes = 0;
     this.#stopSweep();
   }
@@ -335,13 +336,13 @@ export class MemoryBackend implements Backend {
     if (entry === undefined) {
       entry = new Entry(key, value, expiresAt, size);
       this.#entries.set(key, entry);
-      this.#append(entry);
+      this.#recency.append(entry);
       this.#bytes += size;
     } else {
       entry.value = value;
       entry.expiresAt = expiresAt;
       this.#resize(entry, size);
-      this.#touch(entry);
+      this.#recency.moveToEnd(entry);
     }
     if (expiresAt !== 0) this.#scheduleExpiry(entry);
     this.#evict();
@@ -383,39 +384,17 @@ export class MemoryBackend implements Backend {
 
   #evict(): void {
     while (
-      this.#oldest !== undefined &&
+      this.#recency.oldest !== undefined &&
       (this.#entries.size > this.maxSize || (this.maxBytes !== 0 && this.#bytes > this.maxBytes))
     ) {
-      this.#remove(this.#oldest);
+      this.#remove(this.#recency.oldest);
     }
   }
 
   #remove(entry: Entry): void {
     this.#entries.delete(entry.key);
-    this.#unlink(entry);
+    this.#recency.remove(entry);
     this.#bytes -= entry.size;
-  }
-
-  #append(entry: Entry): void {
-    entry.prev = this.#newest;
-    entry.next = undefined;
-    if (this.#newest === undefined) this.#oldest = entry;
-    else this.#newest.next = entry;
-    this.#newest = entry;
-  }
-
-  #unlink(entry: Entry): void {
-    if (entry.prev === undefined) this.#oldest = entry.next;
-    else entry.prev.next = entry.next;
-    if (entry.next === undefined) this.#newest = entry.prev;
-    else entry.next.prev = entry.prev;
-    entry.prev = entry.next = undefined;
-  }
-
-  #touch(entry: Entry): void {
-    if (entry === this.#newest) return;
-    this.#unlink(entry);
-    this.#append(entry);
   }
 
   #scheduleExpiry(entry: Entry): void {
