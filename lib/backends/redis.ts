@@ -119,6 +119,8 @@ export class RedisBackend implements Backend {
       throw new RangeError(`scanCount must be a positive integer; got ${describeValue(options.scanCount)}`);
     }
     this.scanCount = scanCount;
+    const autoPipelining =
+      options.autoPipelining ?? parsed?.autoPipelining ?? REDIS_BACKEND_DEFAULTS.autoPipelining;
     this.#logger = (options.logger ?? defaultLogger()).child({ backend: 'redis' });
 
     if (options.client !== undefined) {
@@ -132,8 +134,6 @@ export class RedisBackend implements Backend {
       this.client = options.client;
       this.#ownsClient = false;
     } else {
-      const autoPipelining =
-        options.autoPipelining ?? parsed?.autoPipelining ?? REDIS_BACKEND_DEFAULTS.autoPipelining;
       this.client = createClient(parsed?.connection, ioredisOptions, autoPipelining, options.clusterOptions);
       this.#ownsClient = true;
     }
@@ -151,8 +151,6 @@ export class RedisBackend implements Backend {
     };
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);
-    const autoPipelining =
-      options.autoPipelining ?? parsed?.autoPipelining ?? REDIS_BACKEND_DEFAULTS.autoPipelining;
     this.#batching = autoPipelining && this.client instanceof Redis ? this.client : undefined;
   }
 
