@@ -1,14 +1,20 @@
 // What larder's optional machinery costs when it is not used, and when it is: plugins and the
 // per-operation time limit, on the memory hot path and on a real Redis (64 concurrent gets).
 // Calibrated, interleaved rounds through the benchmark's harness; larder from dist/, as users run it.
-//   npm run bench:machinery            (add --quick for a short run)
+//   npm run bench:machinery            (add --quick for a short run; --smoke is the test suite's)
+import { deepStrictEqual } from 'node:assert';
 import { Cache, MemoryBackend, RedisBackend, type Plugin } from '../dist/index.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { measure, toMarkdown, type Cell } from './harness.js';
+import { measure, toMarkdown, type Cell, type Plan } from './harness.js';
 import { KEYS, VALUE } from './subject.js';
 
 const quick = process.argv.includes('--quick');
-const plan = quick ? { rounds: 7, roundMs: 40 } : { rounds: 25, roundMs: 120 };
+const smoke = process.argv.includes('--smoke');
+const plan: Plan = smoke
+  ? { rounds: 1, roundMs: 0, fixedOps: 100 }
+  : quick
+    ? { rounds: 7, roundMs: 40 }
+    : { rounds: 25, roundMs: 120 };
 
 function sequentialGets(cache: Cache): Cell['run'] {
   return async (ops) => {
@@ -50,8 +56,15 @@ const redis: [string, Cache, boolean?][] = [
   ],
 ];
 try {
-  for (const [, cache] of [...memory, ...redis])
+  for (const [, cache] of [...memory, ...redis]) {
     await cache.multiSet(KEYS.map((key) => [key, VALUE] as [string, unknown]));
+    // Checked before anything is timed: the first and last keys read back as the value.
+    const [first, last] = await cache.multiGet([KEYS[0]!, KEYS.at(-1)!]);
+    deepStrictEqual(
+      [first, last].map((v) => JSON.stringify(v)),
+      [JSON.stringify(VALUE), JSON.stringify(VALUE)],
+    );
+  }
   const perCall = redis[2]![1];
   const cells: Cell[] = [
     ...memory.map(([subject, cache, reference]) => ({

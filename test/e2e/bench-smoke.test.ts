@@ -126,6 +126,20 @@ describe('the benchmark (smoke run)', function () {
     }
   });
 
+  it('runs the machinery benchmark (plugins and time limits, memory and Redis)', async function () {
+    const { code, stdout, stderr } = await run(process.execPath, [
+      '--import',
+      'tsx',
+      'bench/machinery-overhead.ts',
+      '--smoke',
+    ]);
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.include('### memory get (hit), awaited one at a time');
+    expect(stdout).to.include('### redis get, 64 concurrent');
+    for (const row of ['no time limit (timeout: 0)', 'a no-op postGet hook', 'a per-call time limit'])
+      expect(stdout).to.include(row);
+  });
+
   it('the chart script explains its usage when given no report', async function () {
     const { code, stderr } = await run(process.execPath, ['--import', 'tsx', 'bench/chart.ts']);
     expect(code).to.equal(2);
