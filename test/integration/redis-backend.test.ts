@@ -189,6 +189,25 @@ describe('RedisBackend on a real server', function () {
       }
     });
 
+    it('two caches over one plain client cork its socket together and keep one order', async function () {
+      const client = new Redis({ port: (await sharedRedis()).port, db: 5 });
+      const first = new Cache({ backend: new RedisBackend({ client }), namespace: 'one' });
+      const second = new Cache({ backend: new RedisBackend({ client }), namespace: 'one' });
+      try {
+        await client.ping();
+        for (let round = 0; round < 10; round++) {
+          const ops = [first.set('k', round), second.get('k'), second.set('k', round + 1), first.get('k')];
+          // Each backend corked the shared socket once; both uncork in this tick's nextTick.
+          expect(client.stream.writableCorked).to.equal(2);
+          expect(await Promise.all(ops)).to.deep.equal([true, round, true, round + 1]);
+          expect(client.stream.writableCorked).to.equal(0);
+        }
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+        client.disconnect();
+      }
+    });
+
     it('keeps issue order between writes and reads, sequential or concurrent', async function () {
       for (let round = 0; round < 20; round++) {
         const ops = [cache.set('k', round), cache.get('k'), cache.set('k', round + 1), cache.get('k')];
