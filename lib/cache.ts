@@ -35,7 +35,7 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
-import { MAX_TIMER_MS, isPromiseLike, settleWithin } from './promise.js';
+import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
@@ -89,6 +89,8 @@ export class Cache<V = unknown> {
   // Whether get/set may take the fast path: fixed once the plugins are known.
   readonly #getUnobserved: boolean;
   readonly #setUnobserved: boolean;
+  // Whether the backend answers with values, never promises (Backend.synchronous).
+  readonly #synchronous: boolean;
   // Whether a get can be answered on the spot (see readNow).
   readonly #readsNow: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
@@ -135,7 +137,8 @@ export class Cache<V = unknown> {
     );
     this.#getUnobserved = this.#hooks.of('get') === undefined;
     this.#setUnobserved = this.#hooks.of('set') === undefined;
-    this.#readsNow = this.#getUnobserved && this.backend.synchronous === true;
+    this.#synchronous = this.backend.synchronous === true;
+    this.#readsNow = this.#getUnobserved && this.#synchronous;
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -197,7 +200,7 @@ export class Cache<V = unknown> {
       // The hot path: no per-call options, no hooks, and no timer when the backend answers at once.
       try {
         const answer = this.backend.get(this.#key(key));
-        if (!isPromiseLike(answer))
+        if (!isPending(answer, this.#synchronous))
           return Promise.resolve(answer === undefined ? undefined : this.#decode(answer, key));
         return this.#timed(answer, 'get', key).then(
           (payload) => (payload === undefined ? undefined : this.#decodeOrRecover(payload, key)),
@@ -208,7 +211,7 @@ export class Cache<V = unknown> {
       }
     }
     const read = this.#run('get', key, undefined, options, undefined, () =>
-      mapMaybe(this.backend.get(this.#key(key, options)), (payload) =>
+      this.#mapMaybe(this.backend.get(this.#key(key, options)), (payload) =>
         payload === undefined ? undefined : this.#decode(payload, key),
       ),
     );
@@ -254,7 +257,7 @@ export class Cache<V = unknown> {
       () => keysOf(keys).map(() => undefined),
       () => {
         const finalKeys = keysOf(keys).map((key) => this.#key(key, options));
-        return mapMaybe(this.backend.multiGet(finalKeys), (payloads) =>
+        return this.#mapMaybe(this.backend.multiGet(finalKeys), (payloads) =>
           payloads.map((payload, i) => (payload === undefined ? undefined : this.#decode(payload, keys[i]!))),
         );
       },
@@ -272,7 +275,7 @@ export class Cache<V = unknown> {
     if (options === undefined && this.#setUnobserved && this.#closing === undefined) {
       try {
         const answer = this.backend.set(this.#key(key), this.#encode(value, key), this.#ttlMs);
-        if (!isPromiseLike(answer)) return Promise.resolve(true);
+        if (!isPending(answer, this.#synchronous)) return Promise.resolve(true);
         return this.#timed(answer, 'set', key).then(
           () => true,
           (error: unknown) => this.#recover('set', key, error, false, undefined),
@@ -284,7 +287,7 @@ export class Cache<V = unknown> {
     return this.#run('set', key, undefined, options, false, () => {
       const finalKey = this.#key(key, options);
       const payload = this.#encode(value, key);
-      return mapMaybe(this.backend.set(finalKey, payload, this.#ttlOf(options)), () => true);
+      return this.#mapMaybe(this.backend.set(finalKey, payload, this.#ttlOf(options)), () => true);
     });
   }
 
@@ -298,7 +301,7 @@ export class Cache<V = unknown> {
     return this.#run('add', key, undefined, options, false, () => {
       const finalKey = this.#key(key, options);
       const payload = this.#encode(value, key);
-      return mapMaybe(this.backend.add(finalKey, payload, this.#ttlOf(options)), (added) => {
+      return this.#mapMaybe(this.backend.add(finalKey, payload, this.#ttlOf(options)), (added) => {
         if (!added) throw new KeyExistsError(String(key));
         return true;
       });
@@ -317,7 +320,7 @@ export class Cache<V = unknown> {
       const pairs = entriesOf(entries).map(
         ([key, value]) => [this.#key(key, options), this.#encode(value, key)] as const,
       );
-      return mapMaybe(this.backend.multiSet(pairs, this.#ttlOf(options)), () => true);
+      return this.#mapMaybe(this.backend.multiSet(pairs, this.#ttlOf(options)), () => true);
     });
   }
 
@@ -417,7 +420,7 @@ export class Cache<V = unknown> {
         prefix === '' && suffix === ''
           ? this.backend.clear()
           : this.backend.deletePattern(`${escapeGlob(prefix)}*${escapeGlob(suffix)}`);
-      return mapMaybe(cleared, () => true);
+      return this.#mapMaybe(cleared, () => true);
     });
   }
 
@@ -680,7 +683,7 @@ export class Cache<V = unknown> {
     let failed = false;
     try {
       const answer = work();
-      result = !isPromiseLike(answer)
+      result = !isPending(answer, this.#synchronous)
         ? answer
         : timed && signal === undefined && timeoutMs === this.#timeoutMs
           ? await this.#timed(answer, op, key)
@@ -709,6 +712,11 @@ export class Cache<V = unknown> {
     }
     if (failed) throw failure;
     return result as T;
+  }
+
+  // `then` applied to a backend's answer: at once to a value, later to a promise.
+  #mapMaybe<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
+    return isPending(answer, this.#synchronous) ? answer.then(then) : then(answer);
   }
 
   // A backend's answer under the cache's default time limit.
@@ -835,10 +843,6 @@ function parseLease(lease: unknown): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function mapMaybe<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
-  return isPromiseLike(answer) ? answer.then(then) : then(answer);
 }
 
 function serializationFailure(

@@ -3,6 +3,17 @@ export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLik
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+/**
+ * Whether a backend's answer is still to come. From a backend that declares itself `synchronous`
+ * only a native promise counts, found by `instanceof`, which never reads the answer: probing a
+ * stored value for `then` touches memory the read had no other reason to touch, and for some object
+ * shapes (`{ ...base, extra }`) V8 cannot cache that lookup, which made a memory get three times
+ * slower. From any other backend, any thenable counts.
+ */
+export function isPending<T>(answer: T | PromiseLike<T>, synchronous: boolean): answer is PromiseLike<T> {
+  return answer instanceof Promise || (!synchronous && isPromiseLike(answer));
+}
+
 /** A value, or a promise of it: what a backend that may answer synchronously returns. */
 export type MaybePromise<T> = T | Promise<T>;
 
