@@ -1,6 +1,6 @@
 // A doubly linked list threaded through its nodes' own `prev`/`next` fields: append, remove and
-// move-to-end in O(1) with no allocation. The memory backend's recency order and the cache's
-// waiting deadlines are both kept this way.
+// move-to-end in O(1) with no allocation. The cache's waiting deadlines are kept this way. (The
+// memory backend threads its recency order through typed arrays instead: see slot-table.ts.)
 
 /** What a node of a {@link LinkedList} carries: its neighbours, `prev` toward the oldest end. */
 export interface Linked<N> {

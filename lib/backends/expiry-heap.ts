@@ -1,77 +1,69 @@
-/** Something with an absolute expiry time in epoch milliseconds. */
-export interface Expiring {
-  expiresAt: number;
-}
-
-interface HeapNode<T> {
-  readonly at: number;
-  readonly item: T;
-}
-
 /**
- * A binary min-heap of items by the expiry time they had when pushed. Items whose expiry changes
- * are simply pushed again; stale nodes are recognised on pop (their `at` no longer matches) and
- * dropped, which keeps every update O(log n) with no search.
+ * A binary min-heap of items by expiry time, kept as two parallel arrays (no node objects). An item
+ * whose expiry changes is simply pushed again, and the heap never searches for its old node: the
+ * caller, which knows each item's current expiry, skips the stale ones as they come out. That keeps
+ * every update O(log n).
  */
-export class ExpiryHeap<T extends Expiring> {
-  #nodes: HeapNode<T>[] = [];
+export class ExpiryHeap<T> {
+  #at: number[] = [];
+  #items: T[] = [];
 
   get size(): number {
-    return this.#nodes.length;
+    return this.#at.length;
   }
 
-  push(item: T): void {
-    const nodes = this.#nodes;
-    const node = { at: item.expiresAt, item };
-    let i = nodes.push(node) - 1;
+  /** Adds `item` to come out once `at` (epoch milliseconds) has passed. */
+  push(at: number, item: T): void {
+    const times = this.#at;
+    const items = this.#items;
+    let i = times.push(at) - 1;
+    items.push(item);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (nodes[parent]!.at <= node.at) break;
-      nodes[i] = nodes[parent]!;
+      if (times[parent]! <= at) break;
+      times[i] = times[parent]!;
+      items[i] = items[parent]!;
       i = parent;
     }
-    nodes[i] = node;
+    times[i] = at;
+    items[i] = item;
   }
 
   /**
-   * Removes and yields every item whose pushed expiry is at or before `now` and still current
-   * (its `expiresAt` was not changed since). The caller decides whether the item is still live.
+   * Removes and yields every item pushed with a time at or before `now`, earliest first. Stale
+   * pushes come out too (an item may come out more than once): the caller decides what is due.
    */
   *popExpired(now: number): Generator<T> {
-    const nodes = this.#nodes;
-    while (nodes.length > 0 && nodes[0]!.at <= now) {
-      const top = this.#popTop();
-      if (top.item.expiresAt === top.at) yield top.item;
-    }
+    while (this.#at.length > 0 && this.#at[0]! <= now) yield this.#popTop();
   }
 
-  /** Replaces the contents with `items`, dropping every stale node (O(n)). */
-  rebuild(items: Iterable<T>): void {
-    this.#nodes = [];
-    for (const item of items) if (item.expiresAt !== 0) this.push(item);
-  }
-
+  /** Empties the heap. */
   clear(): void {
-    this.#nodes = [];
+    this.#at = [];
+    this.#items = [];
   }
 
-  #popTop(): HeapNode<T> {
-    const nodes = this.#nodes;
-    const top = nodes[0]!;
-    const last = nodes.pop()!;
-    if (nodes.length > 0) {
+  #popTop(): T {
+    const times = this.#at;
+    const items = this.#items;
+    const top = items[0]!;
+    const lastAt = times.pop()!;
+    const last = items.pop()!;
+    const n = times.length;
+    if (n > 0) {
       let i = 0;
-      const n = nodes.length;
       for (;;) {
         const left = 2 * i + 1;
         if (left >= n) break;
         const right = left + 1;
-        const child = right < n && nodes[right]!.at < nodes[left]!.at ? right : left;
-        if (nodes[child]!.at >= last.at) break;
-        nodes[i] = nodes[child]!;
+        const child = right < n && times[right]! < times[left]! ? right : left;
+        if (times[child]! >= lastAt) break;
+        times[i] = times[child]!;
+        items[i] = items[child]!;
         i = child;
       }
-      nodes[i] = last;
+      times[i] = lastAt;
+      items[i] = last;
     }
     return top;
   }

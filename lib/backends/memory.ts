@@ -1,11 +1,11 @@
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { globToRegExp } from '../glob.js';
-import { LinkedList } from '../linked-list.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend } from './backend.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import { SlotTable } from './slot-table.js';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -37,19 +37,6 @@ export const MEMORY_BACKEND_DEFAULTS = Object.freeze({
   sweepInterval: 1_000,
 });
 
-// One node of the recency list. `prev` points toward the least recently used end.
-class Entry {
-  prev: Entry | undefined = undefined;
-  next: Entry | undefined = undefined;
-
-  constructor(
-    readonly key: string,
-    public value: unknown,
-    public expiresAt: number,
-    public size: number,
-  ) {}
-}
-
 // Compact the expiry heap when stale nodes outnumber live entries by this much.
 const HEAP_SLACK = 1_024;
 
@@ -76,10 +63,10 @@ export class MemoryBackend implements Backend {
   readonly sweepIntervalMs: number;
 
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
-  readonly #entries = new Map<string, Entry>();
-  readonly #expiries = new ExpiryHeap<Entry>();
-  // Least recently used first.
-  readonly #recency = new LinkedList<Entry>();
+  // Each key's slot in the table, which holds the entries themselves in recency order.
+  readonly #slotOf = new Map<string, number>();
+  readonly #table: SlotTable;
+  readonly #expiries = new ExpiryHeap<number>();
   #bytes = 0;
   #sweepTimer: NodeJS.Timeout | undefined = undefined;
   #closed = false;
@@ -117,12 +104,13 @@ export class MemoryBackend implements Backend {
     this.maxBytes = maxBytes;
     this.sweepIntervalMs = sweepIntervalMs;
     this.#sizeOf = options.sizeOf;
+    this.#table = new SlotTable(maxSize);
     this.acceptsReferences = maxBytes === 0 || options.sizeOf !== undefined;
   }
 
   /** Entries held, including expired ones the sweep has not reclaimed yet. */
   get size(): number {
-    return this.#entries.size;
+    return this.#slotOf.size;
   }
 
   /** Bytes held, as counted for `maxBytes` (0 when `maxBytes` is off). */
@@ -164,17 +152,18 @@ export class MemoryBackend implements Backend {
   }
 
   increment(key: string, delta: number, initial: unknown): number {
-    const entry = this.#live(key);
-    if (entry === undefined) {
+    const slot = this.#live(key);
+    if (slot === undefined) {
       this.#write(key, initial, 0, this.#measure(key, initial));
       return delta;
     }
-    const current = entry.value;
+    const table = this.#table;
+    const current = table.values[slot];
     let next: number;
     if (typeof current === 'number' && Number.isSafeInteger(current)) {
       next = current + delta;
       this.#checkCounter(key, next);
-      entry.value = next;
+      table.values[slot] = next;
     } else if (
       typeof current === 'string' &&
       /^-?\d{1,16}$/.test(current) &&
@@ -183,26 +172,27 @@ export class MemoryBackend implements Backend {
       next = Number(current) + delta;
       this.#checkCounter(key, next);
       const text = String(next);
-      this.#resize(entry, this.#measure(key, text));
-      entry.value = text;
+      this.#resize(slot, this.#measure(key, text));
+      table.values[slot] = text;
     } else {
       throw new TypeError(`cannot increment key "${key}": the stored value is not an integer`);
     }
-    this.#recency.moveToEnd(entry);
+    table.touch(slot);
     return next;
   }
 
   expire(key: string, ttlMs: number): boolean {
-    const entry = this.#live(key);
-    if (entry === undefined) return false;
-    this.#setExpiry(entry, ttlMs);
+    const slot = this.#live(key);
+    if (slot === undefined) return false;
+    this.#setExpiry(slot, ttlMs);
     return true;
   }
 
   ttl(key: string): number | undefined {
-    const entry = this.#live(key);
-    if (entry === undefined) return undefined;
-    return entry.expiresAt === 0 ? Infinity : Math.max(0, entry.expiresAt - Date.now());
+    const slot = this.#live(key);
+    if (slot === undefined) return undefined;
+    const expiresAt = this.#table.expiresAt[slot]!;
+    return expiresAt === 0 ? Infinity : Math.max(0, expiresAt - Date.now());
   }
 
   delete(key: string): number {
@@ -219,10 +209,10 @@ export class MemoryBackend implements Backend {
     const matcher = globToRegExp(pattern);
     const now = Date.now();
     let removed = 0;
-    for (const entry of this.#entries.values()) {
-      if (!matcher.test(entry.key)) continue;
-      if (entry.expiresAt === 0 || entry.expiresAt > now) removed++;
-      this.#remove(entry);
+    for (const [key, slot] of this.#slotOf) {
+      if (!matcher.test(key)) continue;
+      if (!this.#expired(slot, now)) removed++;
+      this.#remove(slot);
     }
     return removed;
   }
@@ -234,28 +224,28 @@ export class MemoryBackend implements Backend {
   async *scan(pattern: string, count: number): AsyncGenerator<string[]> {
     this.#sweep();
     const matcher = globToRegExp(pattern);
-    const keys = [...this.#entries.keys()].filter((key) => matcher.test(key));
+    const keys = [...this.#slotOf.keys()].filter((key) => matcher.test(key));
     for (let start = 0; start < keys.length; start += count) yield keys.slice(start, start + count);
   }
 
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
-    if (this.#live(key)?.value !== expected) return false;
+    if (this.#valueOf(this.#live(key)) !== expected) return false;
     this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, size);
     return true;
   }
 
   compareAndDelete(key: string, expected: string): boolean {
-    const entry = this.#live(key);
-    if (entry === undefined || entry.value !== expected) return false;
-    this.#remove(entry);
+    const slot = this.#live(key);
+    if (slot === undefined || this.#table.values[slot] !== expected) return false;
+    this.#remove(slot);
     return true;
   }
 
   compareAndExpire(key: string, expected: string, ttlMs: number): boolean {
-    const entry = this.#live(key);
-    if (entry === undefined || entry.value !== expected) return false;
-    this.#setExpiry(entry, ttlMs);
+    const slot = this.#live(key);
+    if (slot === undefined || this.#table.values[slot] !== expected) return false;
+    this.#setExpiry(slot, ttlMs);
     return true;
   }
 
@@ -269,14 +259,14 @@ export class MemoryBackend implements Backend {
     switch (command.toLowerCase()) {
       case 'size':
         this.#sweep();
-        return this.#entries.size;
+        return this.#slotOf.size;
       case 'bytes':
         return this.#bytes;
       case 'keys': {
         this.#sweep();
         const [pattern] = args;
         const matcher = typeof pattern === 'string' ? globToRegExp(pattern) : undefined;
-        const keys = [...this.#entries.keys()];
+        const keys = [...this.#slotOf.keys()];
         return matcher === undefined ? keys : keys.filter((key) => matcher.test(key));
       }
       default:
@@ -291,60 +281,72 @@ export class MemoryBackend implements Backend {
 
   // Internal paths never call the public methods, so a subclass may override those freely.
   #read(key: string): unknown {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-      this.#remove(entry);
+    const slot = this.#slotOf.get(key);
+    if (slot === undefined) return undefined;
+    const table = this.#table;
+    const expiresAt = table.expiresAt[slot]!;
+    if (expiresAt !== 0 && expiresAt <= Date.now()) {
+      this.#remove(slot);
       return undefined;
     }
-    this.#recency.moveToEnd(entry);
-    return entry.value;
+    table.touch(slot);
+    return table.values[slot];
   }
 
-  #setExpiry(entry: Entry, ttlMs: number): void {
-    entry.expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
-    if (entry.expiresAt !== 0) this.#scheduleExpiry(entry);
+  #expired(slot: number, now: number): boolean {
+    const expiresAt = this.#table.expiresAt[slot]!;
+    return expiresAt !== 0 && expiresAt <= now;
+  }
+
+  #valueOf(slot: number | undefined): unknown {
+    return slot === undefined ? undefined : this.#table.values[slot];
+  }
+
+  #setExpiry(slot: number, ttlMs: number): void {
+    const expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
+    this.#table.expiresAt[slot] = expiresAt;
+    if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
   }
 
   #delete(key: string): number {
-    const entry = this.#live(key);
-    if (entry === undefined) return 0;
-    this.#remove(entry);
+    const slot = this.#live(key);
+    if (slot === undefined) return 0;
+    this.#remove(slot);
     return 1;
   }
 
   #clear(): void {
-    this.#entries.clear();
+    this.#slotOf.clear();
+    this.#table.clear();
     this.#expiries.clear();
-    this.#recency.clear();
     this.#bytes = 0;
     this.#stopSweep();
   }
 
-  // The entry for `key` if it is present and unexpired; reclaims it if it has expired.
-  #live(key: string): Entry | undefined {
-    const entry = this.#entries.get(key);
-    if (entry !== undefined && entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
-      this.#remove(entry);
+  // The slot of `key` if it is present and unexpired; reclaims it if it has expired.
+  #live(key: string): number | undefined {
+    const slot = this.#slotOf.get(key);
+    if (slot !== undefined && this.#expired(slot, Date.now())) {
+      this.#remove(slot);
       return undefined;
     }
-    return entry;
+    return slot;
   }
 
   #write(key: string, value: unknown, expiresAt: number, size: number): void {
-    let entry = this.#entries.get(key);
-    if (entry === undefined) {
-      entry = new Entry(key, value, expiresAt, size);
-      this.#entries.set(key, entry);
-      this.#recency.append(entry);
+    const table = this.#table;
+    let slot = this.#slotOf.get(key);
+    if (slot === undefined) {
+      slot = table.add(key, value, expiresAt, size);
+      this.#slotOf.set(key, slot);
       this.#bytes += size;
     } else {
-      entry.value = value;
-      entry.expiresAt = expiresAt;
-      this.#resize(entry, size);
-      this.#recency.moveToEnd(entry);
+      table.values[slot] = value;
+      table.expiresAt[slot] = expiresAt;
+      this.#resize(slot, size);
+      table.touch(slot);
     }
-    if (expiresAt !== 0) this.#scheduleExpiry(entry);
+    if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
     this.#evict();
   }
 
@@ -377,40 +379,54 @@ export class MemoryBackend implements Backend {
     }
   }
 
-  #resize(entry: Entry, size: number): void {
-    this.#bytes += size - entry.size;
-    entry.size = size;
+  #resize(slot: number, size: number): void {
+    const sizes = this.#table.sizes;
+    this.#bytes += size - sizes[slot]!;
+    sizes[slot] = size;
   }
 
   #evict(): void {
+    const table = this.#table;
     while (
-      this.#recency.oldest !== undefined &&
-      (this.#entries.size > this.maxSize || (this.maxBytes !== 0 && this.#bytes > this.maxBytes))
+      table.oldest !== 0 &&
+      (this.#slotOf.size > this.maxSize || (this.maxBytes !== 0 && this.#bytes > this.maxBytes))
     ) {
-      this.#remove(this.#recency.oldest);
+      this.#remove(table.oldest);
     }
   }
 
-  #remove(entry: Entry): void {
-    this.#entries.delete(entry.key);
-    this.#recency.remove(entry);
-    this.#bytes -= entry.size;
+  #remove(slot: number): void {
+    const table = this.#table;
+    this.#slotOf.delete(table.keys[slot]!);
+    this.#bytes -= table.sizes[slot]!;
+    table.remove(slot);
   }
 
-  #scheduleExpiry(entry: Entry): void {
-    this.#expiries.push(entry);
-    if (this.#expiries.size > 2 * this.#entries.size + HEAP_SLACK) {
-      this.#expiries.rebuild(this.#entries.values());
-    }
+  #scheduleExpiry(slot: number, expiresAt: number): void {
+    this.#expiries.push(expiresAt, slot);
+    if (this.#expiries.size > 2 * this.#slotOf.size + HEAP_SLACK) this.#rebuildExpiries();
     if (this.#sweepTimer === undefined && !this.#closed) {
       this.#sweepTimer = setInterval(() => this.#sweep(), this.sweepIntervalMs);
       this.#sweepTimer.unref();
     }
   }
 
+  // Drops the heap's stale pushes: one push per entry that expires, at its current time.
+  #rebuildExpiries(): void {
+    const expiresAt = this.#table.expiresAt;
+    this.#expiries.clear();
+    for (const slot of this.#slotOf.values()) {
+      if (expiresAt[slot] !== 0) this.#expiries.push(expiresAt[slot]!, slot);
+    }
+  }
+
   #sweep(): void {
-    for (const entry of this.#expiries.popExpired(Date.now())) {
-      if (this.#entries.get(entry.key) === entry) this.#remove(entry);
+    const now = Date.now();
+    const keys = this.#table.keys;
+    // A slot may come out stale: freed (no key), rewritten with a later expiry, or freed and taken
+    // by another key since. Only an entry whose current expiry has passed is removed.
+    for (const slot of this.#expiries.popExpired(now)) {
+      if (keys[slot] !== undefined && this.#expired(slot, now)) this.#remove(slot);
     }
     if (this.#expiries.size === 0) this.#stopSweep();
   }
