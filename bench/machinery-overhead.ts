@@ -6,7 +6,7 @@ import { deepStrictEqual } from 'node:assert';
 import { Cache, MemoryBackend, RedisBackend, type Plugin } from '../dist/index.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { measure, toMarkdown, type Cell, type Plan } from './harness.js';
-import { KEYS, VALUE } from './subject.js';
+import { KEYS, valueFor } from './subject.js';
 
 const quick = process.argv.includes('--quick');
 const smoke = process.argv.includes('--smoke');
@@ -57,12 +57,12 @@ const redis: [string, Cache, boolean?][] = [
 ];
 try {
   for (const [, cache] of [...memory, ...redis]) {
-    await cache.multiSet(KEYS.map((key) => [key, VALUE] as [string, unknown]));
-    // Checked before anything is timed: the first and last keys read back as the value.
-    const [first, last] = await cache.multiGet([KEYS[0]!, KEYS.at(-1)!]);
+    await cache.multiSet(KEYS.map((key) => [key, valueFor(key)] as [string, unknown]));
+    // Checked before anything is timed: the first and last keys read back as their values.
+    const edges = [KEYS[0]!, KEYS.at(-1)!];
     deepStrictEqual(
-      [first, last].map((v) => JSON.stringify(v)),
-      [JSON.stringify(VALUE), JSON.stringify(VALUE)],
+      (await cache.multiGet(edges)).map((v) => JSON.stringify(v)),
+      edges.map((key) => JSON.stringify(valueFor(key))),
     );
   }
   const perCall = redis[2]![1];

@@ -4,14 +4,29 @@ import { Cache, MemoryBackend, cached } from '../dist/index.js';
 import type { Cell, Report } from './harness.js';
 import { MEMORY_SUBJECTS, memorySubject, type MemorySubjectName } from './memory-subjects.js';
 import { redisSubjects } from './redis-subjects.js';
-import { KEYS, MISSING, VALUE, checkRoundTrip, fill, type Subject, type SubjectKind } from './subject.js';
+import {
+  KEYS,
+  MISSING,
+  VALUES,
+  checkRoundTrip,
+  fill,
+  valueFor,
+  type Subject,
+  type SubjectKind,
+} from './subject.js';
 
 const CAPACITY = 20_000;
 
-/** Awaits `fn` on `ops` keys in turn: one operation in flight, as in a request handler. */
-function loop(fn: (key: string) => unknown, keys: readonly string[]): Cell['run'] {
+/**
+ * Awaits `fn` on `ops` keys in turn (with each key's index): one operation in flight, as in a
+ * request handler.
+ */
+function loop(fn: (key: string, index: number) => unknown, keys: readonly string[]): Cell['run'] {
   return async (ops) => {
-    for (let i = 0; i < ops; i++) await fn(keys[i % keys.length]!);
+    for (let i = 0; i < ops; i++) {
+      const index = i % keys.length;
+      await fn(keys[index]!, index);
+    }
   };
 }
 
@@ -45,8 +60,8 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
   // its results by the argument itself (the `key` option), the other builds its default keys
   // (function name + encoded arguments), which costs a fresh string to build and hash per call.
   const memo = new Cache({ backend: new MemoryBackend({ maxSize: 2 * CAPACITY }) });
-  const byKey = cached(async (key: string) => ({ ...VALUE, key }), { cache: memo, key: (key) => key });
-  const byArgs = cached(async (key: string) => ({ ...VALUE, key }), { cache: memo });
+  const byKey = cached(async (key: string) => valueFor(key), { cache: memo, key: (key) => key });
+  const byArgs = cached(async (key: string) => valueFor(key), { cache: memo });
   for (const key of KEYS) {
     await byKey(key);
     await byArgs(key);
@@ -68,7 +83,7 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
       ],
       (s) => loop((k) => s.get(k), KEYS),
     ),
-    ...cellsOf('memory set', subjects, (s) => loop((k) => s.set(k, VALUE), KEYS)),
+    ...cellsOf('memory set', subjects, (s) => loop((k, i) => s.set(k, VALUES[i]!), KEYS)),
   );
   return {
     cells,
@@ -93,12 +108,15 @@ function sequential(subject: Subject): Cell['run'] {
 }
 
 /** 64 callers, each awaiting its own operations one after another, until `ops` are done. */
-function concurrent(work: (key: string) => unknown): Cell['run'] {
+function concurrent(work: (key: string, index: number) => unknown): Cell['run'] {
   return async (ops) => {
     let next = 0;
     await Promise.all(
       Array.from({ length: 64 }, async () => {
-        while (next < ops) await work(KEYS[next++ % KEYS.length]!);
+        while (next < ops) {
+          const index = next++ % KEYS.length;
+          await work(KEYS[index]!, index);
+        }
       }),
     );
   };
@@ -140,7 +158,9 @@ export async function redisCells(
     cells.push(
       ...cellsOf(`redis get, sequential${suffix}`, group, (s) => sequential(s)),
       ...cellsOf(`redis get, 64 concurrent${suffix}`, group, (s) => concurrent((k) => s.get(k))),
-      ...cellsOf(`redis set, 64 concurrent${suffix}`, group, (s) => concurrent((k) => s.set(k, VALUE))),
+      ...cellsOf(`redis set, 64 concurrent${suffix}`, group, (s) =>
+        concurrent((k, i) => s.set(k, VALUES[i]!)),
+      ),
       ...cellsOf(`redis multiGet of 100 keys${suffix}`, group, (s) => batched(s)),
     );
   }
