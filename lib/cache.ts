@@ -35,6 +35,7 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
+import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
 import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
@@ -80,6 +81,8 @@ export class Cache<V = unknown> {
 
   readonly #keyBuilder: KeyBuilder | undefined;
   readonly #prefix: string;
+  // Final keys of recent keys, when building one means a new string and the backend hashes it.
+  readonly #finalKeys: KeyMemo<string> | undefined;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   // The shared timer of operations under the default time limit (undefined: no limit).
@@ -139,6 +142,11 @@ export class Cache<V = unknown> {
     this.#setUnobserved = this.#hooks.of('set') === undefined;
     this.#synchronous = this.backend.synchronous === true;
     this.#readsNow = this.#getUnobserved && this.#synchronous;
+    const prefix = this.#prefix;
+    this.#finalKeys =
+      this.#synchronous && prefix !== '' && this.#keyBuilder === undefined
+        ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + key)
+        : undefined;
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -767,7 +775,9 @@ export class Cache<V = unknown> {
   #key(key: unknown, options?: OperationOptions): string {
     const text = typeof key === 'string' && key !== '' ? key : normalizeKey(key);
     if (options === undefined || (options.namespace === undefined && options.version === undefined)) {
-      if (this.#keyBuilder === undefined) return this.#prefix + text;
+      if (this.#keyBuilder === undefined) {
+        return this.#finalKeys === undefined ? this.#prefix + text : this.#finalKeys.get(text);
+      }
       return checkBuiltKey(this.#keyBuilder(text, this.namespace, this.version));
     }
     const namespace =

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { KeyMemo } from '../../lib/key-memo.js';
+
+/** A memo whose builder counts how often it builds each input. */
+function countingMemo(limit: number): { memo: KeyMemo<string>; builds: Map<string, number> } {
+  const builds = new Map<string, number>();
+  const memo = new KeyMemo<string>(limit, (input) => {
+    builds.set(input, (builds.get(input) ?? 0) + 1);
+    return `ns:${input}`;
+  });
+  return { memo, builds };
+}
+
+describe('KeyMemo', function () {
+  it('gives what the builder gives, building each input once while it is remembered', function () {
+    const { memo, builds } = countingMemo(10);
+    for (let round = 0; round < 3; round++) {
+      for (const input of ['a', 'b', 'c']) expect(memo.get(input)).to.equal(`ns:${input}`);
+    }
+    expect([...builds.values()]).to.deep.equal([1, 1, 1]);
+  });
+
+  it('keeps an input that is still in use when its generation is dropped', function () {
+    const { memo, builds } = countingMemo(2);
+    memo.get('hot');
+    memo.get('x');
+    // The young generation is full: 'hot' and 'x' become the old one.
+    memo.get('y');
+    memo.get('hot'); // found in the old generation: moved to the young one, not rebuilt
+    memo.get('z'); // the young generation ('y', 'hot') turns over; 'x' is dropped
+    expect(builds.get('hot')).to.equal(1);
+    memo.get('hot');
+    memo.get('x');
+    expect(builds.get('hot')).to.equal(1);
+    expect(builds.get('x')).to.equal(2);
+  });
+
+  it('always gives the built string and never holds more than twice its limit (property)', function () {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.string({ maxLength: 3 }), { maxLength: 200 }),
+        (limit, inputs) => {
+          const { memo } = countingMemo(limit);
+          for (const input of inputs) {
+            expect(memo.get(input)).to.equal(`ns:${input}`);
+            expect(memo.size).to.be.at.most(2 * limit);
+          }
+        },
+      ),
+    );
+  });
+});
