@@ -1,8 +1,9 @@
 import type { Cache } from './cache.js';
-import { callKey, functionKeyName } from './call-key.js';
+import { MAX_KEY_LENGTH, callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
+import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
 import { LATER, readNow } from './read-now.js';
 import { resolveCache } from './registry.js';
 
@@ -178,6 +179,8 @@ class Memoizer<A extends unknown[], R> {
   readonly #stale: boolean;
   // The cache when one was given as an object; an alias is resolved at each call instead.
   readonly #fixedCache: Cache | undefined;
+  // Default keys of recent one-argument calls, for caches over a synchronous backend (see KeyMemo).
+  readonly #callKeys: KeyMemo<string | number> | undefined;
 
   constructor(name: string, options: CheckedOptions<A, R>) {
     this.#name = name;
@@ -185,6 +188,8 @@ class Memoizer<A extends unknown[], R> {
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
     this.#stale = options.staleTtlMs > 0 || options.staleIfErrorMs > 0;
     this.#fixedCache = typeof options.cache === 'object' ? options.cache : undefined;
+    this.#callKeys =
+      options.key === undefined ? new KeyMemo(KEY_MEMO_LIMIT, (arg) => callKey(name, [arg])) : undefined;
   }
 
   get cache(): Cache {
@@ -204,6 +209,15 @@ class Memoizer<A extends unknown[], R> {
     return made;
   }
 
+  // The default key of a one-argument call, remembered when the argument is a short string or a
+  // number: a hit then looks up a string that already carries its hash.
+  #rememberedKey(arg: unknown): string {
+    if ((typeof arg === 'string' && arg.length <= MAX_KEY_LENGTH) || typeof arg === 'number') {
+      return this.#callKeys!.get(arg);
+    }
+    return callKey(this.#name, [arg]);
+  }
+
   invalidate(args: A): Promise<number> {
     return this.cache.delete(this.keyFor(args), this.#callOptions());
   }
@@ -213,8 +227,11 @@ class Memoizer<A extends unknown[], R> {
     let key: string;
     let cache: Cache;
     try {
-      key = this.keyFor(args);
       cache = this.cache;
+      key =
+        this.#callKeys !== undefined && args.length === 1 && cache.backend.synchronous === true
+          ? this.#rememberedKey(args[0])
+          : this.keyFor(args);
     } catch (error) {
       return Promise.reject(error);
     }

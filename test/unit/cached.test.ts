@@ -234,6 +234,28 @@ describe('cached()', function () {
       expect(await fn('a')).to.equal('a-2');
     });
 
+    it('remembers the default keys of one-argument calls: the same keys keyFor gives (property)', async function () {
+      const backend = new MemoryBackend({ maxSize: Infinity });
+      const memoised = new Cache({ backend });
+      let calls = 0;
+      const fn = cached(async (arg: string | number) => `${String(arg)}!${++calls}`, { cache: memoised });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.string({ maxLength: 250 }), fc.integer(), fc.double(), fc.constantFrom(0, -0)),
+          async (arg) => {
+            const before = calls;
+            const first = await fn(arg);
+            expect(backend.exists(fn.keyFor(arg)), `stored under keyFor(${String(arg)})`).to.equal(true);
+            expect(await fn(arg)).to.equal(first);
+            expect(calls - before).to.be.at.most(1);
+          },
+        ),
+      );
+      // 0 and -0 are one key, as they are for keyFor.
+      expect(fn.keyFor(-0)).to.equal(fn.keyFor(0));
+      await memoised.close();
+    });
+
     it('works with a backend that claims to be synchronous but answers with promises', async function () {
       class Misleading extends DelayedBackend {
         readonly synchronous = true;
