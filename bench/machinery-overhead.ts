@@ -1,5 +1,6 @@
-// What larder's optional machinery costs when it is not used, and when it is: plugins and the
-// per-operation time limit, on the memory hot path and on a real Redis (64 concurrent gets).
+// What larder's optional machinery costs when it is not used, and when it is: plugins, the
+// per-operation time limit and a namespace, on the memory hot path and on a real Redis (64
+// concurrent gets).
 // Calibrated, interleaved rounds through the benchmark's harness; larder from dist/, as users run it.
 //   npm run bench:machinery            (add --quick for a short run; --smoke is the test suite's)
 import { deepStrictEqual } from 'node:assert';
@@ -45,6 +46,8 @@ const memory: [string, Cache, boolean?][] = [
     'a no-op postGet hook',
     new Cache({ backend: store(), plugins: [{ postGet: () => undefined } satisfies Plugin] }),
   ],
+  // Every key gets a prefix: the final keys are remembered, so a hot key is not rebuilt and rehashed.
+  ['a namespace ("app:" before every key)', new Cache({ backend: store(), namespace: 'app' })],
 ];
 const server = await RedisServer.start();
 const redis: [string, Cache, boolean?][] = [

@@ -136,7 +136,12 @@ describe('the benchmark (smoke run)', function () {
     expect(code, stderr).to.equal(0);
     expect(stdout).to.include('### memory get (hit), awaited one at a time');
     expect(stdout).to.include('### redis get, 64 concurrent');
-    for (const row of ['no time limit (timeout: 0)', 'a no-op postGet hook', 'a per-call time limit'])
+    for (const row of [
+      'no time limit (timeout: 0)',
+      'a no-op postGet hook',
+      'a namespace',
+      'a per-call time limit',
+    ])
       expect(stdout).to.include(row);
   });
 
