@@ -36,7 +36,7 @@ import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
 import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
-import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
+import { MAX_TIMER_MS, isNativePromise, isPending, settleWithin } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
@@ -239,9 +239,8 @@ export class Cache<V = unknown> {
     if (!this.#readsNow || this.#closing !== undefined) return LATER;
     try {
       const payload = this.backend.get(this.#key(key, options));
-      if (payload instanceof Promise) {
-        // A backend that claimed to be synchronous and is not: `get` will read again. (instanceof,
-        // not a `then` lookup: that would probe every stored value's prototype chain.)
+      if (isNativePromise(payload)) {
+        // A backend that claimed to be synchronous and is not: `get` will read again.
         payload.then(undefined, () => undefined);
         return LATER;
       }

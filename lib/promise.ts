@@ -4,14 +4,22 @@ export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLik
 }
 
 /**
+ * Whether `value` is a promise of this realm's `Promise` (every async function's is). It reads one
+ * prototype pointer and no property, which matters on the memory hot path: `instanceof` walks the
+ * prototype chain and costs a memoised hit about 50 ns more, and a `then` lookup on a stored value
+ * touches memory the read had no other reason to touch (for some object shapes, such as
+ * `{ ...base, extra }`, V8 cannot cache that lookup, which made a memory get three times slower).
+ */
+export function isNativePromise(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Promise.prototype;
+}
+
+/**
  * Whether a backend's answer is still to come. From a backend that declares itself `synchronous`
- * only a native promise counts, found by `instanceof`, which never reads the answer: probing a
- * stored value for `then` touches memory the read had no other reason to touch, and for some object
- * shapes (`{ ...base, extra }`) V8 cannot cache that lookup, which made a memory get three times
- * slower. From any other backend, any thenable counts.
+ * only a native promise counts (see isNativePromise); from any other backend, any thenable.
  */
 export function isPending<T>(answer: T | PromiseLike<T>, synchronous: boolean): answer is PromiseLike<T> {
-  return answer instanceof Promise || (!synchronous && isPromiseLike(answer));
+  return synchronous ? isNativePromise(answer) : isPromiseLike(answer);
 }
 
 /** A value, or a promise of it: what a backend that may answer synchronously returns. */
