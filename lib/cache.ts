@@ -35,7 +35,7 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
-import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo } from './key-memo.js';
 import { MAX_TIMER_MS, isNativePromise, isPending, settleWithin } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
@@ -775,7 +775,9 @@ export class Cache<V = unknown> {
     const text = typeof key === 'string' && key !== '' ? key : normalizeKey(key);
     if (options === undefined || (options.namespace === undefined && options.version === undefined)) {
       if (this.#keyBuilder === undefined) {
-        return this.#finalKeys === undefined ? this.#prefix + text : this.#finalKeys.get(text);
+        return this.#finalKeys === undefined || text.length > KEY_MEMO_MAX_LENGTH
+          ? this.#prefix + text
+          : this.#finalKeys.get(text);
       }
       return checkBuiltKey(this.#keyBuilder(text, this.namespace, this.version));
     }

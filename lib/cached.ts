@@ -1,9 +1,9 @@
 import type { Cache } from './cache.js';
-import { MAX_KEY_LENGTH, callKey, functionKeyName } from './call-key.js';
+import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo } from './key-memo.js';
 import { LATER, readNow } from './read-now.js';
 import { resolveCache } from './registry.js';
 
@@ -212,7 +212,7 @@ class Memoizer<A extends unknown[], R> {
   // The default key of a one-argument call, remembered when the argument is a short string or a
   // number: a hit then looks up a string that already carries its hash.
   #rememberedKey(arg: unknown): string {
-    if ((typeof arg === 'string' && arg.length <= MAX_KEY_LENGTH) || typeof arg === 'number') {
+    if ((typeof arg === 'string' && arg.length <= KEY_MEMO_MAX_LENGTH) || typeof arg === 'number') {
       return this.#callKeys!.get(arg);
     }
     return callKey(this.#name, [arg]);

@@ -11,6 +11,12 @@
 export const KEY_MEMO_LIMIT = 10_000;
 
 /**
+ * The longest string input worth remembering: keys are rarely longer, and the bound keeps a full
+ * memo's memory bounded too (a few MB at most, about 1 MB for typical 30-character keys).
+ */
+export const KEY_MEMO_MAX_LENGTH = 200;
+
+/**
  * Strings by input, for about the `limit` most recently used inputs (at least `limit`, at most
  * twice that). Two generations bound it without bookkeeping per hit: a hit in the older one moves
  * the input to the younger, and when the younger is full it becomes the older and the older is

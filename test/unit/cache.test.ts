@@ -310,6 +310,23 @@ describe('Cache', function () {
     });
   });
 
+  describe('namespaced keys on a synchronous backend (remembered final keys)', function () {
+    it('stores every key under the namespace, short or long, past the memo turning over', async function () {
+      const backend = new MemoryBackend({ maxSize: Infinity });
+      const cache = new Cache({ backend, namespace: 'ns', version: 'v2' });
+      const long = 'k'.repeat(500);
+      const keys = [long, ...Array.from({ length: 25_000 }, (_, i) => `k${i}`)];
+      for (const key of keys) await cache.set(key, key.length);
+      for (const key of [long, 'k0', 'k24999']) {
+        expect(await cache.get(key)).to.equal(key.length);
+        expect(backend.exists(`ns:v2:${key}`), key).to.equal(true);
+      }
+      expect(backend.size).to.equal(keys.length);
+      expect(await cache.raw('keys', 'ns:v2:*')).to.have.length(keys.length);
+      await cache.close();
+    });
+  });
+
   describe('raw', function () {
     it('passes commands to the backend', async function () {
       const cache = new Cache({ namespace: 'ns' });
