@@ -96,6 +96,9 @@ export class Cache<V = unknown> {
   readonly #synchronous: boolean;
   // Whether a get can be answered on the spot (see readNow).
   readonly #readsNow: boolean;
+  // Whether such a read may go straight to the backend: keys are stored as given (no namespace,
+  // version or key builder) and payloads are the values (the pass-through NullSerializer).
+  readonly #readsRaw: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
   #closing: Promise<void> | undefined;
@@ -142,6 +145,11 @@ export class Cache<V = unknown> {
     this.#setUnobserved = this.#hooks.of('set') === undefined;
     this.#synchronous = this.backend.synchronous === true;
     this.#readsNow = this.#getUnobserved && this.#synchronous;
+    this.#readsRaw =
+      this.#readsNow &&
+      this.#prefix === '' &&
+      this.#keyBuilder === undefined &&
+      this.serializer.loads === NullSerializer.prototype.loads;
     const prefix = this.#prefix;
     this.#finalKeys =
       this.#synchronous && prefix !== '' && this.#keyBuilder === undefined
@@ -238,13 +246,15 @@ export class Cache<V = unknown> {
   [readNow](key: Key, options?: OperationOptions): V | undefined | typeof LATER {
     if (!this.#readsNow || this.#closing !== undefined) return LATER;
     try {
-      const payload = this.backend.get(this.#key(key, options));
+      // Keys stored as given and payloads that are the values leave nothing to build or decode.
+      const raw = this.#readsRaw && options === undefined && typeof key === 'string' && key !== '';
+      const payload = this.backend.get(raw ? key : this.#key(key, options));
       if (isNativePromise(payload)) {
         // A backend that claimed to be synchronous and is not: `get` will read again.
         payload.then(undefined, () => undefined);
         return LATER;
       }
-      return payload === undefined ? undefined : this.#decode(payload, key);
+      return payload === undefined || raw ? (payload as V | undefined) : this.#decode(payload, key);
     } catch {
       return LATER;
     }

@@ -256,6 +256,31 @@ describe('cached()', function () {
       await memoised.close();
     });
 
+    it('reads hits through a namespace, key builder or serializer, and as stored without them', async function () {
+      const decoy = { id: 'a', n: -1 };
+      for (const [cache, stored] of [
+        [new Cache(), (key: string) => key],
+        [new Cache({ namespace: 'ns' }), (key: string) => `ns:${key}`],
+        [new Cache({ keyBuilder: (key) => `kb/${key}` }), (key: string) => `kb/${key}`],
+      ] as const) {
+        let calls = 0;
+        const fn = cached(async (id: string) => ({ id, n: ++calls }), { cache });
+        // What sits under the key as given must not be read when the cache builds its keys.
+        if (stored('k') !== 'k') cache.backend.set(fn.keyFor('a'), decoy, 0);
+        expect(await fn('a')).to.deep.equal({ id: 'a', n: 1 });
+        expect(await fn('a')).to.deep.equal({ id: 'a', n: 1 });
+        expect(calls).to.equal(1);
+        expect(cache.backend.exists(stored(fn.keyFor('a')))).to.equal(true);
+        await cache.close();
+      }
+      // A payload is decoded by the cache's serializer, never handed back as stored.
+      const json = new Cache({ serializer: new JsonSerializer() });
+      const fn = cached(async (id: string) => ({ id, n: 1 }), { cache: json });
+      json.backend.set(fn.keyFor('a'), JSON.stringify(decoy), 0);
+      expect(await fn('a')).to.deep.equal(decoy);
+      await json.close();
+    });
+
     it('works with a backend that claims to be synchronous but answers with promises', async function () {
       class Misleading extends DelayedBackend {
         readonly synchronous = true;
