@@ -43,6 +43,30 @@ describe('cached()', function () {
     expect(getUser.cache).to.equal(cache);
   });
 
+  it('memoises calls of every arity, with `this` passed through', async function () {
+    const seen: unknown[][] = [];
+    const target = {
+      base: 10,
+      sum: cached(
+        async function (this: { base: number }, ...numbers: (number | undefined)[]) {
+          seen.push(numbers);
+          return numbers.reduce<number>((total, n) => total + (n ?? 0), this.base);
+        },
+        { cache },
+      ),
+    };
+    for (let round = 0; round < 2; round++) {
+      expect(await target.sum()).to.equal(10);
+      expect(await target.sum(1)).to.equal(11);
+      expect(await target.sum(undefined)).to.equal(10);
+      expect(await target.sum(1, 2)).to.equal(13);
+      expect(await target.sum(1, 2, 3)).to.equal(16);
+    }
+    // Each distinct argument list was computed once; `()` and `(undefined)` are different calls.
+    expect(seen).to.deep.equal([[], [1], [undefined], [1, 2], [1, 2, 3]]);
+    expect(target.sum.keyFor()).to.not.equal(target.sum.keyFor(undefined));
+  });
+
   it('builds default keys from the function name and a stable encoding of the arguments', function () {
     async function loadUser(_query: object): Promise<number> {
       return 1;
