@@ -120,16 +120,29 @@ export function cached<A extends unknown[], R>(
     context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
   ) => {
     if (context.kind !== 'method') throw new TypeError('@cached() decorates methods');
-    // One memoizer per class (by name), so `Repo.find` and `Other.find` never share keys.
-    const memos = new Map<string, Memoizer<MA, MR>>();
-    return function (this: This, ...args: MA): Promise<MR> {
-      const owner = context.static ? (this as { name?: string }).name : (this as object)?.constructor?.name;
-      const name = `${owner ?? 'anonymous'}.${String(context.name)}`;
-      let memo = memos.get(name);
-      if (memo === undefined)
-        memos.set(name, (memo = new Memoizer<MA, MR>(name, options as unknown as CheckedOptions<MA, MR>)));
-      return memo.call(this, args, target);
+    // One memoizer per class, named `Class.method` and made on the class's first call, so
+    // `Repo.find` and `Other.find` never share keys. Found by the class itself, not by a name
+    // built on every call: a fresh string would cost every memoised hit its hashing.
+    const method = String(context.name);
+    const make = (owner: string | undefined): Memoizer<MA, MR> =>
+      new Memoizer<MA, MR>(`${owner ?? 'anonymous'}.${method}`, options as unknown as CheckedOptions<MA, MR>);
+    const memos = new WeakMap<object, Memoizer<MA, MR>>();
+    let ownerless: Memoizer<MA, MR> | undefined;
+    const memoFor = (self: unknown): Memoizer<MA, MR> => {
+      const owner = context.static
+        ? self
+        : (self as { constructor?: unknown } | null | undefined)?.constructor;
+      if (typeof owner !== 'function') return (ownerless ??= make(undefined));
+      let memo = memos.get(owner);
+      if (memo === undefined) memos.set(owner, (memo = make(owner.name)));
+      return memo;
     };
+    return function (this: This, arg?: unknown): Promise<MR> {
+      const memo = memoFor(this);
+      if (arguments.length === 1) return memo.callOne(this, arg, target);
+      // eslint-disable-next-line prefer-rest-params -- only calls of other arities gather their arguments
+      return memo.call(this, Array.from(arguments) as MA, target);
+    } as unknown as (this: This, ...args: MA) => Promise<MR>;
   };
 }
 

@@ -376,6 +376,41 @@ describe('cached()', function () {
       expect(calls).to.equal(1);
       expect(await memo.raw('keys')).to.deep.equal(['Repo.find:["1"]']);
     });
+
+    it('keys each class by its own name: subclasses, statics, other arities, detached calls', async function () {
+      const memo = new Cache();
+      const calls: string[] = [];
+      class Repo {
+        @cached({ cache: memo })
+        async find(...ids: string[]): Promise<string> {
+          calls.push(`${this?.constructor?.name ?? 'none'}:${ids.join(',')}`);
+          return ids.join('+');
+        }
+
+        @cached({ cache: memo })
+        static async count(): Promise<number> {
+          calls.push('count');
+          return 7;
+        }
+      }
+      class Archive extends Repo {}
+      const { find } = new Repo();
+      for (let round = 0; round < 2; round++) {
+        expect(await new Repo().find('1')).to.equal('1');
+        expect(await new Archive().find('1')).to.equal('1');
+        expect(await new Repo().find('1', '2')).to.equal('1+2');
+        expect(await Repo.count()).to.equal(7);
+        expect(await find.call(undefined, '3')).to.equal('3');
+      }
+      expect(calls).to.deep.equal(['Repo:1', 'Archive:1', 'Repo:1,2', 'count', 'none:3']);
+      expect([...((await memo.raw('keys')) as string[])].sort()).to.deep.equal([
+        'Archive.find:["1"]',
+        'Repo.count:[]',
+        'Repo.find:["1","2"]',
+        'Repo.find:["1"]',
+        'anonymous.find:["3"]',
+      ]);
+    });
   });
 
   it('rejects bad options at wrap time', function () {
