@@ -199,8 +199,6 @@ class Memoizer<A extends unknown[], R> {
   readonly #fixedCache: Cache | undefined;
   // Default keys of recent one-argument calls, for caches over a synchronous backend (see KeyMemo).
   readonly #callKeys: KeyMemo<string | number> | undefined;
-  // The `key` option.
-  readonly #key: CachedOptions<A, R>['key'];
 
   constructor(name: string, options: CheckedOptions<A, R>) {
     this.#name = name;
@@ -208,7 +206,6 @@ class Memoizer<A extends unknown[], R> {
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
     this.#stale = options.staleTtlMs > 0 || options.staleIfErrorMs > 0;
     this.#fixedCache = typeof options.cache === 'object' ? options.cache : undefined;
-    this.#key = options.key;
     this.#callKeys =
       options.key === undefined ? new KeyMemo(KEY_MEMO_LIMIT, (arg) => callKey(name, [arg])) : undefined;
   }
@@ -218,7 +215,7 @@ class Memoizer<A extends unknown[], R> {
   }
 
   keyFor(args: A): string {
-    const key = this.#key;
+    const key = this.#options.key;
     if (typeof key === 'string') return key;
     if (key === undefined) return callKey(this.#name, args);
     return this.#checkedKey(key(...args));
@@ -226,7 +223,7 @@ class Memoizer<A extends unknown[], R> {
 
   // The key of a call with the one argument `arg`, remembered where that pays (see #rememberedKey).
   #keyOfOne(arg: unknown, cache: Cache): string {
-    const key = this.#key;
+    const key = this.#options.key;
     if (typeof key === 'string') return key;
     if (key === undefined) {
       return cache.backend.synchronous === true ? this.#rememberedKey(arg) : callKey(this.#name, [arg]);
@@ -275,7 +272,7 @@ class Memoizer<A extends unknown[], R> {
     let key: string;
     let cache: Cache;
     try {
-      cache = this.#fixedCache ?? resolveCache(this.#options.cache);
+      cache = this.cache;
       key = this.#keyOfOne(arg, cache);
     } catch (error) {
       return Promise.reject(error);
