@@ -35,9 +35,15 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
-import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo } from './key-memo.js';
+import {
+  KEY_MEMO_LIMIT,
+  KEY_MEMO_MAX_LENGTH,
+  KeyMemo,
+  readRemembered,
+  type RememberedKey,
+} from './key-memo.js';
 import { MAX_TIMER_MS, isNativePromise, isPending, settleWithin } from './promise.js';
-import { LATER, readNow } from './read-now.js';
+import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
 import { normalizeAlias } from './config.js';
@@ -47,6 +53,9 @@ import type { Serializer } from './serializers/serializer.js';
 /** Entries for {@link Cache.multiSet}: `[key, value]` pairs, a `Map`, or a plain object. */
 export type CacheEntries<V> =
   readonly (readonly [Key, V])[] | ReadonlyMap<Key, V> | Readonly<Record<string, V>>;
+
+/** A backend that may find a remembered key from where it found it last (the memory backend). */
+type RemembersKeys = Backend & { readonly [readRemembered]?: (remembered: RememberedKey) => unknown };
 
 // Marks operations that have no "nothing happened" answer in safe mode.
 const NO_FALLBACK: unique symbol = Symbol('no fallback');
@@ -99,6 +108,8 @@ export class Cache<V = unknown> {
   // Whether such a read may go straight to the backend: keys are stored as given (no namespace,
   // version or key builder) and payloads are the values (the pass-through NullSerializer).
   readonly #readsRaw: boolean;
+  // Whether such a read may also start from where the backend last found the key (readRemembered).
+  readonly #readsRemembered: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
   #closing: Promise<void> | undefined;
@@ -150,6 +161,8 @@ export class Cache<V = unknown> {
       this.#prefix === '' &&
       this.#keyBuilder === undefined &&
       this.serializer.loads === NullSerializer.prototype.loads;
+    this.#readsRemembered =
+      this.#readsRaw && typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
     const prefix = this.#prefix;
     this.#finalKeys =
       this.#synchronous && prefix !== '' && this.#keyBuilder === undefined
@@ -255,6 +268,27 @@ export class Cache<V = unknown> {
         return LATER;
       }
       return payload === undefined || raw ? (payload as V | undefined) : this.#decode(payload, key);
+    } catch {
+      return LATER;
+    }
+  }
+
+  /**
+   * {@link readNow} of a remembered key, which a backend that offers `readRemembered` finds from
+   * where it found it last time. For cached()'s remembered default keys.
+   * @internal
+   */
+  [readRememberedNow](remembered: RememberedKey, options?: OperationOptions): V | undefined | typeof LATER {
+    if (!this.#readsRemembered || options !== undefined || this.#closing !== undefined) {
+      return this[readNow](remembered.key, options);
+    }
+    try {
+      const payload = (this.backend as Required<RemembersKeys>)[readRemembered](remembered);
+      if (isNativePromise(payload)) {
+        payload.then(undefined, () => undefined);
+        return LATER;
+      }
+      return payload as V | undefined;
     } catch {
       return LATER;
     }
@@ -787,7 +821,7 @@ export class Cache<V = unknown> {
       if (this.#keyBuilder === undefined) {
         return this.#finalKeys === undefined || text.length > KEY_MEMO_MAX_LENGTH
           ? this.#prefix + text
-          : this.#finalKeys.get(text);
+          : this.#finalKeys.get(text).key;
       }
       return checkBuiltKey(this.#keyBuilder(text, this.namespace, this.version));
     }

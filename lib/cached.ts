@@ -3,8 +3,8 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo } from './key-memo.js';
-import { LATER, readNow } from './read-now.js';
+import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo, type RememberedKey } from './key-memo.js';
+import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { resolveCache } from './registry.js';
 
 /** Options of {@link cached}. */
@@ -221,13 +221,11 @@ class Memoizer<A extends unknown[], R> {
     return this.#checkedKey(key(...args));
   }
 
-  // The key of a call with the one argument `arg`, remembered where that pays (see #rememberedKey).
-  #keyOfOne(arg: unknown, cache: Cache): string {
+  // The key of a call with the one argument `arg`.
+  #keyOfOne(arg: unknown): string {
     const key = this.#options.key;
     if (typeof key === 'string') return key;
-    if (key === undefined) {
-      return cache.backend.synchronous === true ? this.#rememberedKey(arg) : callKey(this.#name, [arg]);
-    }
+    if (key === undefined) return callKey(this.#name, [arg]);
     return this.#checkedKey((key as unknown as (arg: unknown) => string)(arg));
   }
 
@@ -240,13 +238,15 @@ class Memoizer<A extends unknown[], R> {
     return made;
   }
 
-  // The default key of a one-argument call, remembered when the argument is a short string or a
-  // number: a hit then looks up a string that already carries its hash.
-  #rememberedKey(arg: unknown): string {
+  // The remembered default key of a one-argument call, where remembering pays: a cache over a
+  // synchronous backend, and an argument that is a short string or a number. A hit then neither
+  // builds nor hashes a key, and the backend may find the entry where it found it last time.
+  #rememberedFor(arg: unknown, cache: Cache): RememberedKey | undefined {
+    if (this.#callKeys === undefined || cache.backend.synchronous !== true) return undefined;
     if ((typeof arg === 'string' && arg.length <= KEY_MEMO_MAX_LENGTH) || typeof arg === 'number') {
-      return this.#callKeys!.get(arg);
+      return this.#callKeys.get(arg);
     }
-    return callKey(this.#name, [arg]);
+    return undefined;
   }
 
   invalidate(args: A): Promise<number> {
@@ -271,19 +271,26 @@ class Memoizer<A extends unknown[], R> {
   callOne<T>(thisArg: T, arg: unknown, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
     let key: string;
     let cache: Cache;
+    let remembered: RememberedKey | undefined;
     try {
       cache = this.cache;
-      key = this.#keyOfOne(arg, cache);
+      remembered = this.#rememberedFor(arg, cache);
+      key = remembered === undefined ? this.#keyOfOne(arg) : remembered.key;
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#hitNow(cache, key) ?? this.#shared(cache, key, () => fn.apply(thisArg, [arg] as A));
+    return (
+      this.#hitNow(cache, key, remembered) ?? this.#shared(cache, key, () => fn.apply(thisArg, [arg] as A))
+    );
   }
 
   // The hot path: a fresh hit read on the spot needs neither the in-flight map nor a closure.
   // Anything else (a miss, a stale entry, an asynchronous backend) answers undefined.
-  #hitNow(cache: Cache, key: string): Promise<R> | undefined {
-    const now = cache[readNow](key, this.#namespaceOptions);
+  #hitNow(cache: Cache, key: string, remembered?: RememberedKey): Promise<R> | undefined {
+    const now =
+      remembered === undefined
+        ? cache[readNow](key, this.#namespaceOptions)
+        : cache[readRememberedNow](remembered, this.#namespaceOptions);
     if (now === undefined || now === LATER) return undefined;
     const entry = this.#stale ? asStaleEntry<R>(now) : undefined;
     if (entry === undefined) return Promise.resolve(now as R);

@@ -1,7 +1,9 @@
 // Remembers the strings built from recent keys, so that a hot key maps to the very same string on
 // every call. A string built afresh (`prefix + key`, a cached() call key) must be flattened and
 // hashed before a Map can look it up: about 200 ns for a 20-character key, ten times the lookup
-// itself. A remembered string carries its hash, so the memory backend finds it at once.
+// itself. A remembered string carries its hash; and a remembered key also carries where the memory
+// backend found its entry last, so a cached() hit can skip the backend's hash lookup too (the
+// second lookup and its cache misses were most of what a hit with default keys still cost).
 
 /**
  * Inputs a generation holds: as many keys as a memory backend holds by default, so a default cache's
@@ -17,16 +19,31 @@ export const KEY_MEMO_LIMIT = 10_000;
 export const KEY_MEMO_MAX_LENGTH = 200;
 
 /**
- * Strings by input, for about the `limit` most recently used inputs (at least `limit`, at most
- * twice that). Two generations bound it without bookkeeping per hit: a hit in the older one moves
- * the input to the younger, and when the younger is full it becomes the older and the older is
- * dropped.
+ * A remembered key: its string, and where a backend last found its entry. A synchronous backend
+ * may offer {@link readRemembered}, which starts from that hint and checks it, so that a hot key's
+ * read skips the backend's own hash lookup as well as the building of the string.
+ */
+export class RememberedKey {
+  /** The backend's hint to where the entry is; -1 for none yet. Only the backend reads it. */
+  hint = -1;
+
+  constructor(readonly key: string) {}
+}
+
+/** A synchronous backend's `get(remembered.key)` that uses and refreshes `remembered.hint`. */
+export const readRemembered: unique symbol = Symbol('larder.readRemembered');
+
+/**
+ * Remembered keys by input, for about the `limit` most recently used inputs (at least `limit`, at
+ * most twice that). Two generations bound it without bookkeeping per hit: a hit in the older one
+ * moves the input to the younger, and when the younger is full it becomes the older and the older
+ * is dropped.
  */
 export class KeyMemo<I> {
   readonly #limit: number;
   readonly #build: (input: I) => string;
-  #young = new Map<I, string>();
-  #old = new Map<I, string>();
+  #young = new Map<I, RememberedKey>();
+  #old = new Map<I, RememberedKey>();
 
   /**
    * @param limit - inputs each generation holds.
@@ -37,17 +54,17 @@ export class KeyMemo<I> {
     this.#build = build;
   }
 
-  /** The string for `input`: the remembered one, or a new one (then remembered). */
-  get(input: I): string {
+  /** The remembered key for `input`, made (and remembered) if there is none. */
+  get(input: I): RememberedKey {
     const young = this.#young.get(input);
     if (young !== undefined) return young;
-    const built = this.#old.get(input) ?? this.#build(input);
+    const remembered = this.#old.get(input) ?? new RememberedKey(this.#build(input));
     if (this.#young.size >= this.#limit) {
       this.#old = this.#young;
       this.#young = new Map();
     }
-    this.#young.set(input, built);
-    return built;
+    this.#young.set(input, remembered);
+    return remembered;
   }
 
   /** How many inputs are remembered (both generations; one input may be in both). */

@@ -5,5 +5,8 @@
 /** Cache's method that reads a value on the spot, or answers {@link LATER}. */
 export const readNow: unique symbol = Symbol('larder.readNow');
 
+/** Cache's {@link readNow} of a remembered key (see key-memo.ts). */
+export const readRememberedNow: unique symbol = Symbol('larder.readRememberedNow');
+
 /** What {@link readNow} answers when only `Cache.get` can: the caller then calls `get`. */
 export const LATER: unique symbol = Symbol('larder.later');

@@ -1,6 +1,7 @@
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { globToRegExp } from '../glob.js';
+import { readRemembered, type RememberedKey } from '../key-memo.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend } from './backend.js';
@@ -279,10 +280,28 @@ export class MemoryBackend implements Backend {
     this.#clear();
   }
 
+  /**
+   * `get(remembered.key)`, starting from the slot the key was found in last time: when that slot
+   * still holds the key, the read skips the hash lookup. A subclass's own `get` is honoured.
+   * @internal
+   */
+  [readRemembered](remembered: RememberedKey): unknown {
+    const { key, hint } = remembered;
+    if (this.get !== MemoryBackend.prototype.get) return this.get(key);
+    if (hint >= 0 && this.#table.keys[hint] === key) return this.#readSlot(hint);
+    const slot = this.#slotOf.get(key);
+    if (slot === undefined) return undefined;
+    remembered.hint = slot;
+    return this.#readSlot(slot);
+  }
+
   // Internal paths never call the public methods, so a subclass may override those freely.
   #read(key: string): unknown {
     const slot = this.#slotOf.get(key);
-    if (slot === undefined) return undefined;
+    return slot === undefined ? undefined : this.#readSlot(slot);
+  }
+
+  #readSlot(slot: number): unknown {
     const table = this.#table;
     const expiresAt = table.expiresAt[slot]!;
     if (expiresAt !== 0 && expiresAt <= Date.now()) {

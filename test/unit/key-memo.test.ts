@@ -16,9 +16,25 @@ describe('KeyMemo', function () {
   it('gives what the builder gives, building each input once while it is remembered', function () {
     const { memo, builds } = countingMemo(10);
     for (let round = 0; round < 3; round++) {
-      for (const input of ['a', 'b', 'c']) expect(memo.get(input)).to.equal(`ns:${input}`);
+      for (const input of ['a', 'b', 'c']) expect(memo.get(input).key).to.equal(`ns:${input}`);
     }
     expect([...builds.values()]).to.deep.equal([1, 1, 1]);
+  });
+
+  it('gives the same remembered key (and so the same hint) for an input while it is remembered', function () {
+    const { memo } = countingMemo(2);
+    const first = memo.get('a');
+    first.hint = 7;
+    expect(memo.get('a')).to.equal(first);
+    memo.get('b');
+    memo.get('c'); // the young generation ('a', 'b') turns over and becomes the old one
+    expect(memo.get('a')).to.equal(first); // found in the old one, moved back to the young
+    memo.get('d'); // turnover: ('c', 'a') become the old generation
+    memo.get('e');
+    memo.get('f'); // turnover: ('d', 'e') become the old generation; 'a' is dropped
+    const again = memo.get('a');
+    expect(again).to.not.equal(first);
+    expect(again).to.include({ key: 'ns:a', hint: -1 });
   });
 
   it('keeps an input that is still in use when its generation is dropped', function () {
@@ -44,7 +60,7 @@ describe('KeyMemo', function () {
         (limit, inputs) => {
           const { memo } = countingMemo(limit);
           for (const input of inputs) {
-            expect(memo.get(input)).to.equal(`ns:${input}`);
+            expect(memo.get(input).key).to.equal(`ns:${input}`);
             expect(memo.size).to.be.at.most(2 * limit);
           }
         },

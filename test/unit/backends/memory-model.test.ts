@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import sinon from 'sinon';
 import { MemoryBackend } from '../../../lib/index.js';
+import { RememberedKey, readRemembered } from '../../../lib/key-memo.js';
 
 interface ModelEntry {
   value: string;
@@ -14,11 +15,11 @@ interface ModelEntry {
 type Operation =
   | { op: 'set'; key: string; value: string; ttl: number }
   | { op: 'add'; key: string; value: string; ttl: number }
-  | { op: 'get' | 'delete' | 'exists' | 'ttl'; key: string }
+  | { op: 'get' | 'getRemembered' | 'delete' | 'exists' | 'ttl'; key: string }
   | { op: 'expire'; key: string; ttl: number }
   | { op: 'multiGet'; keys: string[] }
   | { op: 'tick'; ms: number }
-  | { op: 'sweep' };
+  | { op: 'sweep' | 'clear' };
 
 /** The store as a spec would describe it: a Map whose insertion order is the recency order. */
 class Model {
@@ -72,17 +73,21 @@ const valueArb = fc.string({ maxLength: 6 });
 const operationArb: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb, ttl: ttlArb }),
   fc.record({ op: fc.constant('add' as const), key: keyArb, value: valueArb, ttl: ttlArb }),
-  fc.record({
-    op: fc.constantFrom('get' as const, 'delete' as const, 'exists' as const, 'ttl' as const),
-    key: keyArb,
-  }),
+  fc.record({ op: fc.constantFrom('get' as const, 'delete' as const, 'exists' as const), key: keyArb }),
+  // Often enough that a remembered slot is freed and taken by another key between two reads.
+  fc.record({ op: fc.constant('getRemembered' as const), key: keyArb }),
+  fc.record({ op: fc.constant('ttl' as const), key: keyArb }),
   fc.record({ op: fc.constant('expire' as const), key: keyArb, ttl: ttlArb }),
   fc.record({ op: fc.constant('multiGet' as const), keys: fc.array(keyArb, { maxLength: 4 }) }),
   fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 30 }) }),
   fc.constant({ op: 'sweep' as const }),
+  fc.constant({ op: 'clear' as const }),
+  fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb, ttl: fc.constant(0) }),
 );
 
 /** Applies one operation to both; returns [backend's answer, model's answer]. */
+const rememberedKeys = new Map<string, RememberedKey>();
+
 function apply(
   backend: MemoryBackend,
   model: Model,
@@ -102,6 +107,13 @@ function apply(
     }
     case 'get':
       return [backend.get(step.key), model.read(step.key, now)];
+    case 'getRemembered': {
+      // One remembered key per key for the whole run: its hint goes stale as slots are freed,
+      // reused and cleared, and must never give another key's value.
+      let remembered = rememberedKeys.get(step.key);
+      if (remembered === undefined) rememberedKeys.set(step.key, (remembered = new RememberedKey(step.key)));
+      return [backend[readRemembered](remembered), model.read(step.key, now)];
+    }
     case 'multiGet':
       return [backend.multiGet(step.keys), step.keys.map((key) => model.read(key, now))];
     case 'delete': {
@@ -125,6 +137,10 @@ function apply(
     case 'tick':
       clock.tick(step.ms);
       return [undefined, undefined];
+    case 'clear':
+      backend.clear();
+      model.entries.clear();
+      return [undefined, undefined];
     case 'sweep':
       model.sweep(now);
       return [backend.raw('keys', []), [...model.entries.keys()]];
@@ -147,7 +163,7 @@ describe('MemoryBackend against a model (property)', function () {
       fc.assert(
         fc.property(
           fc.integer({ min: 1, max: 6 }),
-          fc.array(operationArb, { maxLength: 80 }),
+          fc.array(operationArb, { minLength: 10, maxLength: 120 }),
           (maxSize, steps) => {
             // The sweep runs only when the test asks (raw('keys')), so the model knows when entries go.
             const backend = new MemoryBackend({
@@ -157,6 +173,7 @@ describe('MemoryBackend against a model (property)', function () {
               ...(maxBytes === 0 ? {} : { sizeOf: (value: unknown) => (value as string).length }),
             });
             const model = new Model(maxSize, maxBytes);
+            rememberedKeys.clear();
             try {
               steps.forEach((step, i) => {
                 const [actual, expected] = apply(backend, model, step, clock);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Cache, JsonSerializer, MemoryBackend } from '../../../lib/index.js';
+import { RememberedKey, readRemembered } from '../../../lib/key-memo.js';
 
 const DAY = 86_400_000;
 
@@ -209,6 +210,30 @@ describe('MemoryBackend', function () {
       backend.set('big', Number.MAX_SAFE_INTEGER, 0);
       expect(() => backend.increment('big', 1, 1)).to.throw(RangeError);
       expect(backend.get('big')).to.equal(Number.MAX_SAFE_INTEGER);
+    });
+  });
+
+  describe('remembered keys (readRemembered)', function () {
+    it('reads as get does, and honours a subclass that overrides get', function () {
+      const backend = new MemoryBackend();
+      backend.set('k', 1, 0);
+      const remembered = new RememberedKey('k');
+      expect(backend[readRemembered](remembered)).to.equal(1);
+      expect(remembered.hint).to.be.at.least(0);
+      backend.delete('k');
+      expect(backend[readRemembered](remembered)).to.equal(undefined);
+
+      class Counting extends MemoryBackend {
+        reads = 0;
+        override get(key: string): unknown {
+          this.reads++;
+          return super.get(key);
+        }
+      }
+      const counting = new Counting();
+      counting.set('k', 2, 0);
+      expect(counting[readRemembered](new RememberedKey('k'))).to.equal(2);
+      expect(counting.reads).to.equal(1);
     });
   });
 
