@@ -92,6 +92,8 @@ export class Cache<V = unknown> {
   readonly #prefix: string;
   // Final keys of recent keys, when building one means a new string and the backend hashes it.
   readonly #finalKeys: KeyMemo<string> | undefined;
+  // Whether the backend can read a remembered final key from where it found it last.
+  readonly #remembersFinalKeys: boolean;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   // The shared timer of operations under the default time limit (undefined: no limit).
@@ -105,10 +107,10 @@ export class Cache<V = unknown> {
   readonly #synchronous: boolean;
   // Whether a get can be answered on the spot (see readNow).
   readonly #readsNow: boolean;
-  // Whether such a read may go straight to the backend: keys are stored as given (no namespace,
-  // version or key builder) and payloads are the values (the pass-through NullSerializer).
-  readonly #readsRaw: boolean;
-  // Whether such a read may also start from where the backend last found the key (readRemembered).
+  // Whether payloads are the values themselves (the pass-through NullSerializer): nothing to decode.
+  readonly #passThrough: boolean;
+  // Whether such a read of a remembered key may start from where the backend found it last
+  // (readRemembered): the key is stored as given (no namespace, version or key builder).
   readonly #readsRemembered: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
@@ -156,18 +158,19 @@ export class Cache<V = unknown> {
     this.#setUnobserved = this.#hooks.of('set') === undefined;
     this.#synchronous = this.backend.synchronous === true;
     this.#readsNow = this.#getUnobserved && this.#synchronous;
-    this.#readsRaw =
+    this.#passThrough = this.serializer.loads === NullSerializer.prototype.loads;
+    this.#readsRemembered =
       this.#readsNow &&
       this.#prefix === '' &&
       this.#keyBuilder === undefined &&
-      this.serializer.loads === NullSerializer.prototype.loads;
-    this.#readsRemembered =
-      this.#readsRaw && typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
+      typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
     const prefix = this.#prefix;
     this.#finalKeys =
       this.#synchronous && prefix !== '' && this.#keyBuilder === undefined
         ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + key)
         : undefined;
+    this.#remembersFinalKeys =
+      this.#finalKeys !== undefined && typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -228,7 +231,7 @@ export class Cache<V = unknown> {
     if (options === undefined && this.#getUnobserved && this.#closing === undefined) {
       // The hot path: no per-call options, no hooks, and no timer when the backend answers at once.
       try {
-        const answer = this.backend.get(this.#key(key));
+        const answer = this.#fetch(key);
         if (!isPending(answer, this.#synchronous))
           return Promise.resolve(answer === undefined ? undefined : this.#decode(answer, key));
         return this.#timed(answer, 'get', key).then(
@@ -259,15 +262,16 @@ export class Cache<V = unknown> {
   [readNow](key: Key, options?: OperationOptions): V | undefined | typeof LATER {
     if (!this.#readsNow || this.#closing !== undefined) return LATER;
     try {
-      // Keys stored as given and payloads that are the values leave nothing to build or decode.
-      const raw = this.#readsRaw && options === undefined && typeof key === 'string' && key !== '';
-      const payload = this.backend.get(raw ? key : this.#key(key, options));
+      const payload = options === undefined ? this.#fetch(key) : this.backend.get(this.#key(key, options));
       if (isNativePromise(payload)) {
         // A backend that claimed to be synchronous and is not: `get` will read again.
         payload.then(undefined, () => undefined);
         return LATER;
       }
-      return payload === undefined || raw ? (payload as V | undefined) : this.#decode(payload, key);
+      // Payloads that are the values (the pass-through serializer) need no decoding.
+      return payload === undefined || this.#passThrough
+        ? (payload as V | undefined)
+        : this.#decode(payload, key);
     } catch {
       return LATER;
     }
@@ -288,7 +292,9 @@ export class Cache<V = unknown> {
         payload.then(undefined, () => undefined);
         return LATER;
       }
-      return payload as V | undefined;
+      return payload === undefined || this.#passThrough
+        ? (payload as V | undefined)
+        : this.#decode(payload, remembered.key);
     } catch {
       return LATER;
     }
@@ -763,6 +769,20 @@ export class Cache<V = unknown> {
     }
     if (failed) throw failure;
     return result as T;
+  }
+
+  // The backend's payload for `key` under the cache's own namespace and version: through the
+  // remembered final key, from where the backend found it last, when the backend can.
+  #fetch(key: Key): unknown {
+    if (
+      this.#remembersFinalKeys &&
+      typeof key === 'string' &&
+      key !== '' &&
+      key.length <= KEY_MEMO_MAX_LENGTH
+    ) {
+      return (this.backend as Required<RemembersKeys>)[readRemembered](this.#finalKeys!.get(key));
+    }
+    return this.backend.get(this.#key(key));
   }
 
   // `then` applied to a backend's answer: at once to a value, later to a promise.
