@@ -7,8 +7,8 @@
 
 /**
  * Inputs a generation holds: as many keys as a memory backend holds by default, so a default cache's
- * whole contents can be hot. It costs memory only as keys are used: a Map entry per input, and the
- * string, which the backend holds anyway when the write went through the same memo.
+ * whole contents can be hot. It costs memory only as keys are used: a Map entry and a small record
+ * per input, and the string, which the backend holds anyway when the write went through the memo.
  */
 export const KEY_MEMO_LIMIT = 10_000;
 

@@ -159,7 +159,7 @@ export class RedisBackend implements Backend {
    * socket is corked until the current tick's callbacks have run (`process.nextTick`), so every
    * command issued meanwhile, by any number of callers, leaves in one write. Unlike ioredis'
    * auto-pipelining, which holds commands until the next turn of the event loop, this waits only
-   * for the tick's own callbacks: a caller that awaits one command at a time loses about 5% of
+   * for the tick's own callbacks: a caller that awaits one command at a time loses about 3% of
    * its throughput on loopback (10–20% with ioredis' auto-pipelining). Commands keep their
    * order, as they are written in the order they are issued. On a Cluster, ioredis'
    * auto-pipelining does the batching.
