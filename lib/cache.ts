@@ -109,8 +109,9 @@ export class Cache<V = unknown> {
   readonly #readsNow: boolean;
   // Whether payloads are the values themselves (the pass-through NullSerializer): nothing to decode.
   readonly #passThrough: boolean;
-  // Whether such a read of a remembered key may start from where the backend found it last
-  // (readRemembered): the key is stored as given (no namespace, version or key builder).
+  // Whether cached()'s remembered keys may be read from where the backend found them last
+  // (readRemembered): gets are answered on the spot, and keys are stored as given (no namespace,
+  // version or key builder).
   readonly #readsRemembered: boolean;
   readonly #inflight = new Map<string, Promise<V>>();
   #affixes: KeyAffixes | undefined;
