@@ -35,13 +35,7 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
-import {
-  KEY_MEMO_LIMIT,
-  KEY_MEMO_MAX_LENGTH,
-  KeyMemo,
-  readRemembered,
-  type RememberedKey,
-} from './key-memo.js';
+import { KEY_MEMO_LIMIT, KeyMemo, readRemembered, type RememberedKey } from './key-memo.js';
 import { MAX_TIMER_MS, isNativePromise, isPending, settleWithin } from './promise.js';
 import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
@@ -775,12 +769,7 @@ export class Cache<V = unknown> {
   // The backend's payload for `key` under the cache's own namespace and version: through the
   // remembered final key, from where the backend found it last, when the backend can.
   #fetch(key: Key): unknown {
-    if (
-      this.#remembersFinalKeys &&
-      typeof key === 'string' &&
-      key !== '' &&
-      key.length <= KEY_MEMO_MAX_LENGTH
-    ) {
+    if (this.#remembersFinalKeys && typeof key === 'string' && key !== '') {
       return (this.backend as Required<RemembersKeys>)[readRemembered](this.#finalKeys!.get(key));
     }
     return this.backend.get(this.#key(key));
@@ -840,9 +829,7 @@ export class Cache<V = unknown> {
     const text = typeof key === 'string' && key !== '' ? key : normalizeKey(key);
     if (options === undefined || (options.namespace === undefined && options.version === undefined)) {
       if (this.#keyBuilder === undefined) {
-        return this.#finalKeys === undefined || text.length > KEY_MEMO_MAX_LENGTH
-          ? this.#prefix + text
-          : this.#finalKeys.get(text).key;
+        return this.#finalKeys === undefined ? this.#prefix + text : this.#finalKeys.get(text).key;
       }
       return checkBuiltKey(this.#keyBuilder(text, this.namespace, this.version));
     }

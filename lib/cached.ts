@@ -3,7 +3,7 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo, type RememberedKey } from './key-memo.js';
+import { KEY_MEMO_LIMIT, KeyMemo, type RememberedKey } from './key-memo.js';
 import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { resolveCache } from './registry.js';
 
@@ -239,14 +239,12 @@ class Memoizer<A extends unknown[], R> {
   }
 
   // The remembered default key of a one-argument call, where remembering pays: a cache over a
-  // synchronous backend, and an argument that is a short string or a number. A hit then neither
-  // builds nor hashes a key, and the backend may find the entry where it found it last time.
+  // synchronous backend, and an argument that is a string (KeyMemo leaves long ones out) or a
+  // number. A hit then neither builds nor hashes a key, and the backend may find the entry where
+  // it found it last time.
   #rememberedFor(arg: unknown, cache: Cache): RememberedKey | undefined {
     if (this.#callKeys === undefined || cache.backend.synchronous !== true) return undefined;
-    if ((typeof arg === 'string' && arg.length <= KEY_MEMO_MAX_LENGTH) || typeof arg === 'number') {
-      return this.#callKeys.get(arg);
-    }
-    return undefined;
+    return typeof arg === 'string' || typeof arg === 'number' ? this.#callKeys.get(arg) : undefined;
   }
 
   invalidate(args: A): Promise<number> {

@@ -54,8 +54,14 @@ export class KeyMemo<I> {
     this.#build = build;
   }
 
-  /** The remembered key for `input`, made (and remembered) if there is none. */
+  /**
+   * The remembered key for `input`, made (and remembered) if there is none. A string input longer
+   * than {@link KEY_MEMO_MAX_LENGTH} gets a key made afresh and never remembered.
+   */
   get(input: I): RememberedKey {
+    if (typeof input === 'string' && input.length > KEY_MEMO_MAX_LENGTH) {
+      return new RememberedKey(this.#build(input));
+    }
     const young = this.#young.get(input);
     if (young !== undefined) return young;
     const remembered = this.#old.get(input) ?? new RememberedKey(this.#build(input));

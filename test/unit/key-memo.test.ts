@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { KeyMemo } from '../../lib/key-memo.js';
+import { KEY_MEMO_MAX_LENGTH, KeyMemo } from '../../lib/key-memo.js';
 
 /** A memo whose builder counts how often it builds each input. */
 function countingMemo(limit: number): { memo: KeyMemo<string>; builds: Map<string, number> } {
@@ -50,6 +50,17 @@ describe('KeyMemo', function () {
     memo.get('x');
     expect(builds.get('hot')).to.equal(1);
     expect(builds.get('x')).to.equal(2);
+  });
+
+  it('never remembers a string input longer than KEY_MEMO_MAX_LENGTH, and still gives its key', function () {
+    const { memo, builds } = countingMemo(10);
+    const long = 'x'.repeat(KEY_MEMO_MAX_LENGTH + 1);
+    expect(memo.get(long).key).to.equal(`ns:${long}`);
+    expect(memo.get(long).key).to.equal(`ns:${long}`);
+    expect(builds.get(long)).to.equal(2);
+    expect(memo.size).to.equal(0);
+    memo.get('x'.repeat(KEY_MEMO_MAX_LENGTH));
+    expect(memo.size).to.equal(1);
   });
 
   it('always gives the built string and never holds more than twice its limit (property)', function () {
