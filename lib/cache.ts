@@ -154,18 +154,15 @@ export class Cache<V = unknown> {
     this.#synchronous = this.backend.synchronous === true;
     this.#readsNow = this.#getUnobserved && this.#synchronous;
     this.#passThrough = this.serializer.loads === NullSerializer.prototype.loads;
+    const remembers = typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
     this.#readsRemembered =
-      this.#readsNow &&
-      this.#prefix === '' &&
-      this.#keyBuilder === undefined &&
-      typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
+      remembers && this.#readsNow && this.#prefix === '' && this.#keyBuilder === undefined;
     const prefix = this.#prefix;
     this.#finalKeys =
       this.#synchronous && prefix !== '' && this.#keyBuilder === undefined
         ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + key)
         : undefined;
-    this.#remembersFinalKeys =
-      this.#finalKeys !== undefined && typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
+    this.#remembersFinalKeys = remembers && this.#finalKeys !== undefined;
     if (options.safe !== undefined && typeof options.safe !== 'boolean') {
       throw new TypeError(`safe must be a boolean; got ${describeValue(options.safe)}`);
     }
@@ -257,16 +254,10 @@ export class Cache<V = unknown> {
   [readNow](key: Key, options?: OperationOptions): V | undefined | typeof LATER {
     if (!this.#readsNow || this.#closing !== undefined) return LATER;
     try {
-      const payload = options === undefined ? this.#fetch(key) : this.backend.get(this.#key(key, options));
-      if (isNativePromise(payload)) {
-        // A backend that claimed to be synchronous and is not: `get` will read again.
-        payload.then(undefined, () => undefined);
-        return LATER;
-      }
-      // Payloads that are the values (the pass-through serializer) need no decoding.
-      return payload === undefined || this.#passThrough
-        ? (payload as V | undefined)
-        : this.#decode(payload, key);
+      return this.#valueNow(
+        options === undefined ? this.#fetch(key) : this.backend.get(this.#key(key, options)),
+        key,
+      );
     } catch {
       return LATER;
     }
@@ -282,17 +273,23 @@ export class Cache<V = unknown> {
       return this[readNow](remembered.key, options);
     }
     try {
-      const payload = (this.backend as Required<RemembersKeys>)[readRemembered](remembered);
-      if (isNativePromise(payload)) {
-        payload.then(undefined, () => undefined);
-        return LATER;
-      }
-      return payload === undefined || this.#passThrough
-        ? (payload as V | undefined)
-        : this.#decode(payload, remembered.key);
+      return this.#valueNow(
+        (this.backend as Required<RemembersKeys>)[readRemembered](remembered),
+        remembered.key,
+      );
     } catch {
       return LATER;
     }
+  }
+
+  // A synchronous read's payload as the value, or LATER for a backend that claimed to be
+  // synchronous and answered with a promise anyway (`get` will then read again).
+  #valueNow(payload: unknown, key: unknown): V | undefined | typeof LATER {
+    if (isNativePromise(payload)) {
+      payload.then(undefined, () => undefined);
+      return LATER;
+    }
+    return payload === undefined ? undefined : this.#decode(payload, key);
   }
 
   /**
@@ -879,6 +876,8 @@ export class Cache<V = unknown> {
   }
 
   #decode(payload: unknown, key: unknown): V {
+    // Payloads that are the values (the pass-through serializer) need no decoding.
+    if (this.#passThrough) return payload as V;
     try {
       return this.serializer.loads(payload) as V;
     } catch (error) {
