@@ -35,7 +35,8 @@ import {
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { Deadlines } from './deadlines.js';
-import { KEY_MEMO_LIMIT, KeyMemo, readRemembered, type RememberedKey } from './key-memo.js';
+import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import type { KeyHandle } from './backends/backend.js';
 import { MAX_TIMER_MS, isNativePromise, isPending, settleWithin } from './promise.js';
 import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
@@ -49,7 +50,7 @@ export type CacheEntries<V> =
   readonly (readonly [Key, V])[] | ReadonlyMap<Key, V> | Readonly<Record<string, V>>;
 
 /** A backend that may find a remembered key from where it found it last (the memory backend). */
-type RemembersKeys = Backend & { readonly [readRemembered]?: (remembered: RememberedKey) => unknown };
+type RemembersKeys = Backend & { readonly peek?: (handle: KeyHandle) => unknown };
 
 // Marks operations that have no "nothing happened" answer in safe mode.
 const NO_FALLBACK: unique symbol = Symbol('no fallback');
@@ -154,7 +155,7 @@ export class Cache<V = unknown> {
     this.#synchronous = this.backend.synchronous === true;
     this.#readsNow = this.#getUnobserved && this.#synchronous;
     this.#passThrough = this.serializer.loads === NullSerializer.prototype.loads;
-    const remembers = typeof (this.backend as RemembersKeys)[readRemembered] === 'function';
+    const remembers = typeof this.backend.peek === 'function';
     this.#readsRemembered =
       remembers && this.#readsNow && this.#prefix === '' && this.#keyBuilder === undefined;
     const prefix = this.#prefix;
@@ -268,15 +269,12 @@ export class Cache<V = unknown> {
    * where it found it last time. For cached()'s remembered default keys.
    * @internal
    */
-  [readRememberedNow](remembered: RememberedKey, options?: OperationOptions): V | undefined | typeof LATER {
+  [readRememberedNow](remembered: KeyHandle, options?: OperationOptions): V | undefined | typeof LATER {
     if (!this.#readsRemembered || options !== undefined || this.#closing !== undefined) {
       return this[readNow](remembered.key, options);
     }
     try {
-      return this.#valueNow(
-        (this.backend as Required<RemembersKeys>)[readRemembered](remembered),
-        remembered.key,
-      );
+      return this.#valueNow((this.backend as Required<RemembersKeys>).peek(remembered), remembered.key);
     } catch {
       return LATER;
     }
@@ -369,7 +367,7 @@ export class Cache<V = unknown> {
       const pairs = entriesOf(entries).map(
         ([key, value]) => [this.#key(key, options), this.#encode(value, key)] as const,
       );
-      return this.#mapMaybe(this.backend.multiSet(pairs, this.#ttlOf(options)), () => true);
+      return this.#mapMaybe(this.backend.multiSet!(pairs, this.#ttlOf(options)), () => true);
     });
   }
 
@@ -403,7 +401,7 @@ export class Cache<V = unknown> {
             `the ${this.serializer.name} serializer${this.serializer instanceof BaseSerializer && this.serializer.enveloped ? ' with compress/secret' : ''} does not`,
         );
       }
-      return this.backend.increment(finalKey, delta, initial);
+      return this.backend.increment!(finalKey, delta, initial);
     });
   }
 
@@ -452,7 +450,7 @@ export class Cache<V = unknown> {
         throw new TypeError(`deletePattern needs a non-empty glob string; got ${describeValue(glob)}`);
       }
       const { prefix, suffix } = this.#affixesOf(options, true);
-      return this.backend.deletePattern(escapeGlob(prefix) + glob + escapeGlob(suffix));
+      return this.backend.deletePattern!(escapeGlob(prefix) + glob + escapeGlob(suffix));
     });
   }
 
@@ -466,9 +464,9 @@ export class Cache<V = unknown> {
     return this.#run('clear', undefined, undefined, options, false, () => {
       const { prefix, suffix } = this.#affixesOf(options, false);
       const cleared =
-        prefix === '' && suffix === ''
-          ? this.backend.clear()
-          : this.backend.deletePattern(`${escapeGlob(prefix)}*${escapeGlob(suffix)}`);
+        suffix === ''
+          ? this.backend.clear(prefix)
+          : this.backend.deletePattern!(`${escapeGlob(prefix)}*${escapeGlob(suffix)}`);
       return this.#mapMaybe(cleared, () => true);
     });
   }
@@ -675,7 +673,7 @@ export class Cache<V = unknown> {
       if (typeof command !== 'string' || command === '') {
         throw new TypeError(`raw needs a command name; got ${describeValue(command)}`);
       }
-      return this.backend.raw(command, args);
+      return this.backend.raw!(command, args);
     });
   }
 
@@ -767,7 +765,7 @@ export class Cache<V = unknown> {
   // remembered final key, from where the backend found it last, when the backend can.
   #fetch(key: Key): unknown {
     if (this.#remembersFinalKeys && typeof key === 'string' && key !== '') {
-      return (this.backend as Required<RemembersKeys>)[readRemembered](this.#finalKeys!.get(key));
+      return (this.backend as Required<RemembersKeys>).peek(this.#finalKeys!.get(key));
     }
     return this.backend.get(this.#key(key));
   }

@@ -3,7 +3,8 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import { KEY_MEMO_LIMIT, KeyMemo, type RememberedKey } from './key-memo.js';
+import type { KeyHandle } from './backends/backend.js';
+import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
 import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { resolveCache } from './registry.js';
 
@@ -242,7 +243,7 @@ class Memoizer<A extends unknown[], R> {
   // synchronous backend, and an argument that is a string (KeyMemo leaves long ones out) or a
   // number. A hit then neither builds nor hashes a key, and the backend may find the entry where
   // it found it last time.
-  #rememberedFor(arg: unknown, cache: Cache): RememberedKey | undefined {
+  #rememberedFor(arg: unknown, cache: Cache): KeyHandle | undefined {
     if (this.#callKeys === undefined || cache.backend.synchronous !== true) return undefined;
     return typeof arg === 'string' || typeof arg === 'number' ? this.#callKeys.get(arg) : undefined;
   }
@@ -269,7 +270,7 @@ class Memoizer<A extends unknown[], R> {
   callOne<T>(thisArg: T, arg: unknown, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
     let key: string;
     let cache: Cache;
-    let remembered: RememberedKey | undefined;
+    let remembered: KeyHandle | undefined;
     try {
       cache = this.cache;
       remembered = this.#rememberedFor(arg, cache);
@@ -284,7 +285,7 @@ class Memoizer<A extends unknown[], R> {
 
   // The hot path: a fresh hit read on the spot needs neither the in-flight map nor a closure.
   // Anything else (a miss, a stale entry, an asynchronous backend) answers undefined.
-  #hitNow(cache: Cache, key: string, remembered?: RememberedKey): Promise<R> | undefined {
+  #hitNow(cache: Cache, key: string, remembered?: KeyHandle): Promise<R> | undefined {
     const now =
       remembered === undefined
         ? cache[readNow](key, this.#namespaceOptions)

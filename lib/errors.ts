@@ -10,6 +10,10 @@ export interface LarderErrorOptions {
   readonly cause?: unknown;
 }
 
+// Marks larder's errors, including those that must extend a built-in error instead (see
+// NotAnIntegerError), so that `instanceof LarderError` holds for every one of them.
+const LARDER_ERROR: unique symbol = Symbol.for('larder.error');
+
 /** Base class of every error larder raises on purpose. */
 export class LarderError extends Error {
   /** Stable machine-readable identifier, e.g. `'LARDER_TIMEOUT'`. */
@@ -19,6 +23,20 @@ export class LarderError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * `error instanceof LarderError` holds for every larder error, also for those that extend a
+   * built-in error class so that the contract's `TypeError` still holds (NotAnIntegerError).
+   * Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== LarderError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && LARDER_ERROR in value;
+  }
+
+  static {
+    Object.defineProperty(LarderError.prototype, LARDER_ERROR, { value: true });
   }
 }
 
@@ -125,6 +143,73 @@ export class CacheClosedError extends LarderError {
   constructor(op: string) {
     super(`cannot ${op}: the cache is closed`, 'LARDER_CLOSED');
     this.op = op;
+  }
+}
+
+/**
+ * The stored value is not an integer, so `increment` cannot add to it. A `TypeError`, as the
+ * contract says, and a {@link LarderError} with a stable code.
+ */
+export class NotAnIntegerError extends TypeError {
+  /** `'LARDER_NOT_AN_INTEGER'`. */
+  readonly code = 'LARDER_NOT_AN_INTEGER';
+  /** The key as the backend stores it. */
+  readonly key: string;
+
+  constructor(key: string) {
+    super(`cannot increment key "${key}": the stored value is not an integer`);
+    this.name = 'NotAnIntegerError';
+    this.key = key;
+  }
+
+  static {
+    Object.defineProperty(NotAnIntegerError.prototype, LARDER_ERROR, { value: true });
+  }
+}
+
+/**
+ * A value is out of a store's range: an `increment` whose result would leave the safe integer
+ * range, or a value larger than the memory backend's `maxBytes`. A `RangeError`, as the contract
+ * says, and a {@link LarderError} with a stable code.
+ */
+export class OutOfRangeError extends RangeError {
+  /** `'LARDER_OUT_OF_RANGE'`. */
+  readonly code = 'LARDER_OUT_OF_RANGE';
+  /** The key as the backend stores it. */
+  readonly key: string;
+
+  constructor(message: string, key: string) {
+    super(message);
+    this.name = 'OutOfRangeError';
+    this.key = key;
+  }
+
+  static {
+    Object.defineProperty(OutOfRangeError.prototype, LARDER_ERROR, { value: true });
+  }
+}
+
+/**
+ * The backend lacks the capability an operation needs (for example `scan` on a backend that
+ * cannot list keys). Found when the cache is built, reported when the operation is called; never
+ * degraded by safe mode, since retrying cannot help.
+ */
+export class UnsupportedOperationError extends LarderError {
+  /** The cache operation refused. */
+  readonly op: string;
+  /** The backend's name. */
+  readonly backend: string;
+  /** The backend method that is missing, e.g. `'scan'`. */
+  readonly capability: string;
+
+  constructor(op: string, backend: string, capability: string) {
+    super(
+      `the ${backend} backend cannot ${op}: it does not implement ${capability}() (see docs/writing-a-backend.md)`,
+      'LARDER_UNSUPPORTED',
+    );
+    this.op = op;
+    this.backend = backend;
+    this.capability = capability;
   }
 }
 

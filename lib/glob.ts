@@ -1,3 +1,5 @@
+import { RESERVED_KEY_PREFIX } from './backends/backend.js';
+
 /**
  * Compiles a Redis-style glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x`) into an anchored RegExp,
  * following Redis' `stringmatchlen`: ranges may be written backwards, `\` escapes inside and outside
@@ -65,4 +67,21 @@ function escapeRegExp(ch: string): string {
 
 function escapeClassChar(ch: string): string {
   return /[\\\]^[-]/.test(ch) ? `\\${ch}` : ch;
+}
+
+/**
+ * A matcher of final keys against a Redis-style glob, as a backend's `scan` and `deletePattern`
+ * must match them: larder's own keys (under `__larder:`, see RESERVED_KEY_PREFIX) are left out
+ * unless the pattern itself starts with that prefix, so a root cache's `deletePattern('*')` never
+ * removes another process's lock.
+ */
+export function globMatcher(pattern: string): (key: string) => boolean {
+  const regexp = globToRegExp(pattern);
+  if (pattern.startsWith(RESERVED_KEY_PREFIX)) return (key) => regexp.test(key);
+  return (key) => !key.startsWith(RESERVED_KEY_PREFIX) && regexp.test(key);
+}
+
+/** Whether a final key is one of larder's own (see RESERVED_KEY_PREFIX). */
+export function isReservedKey(key: string): boolean {
+  return key.startsWith(RESERVED_KEY_PREFIX);
 }

@@ -1,3 +1,5 @@
+import { KeyHandle } from './backends/backend.js';
+
 // Remembers the strings built from recent keys, so that a hot key maps to the very same string on
 // every call. A string built afresh (`prefix + key`, a cached() call key) must be flattened and
 // hashed before a Map can look it up: about 200 ns for a 20-character key, ten times the lookup
@@ -19,21 +21,6 @@ export const KEY_MEMO_LIMIT = 10_000;
 export const KEY_MEMO_MAX_LENGTH = 200;
 
 /**
- * A remembered key: its string, and where a backend last found its entry. A synchronous backend
- * may offer {@link readRemembered}, which starts from that hint and checks it, so that a hot key's
- * read skips the backend's own hash lookup as well as the building of the string.
- */
-export class RememberedKey {
-  /** The backend's hint to where the entry is; -1 for none yet. Only the backend reads it. */
-  hint = -1;
-
-  constructor(readonly key: string) {}
-}
-
-/** A synchronous backend's `get(remembered.key)` that uses and refreshes `remembered.hint`. */
-export const readRemembered: unique symbol = Symbol('larder.readRemembered');
-
-/**
  * Remembered keys by input, for about the `limit` most recently used inputs (at least `limit`, at
  * most twice that). Two generations bound it without bookkeeping per hit: a hit in the older one
  * moves the input to the younger, and when the younger is full it becomes the older and the older
@@ -42,8 +29,8 @@ export const readRemembered: unique symbol = Symbol('larder.readRemembered');
 export class KeyMemo<I> {
   readonly #limit: number;
   readonly #build: (input: I) => string;
-  #young = new Map<I, RememberedKey>();
-  #old = new Map<I, RememberedKey>();
+  #young = new Map<I, KeyHandle>();
+  #old = new Map<I, KeyHandle>();
 
   /**
    * @param limit - inputs each generation holds.
@@ -58,13 +45,13 @@ export class KeyMemo<I> {
    * The remembered key for `input`, made (and remembered) if there is none. A string input longer
    * than {@link KEY_MEMO_MAX_LENGTH} gets a key made afresh and never remembered.
    */
-  get(input: I): RememberedKey {
+  get(input: I): KeyHandle {
     if (typeof input === 'string' && input.length > KEY_MEMO_MAX_LENGTH) {
-      return new RememberedKey(this.#build(input));
+      return new KeyHandle(this.#build(input));
     }
     const young = this.#young.get(input);
     if (young !== undefined) return young;
-    const remembered = this.#old.get(input) ?? new RememberedKey(this.#build(input));
+    const remembered = this.#old.get(input) ?? new KeyHandle(this.#build(input));
     if (this.#young.size >= this.#limit) {
       this.#old = this.#young;
       this.#young = new Map();

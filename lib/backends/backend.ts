@@ -2,11 +2,19 @@ import type { MaybePromise } from '../promise.js';
 import type { Serializer } from '../serializers/serializer.js';
 
 /**
- * The contract between a {@link Cache} and a store. The cache has already built the final key,
- * validated every argument and encoded every value, so a backend only stores and fetches.
+ * The contract between a {@link Cache} and a store: a small core every store can honour, and
+ * optional capabilities a store offers only if it can do them properly. The cache has already
+ * built the final key, validated every argument and encoded every value, so a backend only stores
+ * and fetches. docs/writing-a-backend.md walks through writing one, and `larder/testing` checks it.
  *
  * Methods may answer synchronously (the memory backend does, and then the cache skips its timeout
- * timer) or with a promise. A `ttlMs` of `0` means "never expires".
+ * timer) or with a promise. A `ttlMs` of `0` means "never expires"; any other is a positive whole
+ * number of milliseconds, possibly beyond a timer's 24.8-day limit. Anything a method throws or
+ * rejects with reaches the caller as a `BackendError` (its `cause`), unless it is a `LarderError`.
+ *
+ * Keys under {@link RESERVED_KEY_PREFIX} are larder's own bookkeeping (locks): `scan` and
+ * `deletePattern` must leave them out unless the pattern itself starts with that prefix.
+ * {@link globMatcher} does it.
  */
 export interface Backend {
   /** Short name for errors and logs, e.g. `'memory'`. */
@@ -14,59 +22,89 @@ export interface Backend {
   /** Whether values may be stored as live references (only then is {@link NullSerializer} allowed). */
   readonly acceptsReferences: boolean;
   /**
-   * `true` when `get` always answers synchronously (the memory backend). A hint: it lets
-   * `cached()` answer a hit without waiting for a promise. Leave it out if unsure.
+   * `true` when every method answers synchronously, never with a promise (the memory backend). A
+   * hint that lets the cache tell a value from a pending answer by a cheaper check. Leave it out
+   * if unsure.
    */
   readonly synchronous?: boolean;
   /** The serializer a cache uses when it is given none. */
   defaultSerializer(): Serializer<unknown>;
+
   /** Returns the stored payload, or `undefined` if the key is missing or expired. */
   get(key: string): MaybePromise<unknown>;
   /** Returns the stored payloads in the order of `keys`, `undefined` for each miss. */
   multiGet(keys: readonly string[]): MaybePromise<unknown[]>;
   /** Stores a payload, replacing any previous one and its ttl. */
   set(key: string, value: unknown, ttlMs: number): MaybePromise<void>;
-  /** Stores a payload only if the key is absent; returns whether it stored it. Atomic. */
+  /** Stores a payload only if the key is absent (or expired); returns whether it stored it. Atomic. */
   add(key: string, value: unknown, ttlMs: number): MaybePromise<boolean>;
-  /** Stores every entry with the same ttl, all or nothing. */
-  multiSet(entries: readonly (readonly [string, unknown])[], ttlMs: number): MaybePromise<void>;
+  /** Removes a key; returns how many were removed (0 or 1). */
+  delete(key: string): MaybePromise<number>;
+  /** Removes keys; returns how many were removed (a key given twice counts once). */
+  multiDelete(keys: readonly string[]): MaybePromise<number>;
   /** Returns whether the key is present and unexpired. */
   exists(key: string): MaybePromise<boolean>;
-  /**
-   * Adds `delta` to the integer stored at `key` and returns the new value, keeping the key's ttl.
-   * A missing key is created holding `initial` (the encoded `delta`). Throws `TypeError` if the
-   * stored value is not an integer.
-   */
-  increment(key: string, delta: number, initial: unknown): MaybePromise<number>;
   /** Sets a new ttl (`0` removes the expiry); returns `false` if the key is missing. */
   expire(key: string, ttlMs: number): MaybePromise<boolean>;
   /** Returns ms left, `Infinity` with no expiry, `undefined` if the key is missing. */
   ttl(key: string): MaybePromise<number | undefined>;
-  /** Removes a key; returns how many were removed (0 or 1). */
-  delete(key: string): MaybePromise<number>;
-  /** Removes keys; returns how many were removed. */
-  multiDelete(keys: readonly string[]): MaybePromise<number>;
-  /** Removes every key matching a Redis-style glob over final keys; returns how many were removed. */
-  deletePattern(pattern: string): MaybePromise<number>;
-  /** Removes every key in the store (memory store, Redis logical database). */
-  clear(): MaybePromise<void>;
   /**
-   * Stores `value` only if the key still holds `expected` (`undefined`: only if the key is absent),
-   * atomically; returns whether it stored. Used by `Cache.optimisticLock`. Optional: a backend
-   * without it cannot offer optimistic locks.
+   * Removes every key that starts with `prefix`; `''` empties the whole store (the memory store,
+   * a Redis logical database), larder's own keys included.
    */
-  compareAndSet?(key: string, expected: unknown, value: unknown, ttlMs: number): MaybePromise<boolean>;
-  /** Removes the key only if it holds `expected`, atomically; returns whether it did. Used by locks. */
-  compareAndDelete?(key: string, expected: string): MaybePromise<boolean>;
-  /** Sets a new ttl only if the key holds `expected`, atomically; returns whether it did. Used by locks. */
-  compareAndExpire?(key: string, expected: string, ttlMs: number): MaybePromise<boolean>;
-  /**
-   * Walks the stored keys matching a Redis-style glob over final keys, in pages of about `count`
-   * (Redis: `SCAN`, never `KEYS`). Optional: a backend without it cannot list keys.
-   */
-  scan?(pattern: string, count: number): AsyncIterable<string[]>;
-  /** Sends a command straight to the underlying store. */
-  raw(command: string, args: readonly unknown[]): MaybePromise<unknown>;
+  clear(prefix: string): MaybePromise<void>;
   /** Releases connections and timers. Idempotent. */
   close(): MaybePromise<void>;
+
+  /**
+   * Capability: `get(handle.key)` answered on the spot, never with a promise. It may keep a hint
+   * in `handle.hint` of where it found the entry, and start from it next time (checking that it
+   * still holds that key). A cache over a backend with `peek` answers gets without a promise.
+   */
+  peek?(handle: KeyHandle): unknown;
+  /** Capability: stores every entry with the same ttl, all or nothing. Without it `multiSet` writes one by one. */
+  multiSet?(entries: readonly (readonly [string, unknown])[], ttlMs: number): MaybePromise<void>;
+  /**
+   * Capability (counters): adds `delta` to the integer stored at `key` and returns the new value,
+   * keeping the key's ttl. A missing key is created holding `initial` (the encoded `delta`). Throws
+   * `NotAnIntegerError` if the stored value is not an integer, `RangeError` if the result would
+   * leave the safe integer range.
+   */
+  increment?(key: string, delta: number, initial: unknown): MaybePromise<number>;
+  /** Capability: removes every key matching a Redis-style glob over final keys; returns how many. */
+  deletePattern?(pattern: string): MaybePromise<number>;
+  /**
+   * Capability (key listing): walks the stored keys matching a Redis-style glob over final keys,
+   * in pages of about `count` (Redis: `SCAN`, never `KEYS`). Stops early once `signal` aborts.
+   */
+  scan?(pattern: string, count: number, signal?: AbortSignal): AsyncIterable<string[]>;
+  /**
+   * Capability (optimistic locks): stores `value` only if the key still holds `expected`
+   * (`undefined`: only if the key is absent), atomically; returns whether it stored.
+   */
+  compareAndSet?(key: string, expected: unknown, value: unknown, ttlMs: number): MaybePromise<boolean>;
+  /** Capability (locks): removes the key only if it holds `expected`, atomically; returns whether it did. */
+  compareAndDelete?(key: string, expected: string): MaybePromise<boolean>;
+  /** Capability (locks): sets a new ttl only if the key holds `expected`, atomically; returns whether it did. */
+  compareAndExpire?(key: string, expected: string, ttlMs: number): MaybePromise<boolean>;
+  /** Capability: sends a command straight to the underlying store. */
+  raw?(command: string, args: readonly unknown[]): MaybePromise<unknown>;
 }
+
+/**
+ * A final key as a backend reads it, with a hint a backend may keep of where it found the entry
+ * (see {@link Backend.peek}). The cache remembers handles of hot keys, so that a hit neither
+ * builds the key string again nor, on the memory backend, hashes it.
+ */
+export class KeyHandle {
+  /** The backend's hint to where the entry is; -1 for none yet. Only the backend reads it. */
+  hint = -1;
+
+  constructor(readonly key: string) {}
+}
+
+/**
+ * The prefix of larder's own keys (locks live at `__larder:lock:<final key>`), outside every
+ * namespace, so that `clear`, `deletePattern` and `scan` of a namespace never see them.
+ */
+export const RESERVED_KEY_PREFIX = '__larder:';

@@ -1,10 +1,10 @@
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
-import { globToRegExp } from '../glob.js';
-import { readRemembered, type RememberedKey } from '../key-memo.js';
+import { NotAnIntegerError, OutOfRangeError } from '../errors.js';
+import { globMatcher } from '../glob.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { Backend } from './backend.js';
+import type { Backend, KeyHandle } from './backend.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { SlotTable } from './slot-table.js';
 
@@ -176,7 +176,7 @@ export class MemoryBackend implements Backend {
       this.#resize(slot, this.#measure(key, text));
       table.values[slot] = text;
     } else {
-      throw new TypeError(`cannot increment key "${key}": the stored value is not an integer`);
+      throw new NotAnIntegerError(key);
     }
     table.touch(slot);
     return next;
@@ -207,26 +207,32 @@ export class MemoryBackend implements Backend {
   }
 
   deletePattern(pattern: string): number {
-    const matcher = globToRegExp(pattern);
+    const matches = globMatcher(pattern);
     const now = Date.now();
     let removed = 0;
     for (const [key, slot] of this.#slotOf) {
-      if (!matcher.test(key)) continue;
+      if (!matches(key)) continue;
       if (!this.#expired(slot, now)) removed++;
       this.#remove(slot);
     }
     return removed;
   }
 
-  clear(): void {
-    this.#clear();
+  clear(prefix: string): void {
+    if (prefix === '') {
+      this.#clear();
+      return;
+    }
+    for (const [key, slot] of this.#slotOf) if (key.startsWith(prefix)) this.#remove(slot);
   }
 
-  async *scan(pattern: string, count: number): AsyncGenerator<string[]> {
+  async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
     this.#sweep();
-    const matcher = globToRegExp(pattern);
-    const keys = [...this.#slotOf.keys()].filter((key) => matcher.test(key));
-    for (let start = 0; start < keys.length; start += count) yield keys.slice(start, start + count);
+    const matches = globMatcher(pattern);
+    const keys = [...this.#slotOf.keys()].filter(matches);
+    for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
+      yield keys.slice(start, start + count);
+    }
   }
 
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
@@ -266,9 +272,8 @@ export class MemoryBackend implements Backend {
       case 'keys': {
         this.#sweep();
         const [pattern] = args;
-        const matcher = typeof pattern === 'string' ? globToRegExp(pattern) : undefined;
         const keys = [...this.#slotOf.keys()];
-        return matcher === undefined ? keys : keys.filter((key) => matcher.test(key));
+        return typeof pattern === 'string' ? keys.filter(globMatcher(pattern)) : keys;
       }
       default:
         throw new TypeError(`memory backend has no raw command "${command}"; known: size, bytes, keys`);
@@ -281,17 +286,16 @@ export class MemoryBackend implements Backend {
   }
 
   /**
-   * `get(remembered.key)`, starting from the slot the key was found in last time: when that slot
+   * `get(handle.key)`, starting from the slot the key was found in last time: when that slot
    * still holds the key, the read skips the hash lookup. A subclass's own `get` is honoured.
-   * @internal
    */
-  [readRemembered](remembered: RememberedKey): unknown {
-    const { key, hint } = remembered;
+  peek(handle: KeyHandle): unknown {
+    const { key, hint } = handle;
     if (this.get !== MemoryBackend.prototype.get) return this.get(key);
     if (hint >= 0 && this.#table.keys[hint] === key) return this.#readSlot(hint);
     const slot = this.#slotOf.get(key);
     if (slot === undefined) return undefined;
-    remembered.hint = slot;
+    handle.hint = slot;
     return this.#readSlot(slot);
   }
 
@@ -387,14 +391,17 @@ export class MemoryBackend implements Backend {
       );
     }
     if (size > this.maxBytes) {
-      throw new RangeError(`value of key "${key}" is ${size} bytes, more than maxBytes (${this.maxBytes})`);
+      throw new OutOfRangeError(
+        `value of key "${key}" is ${size} bytes, more than maxBytes (${this.maxBytes})`,
+        key,
+      );
     }
     return size;
   }
 
   #checkCounter(key: string, next: number): void {
     if (!Number.isSafeInteger(next)) {
-      throw new RangeError(`incrementing key "${key}" leaves the safe integer range`);
+      throw new OutOfRangeError(`incrementing key "${key}" leaves the safe integer range`, key);
     }
   }
 

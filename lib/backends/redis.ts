@@ -1,11 +1,13 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { describeValue } from '../describe.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, NotAnIntegerError } from '../errors.js';
 import { defaultLogger, type Logger } from '../logger.js';
 import { settleWithin } from '../promise.js';
 import { JsonSerializer } from '../serializers/json.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend } from './backend.js';
+import { globMatcher } from '../glob.js';
+import { escapeGlob } from '../keys.js';
 import { groupBySlot } from './redis/slot.js';
 import { parseRedisUrl, type RedisConnection } from './redis/url.js';
 
@@ -246,9 +248,7 @@ export class RedisBackend implements Backend {
       return await this.#batched().incrby(key, delta);
     } catch (error) {
       if (error instanceof Error && NOT_AN_INTEGER.test(error.message)) {
-        throw new TypeError(`cannot increment key "${key}": the stored value is not an integer`, {
-          cause: error,
-        });
+        throw new NotAnIntegerError(key);
       }
       throw error;
     }
@@ -287,16 +287,23 @@ export class RedisBackend implements Backend {
     return sum(await Promise.all(this.#masters().map((node) => this.#scanAndUnlink(node, pattern))));
   }
 
-  async clear(): Promise<void> {
-    await Promise.all(this.#masters().map((node) => node.flushdb('ASYNC')));
+  async clear(prefix: string): Promise<void> {
+    if (prefix === '') {
+      await Promise.all(this.#masters().map((node) => node.flushdb('ASYNC')));
+      return;
+    }
+    await this.deletePattern(`${escapeGlob(prefix)}*`);
   }
 
-  async *scan(pattern: string, count: number): AsyncGenerator<string[]> {
+  async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
+    const matches = globMatcher(pattern);
     for (const node of this.#masters()) {
       let cursor = '0';
       do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+        if (signal?.aborted === true) return;
+        const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
         cursor = next;
+        const keys = found.filter(matches);
         if (keys.length > 0) yield keys;
       } while (cursor !== '0');
     }
@@ -375,11 +382,14 @@ export class RedisBackend implements Backend {
 
   // Follows SCAN's cursor until it returns to 0, unlinking each batch as it comes.
   async #scanAndUnlink(node: Redis, pattern: string): Promise<number> {
+    // SCAN's MATCH does the matching; the matcher only leaves larder's own keys out.
+    const matches = globMatcher(pattern);
     let removed = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', this.scanCount);
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', this.scanCount);
       cursor = next;
+      const keys = found.filter(matches);
       if (keys.length === 0) continue;
       if (!this.isCluster) {
         removed += await node.unlink(...keys);

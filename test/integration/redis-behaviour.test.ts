@@ -13,7 +13,7 @@ afterEach(function () {
 
 function freshStore(make: () => Promise<RedisBackend>): Promise<Backend> {
   return (store ??= make().then(async (backend) => {
-    await backend.clear();
+    await backend.clear('');
     return backend;
   }));
 }

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import sinon from 'sinon';
 import { MemoryBackend } from '../../../lib/index.js';
-import { RememberedKey, readRemembered } from '../../../lib/key-memo.js';
+import { KeyHandle } from '../../../lib/backends/backend.js';
 
 interface ModelEntry {
   value: string;
@@ -86,7 +86,7 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
 );
 
 /** Applies one operation to both; returns [backend's answer, model's answer]. */
-const rememberedKeys = new Map<string, RememberedKey>();
+const rememberedKeys = new Map<string, KeyHandle>();
 
 function apply(
   backend: MemoryBackend,
@@ -111,8 +111,8 @@ function apply(
       // One remembered key per key for the whole run: its hint goes stale as slots are freed,
       // reused and cleared, and must never give another key's value.
       let remembered = rememberedKeys.get(step.key);
-      if (remembered === undefined) rememberedKeys.set(step.key, (remembered = new RememberedKey(step.key)));
-      return [backend[readRemembered](remembered), model.read(step.key, now)];
+      if (remembered === undefined) rememberedKeys.set(step.key, (remembered = new KeyHandle(step.key)));
+      return [backend.peek(remembered), model.read(step.key, now)];
     }
     case 'multiGet':
       return [backend.multiGet(step.keys), step.keys.map((key) => model.read(key, now))];
@@ -138,7 +138,7 @@ function apply(
       clock.tick(step.ms);
       return [undefined, undefined];
     case 'clear':
-      backend.clear();
+      backend.clear('');
       model.entries.clear();
       return [undefined, undefined];
     case 'sweep':

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Cache, JsonSerializer, MemoryBackend } from '../../../lib/index.js';
-import { RememberedKey, readRemembered } from '../../../lib/key-memo.js';
+import { KeyHandle } from '../../../lib/backends/backend.js';
 
 const DAY = 86_400_000;
 
@@ -217,11 +217,11 @@ describe('MemoryBackend', function () {
     it('reads as get does, and honours a subclass that overrides get', function () {
       const backend = new MemoryBackend();
       backend.set('k', 1, 0);
-      const remembered = new RememberedKey('k');
-      expect(backend[readRemembered](remembered)).to.equal(1);
+      const remembered = new KeyHandle('k');
+      expect(backend.peek(remembered)).to.equal(1);
       expect(remembered.hint).to.be.at.least(0);
       backend.delete('k');
-      expect(backend[readRemembered](remembered)).to.equal(undefined);
+      expect(backend.peek(remembered)).to.equal(undefined);
 
       class Counting extends MemoryBackend {
         reads = 0;
@@ -232,7 +232,7 @@ describe('MemoryBackend', function () {
       }
       const counting = new Counting();
       counting.set('k', 2, 0);
-      expect(counting[readRemembered](new RememberedKey('k'))).to.equal(2);
+      expect(counting.peek(new KeyHandle('k'))).to.equal(2);
       expect(counting.reads).to.equal(1);
     });
   });
