@@ -2,10 +2,10 @@ import type { Cache } from './cache.js';
 import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
-import { LockTimeoutError, isCacheFailure } from './errors.js';
-import type { KeyHandle } from './backends/backend.js';
+import { KeyHandle } from './backends/backend.js';
+import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
-import { LATER, readNow, readRememberedNow } from './read-now.js';
+import { ReadThrough } from './read-through.js';
 import { resolveCache } from './registry.js';
 
 /** Options of {@link cached}. */
@@ -39,6 +39,11 @@ export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
    * @default false; `true` means `{ lease: '30s' }`
    */
   readonly lock?: boolean | { readonly lease: Duration };
+  /**
+   * Where freshness is read (stale modes): inject one to test stale results without waiting.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
 }
 
 /** A function wrapped by {@link cached}: same arguments, a promise of the same result, plus helpers. */
@@ -58,14 +63,6 @@ export type CachedMethodDecorator = <This, A extends unknown[], R>(
 ) => (this: This, ...args: A) => Promise<R>;
 
 const DEFAULT_LEASE = '30s';
-const STALE_MARK = '__larder_stale__';
-
-/** What is stored when a stale mode is on: the result and when it stops being fresh. */
-interface StaleEntry<R> {
-  readonly [STALE_MARK]: 1;
-  readonly value: R;
-  readonly freshUntil: number;
-}
 
 /**
  * Memoises an async function in a cache. Concurrent calls with the same key in this process share
@@ -185,30 +182,40 @@ function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): Che
   else if (lock !== undefined && lock !== false)
     throw new TypeError(`lock must be a boolean or { lease }; got ${describeValue(lock)}`);
   if (leaseMs === 0) throw new RangeError('lock.lease must be above 0');
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+    throw new TypeError(`clock must have a now() method; got ${describeValue(options.clock)}`);
+  }
   return { ...options, ttlMs, staleTtlMs, staleIfErrorMs, leaseMs };
 }
 
 class Memoizer<A extends unknown[], R> {
   readonly #name: string;
   readonly #options: CheckedOptions<A, R>;
-  readonly #inflight = new Map<string, Promise<R>>();
-  readonly #refreshing = new Set<string>();
+  readonly #engine: ReadThrough<R>;
   readonly #namespaceOptions: { namespace: string } | undefined;
-  // Whether results are stored in a stale envelope (a stale mode is on).
-  readonly #stale: boolean;
   // The cache when one was given as an object; an alias is resolved at each call instead.
   readonly #fixedCache: Cache | undefined;
-  // Default keys of recent one-argument calls, for caches over a synchronous backend (see KeyMemo).
-  readonly #callKeys: KeyMemo<string | number> | undefined;
+  // Handles of the final keys of recent one-argument calls with default keys, in the cache they
+  // were made for (made anew if an alias comes to name another cache): a hit then neither builds
+  // nor hashes a key, and the backend may find the entry where it found it last.
+  #handles: KeyMemo<string | number> | undefined;
+  #handlesCache: Cache | undefined;
 
   constructor(name: string, options: CheckedOptions<A, R>) {
     this.#name = name;
     this.#options = options;
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
-    this.#stale = options.staleTtlMs > 0 || options.staleIfErrorMs > 0;
     this.#fixedCache = typeof options.cache === 'object' ? options.cache : undefined;
-    this.#callKeys =
-      options.key === undefined ? new KeyMemo(KEY_MEMO_LIMIT, (arg) => callKey(name, [arg])) : undefined;
+    this.#engine = new ReadThrough<R>({
+      name,
+      ttlMs: options.ttlMs,
+      staleTtlMs: options.staleTtlMs,
+      staleIfErrorMs: options.staleIfErrorMs,
+      leaseMs: options.leaseMs,
+      skipCache: options.skipCache,
+      failOpen: true,
+      clock: options.clock ?? SYSTEM_CLOCK,
+    });
   }
 
   get cache(): Cache {
@@ -239,17 +246,22 @@ class Memoizer<A extends unknown[], R> {
     return made;
   }
 
-  // The remembered default key of a one-argument call, where remembering pays: a cache over a
-  // synchronous backend, and an argument that is a string (KeyMemo leaves long ones out) or a
-  // number. A hit then neither builds nor hashes a key, and the backend may find the entry where
-  // it found it last time.
-  #rememberedFor(arg: unknown, cache: Cache): KeyHandle | undefined {
-    if (this.#callKeys === undefined || cache.backend.synchronous !== true) return undefined;
-    return typeof arg === 'string' || typeof arg === 'number' ? this.#callKeys.get(arg) : undefined;
+  // The remembered handle of a one-argument call's final key, where remembering is possible:
+  // default keys, and an argument that is a string (KeyMemo leaves long ones out) or a number.
+  #handleOfOne(arg: unknown, cache: Cache): KeyHandle | undefined {
+    if (this.#options.key !== undefined || (typeof arg !== 'string' && typeof arg !== 'number'))
+      return undefined;
+    if (this.#handlesCache !== cache) {
+      const name = this.#name;
+      const options = this.#namespaceOptions;
+      this.#handles = new KeyMemo(KEY_MEMO_LIMIT, (one) => cache.storedKey(callKey(name, [one]), options));
+      this.#handlesCache = cache;
+    }
+    return this.#handles!.get(arg);
   }
 
   invalidate(args: A): Promise<number> {
-    return this.cache.delete(this.keyFor(args), this.#callOptions());
+    return this.cache.delete(this.keyFor(args), this.#namespaceOptions);
   }
 
   /** Calls `fn` on `thisArg` with `args` unless a fresh result is stored or being computed. */
@@ -257,171 +269,45 @@ class Memoizer<A extends unknown[], R> {
     if (args.length === 1) return this.callOne(thisArg, args[0], fn);
     let key: string;
     let cache: Cache;
+    let handle: KeyHandle;
     try {
       cache = this.cache;
       key = this.keyFor(args);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#hitNow(cache, key) ?? this.#shared(cache, key, () => fn.apply(thisArg, args));
-  }
-
-  /** {@link call} with the one argument `arg`. */
-  callOne<T>(thisArg: T, arg: unknown, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
-    let key: string;
-    let cache: Cache;
-    let remembered: KeyHandle | undefined;
-    try {
-      cache = this.cache;
-      remembered = this.#rememberedFor(arg, cache);
-      key = remembered === undefined ? this.#keyOfOne(arg) : remembered.key;
+      handle = new KeyHandle(cache.storedKey(key, this.#namespaceOptions));
     } catch (error) {
       return Promise.reject(error);
     }
     return (
-      this.#hitNow(cache, key, remembered) ?? this.#shared(cache, key, () => fn.apply(thisArg, [arg] as A))
+      this.#engine.hitNow(cache, handle) ??
+      this.#engine.call(cache, key, handle.key, () => fn.apply(thisArg, args), this.#namespaceOptions)
     );
   }
 
-  // The hot path: a fresh hit read on the spot needs neither the in-flight map nor a closure.
-  // Anything else (a miss, a stale entry, an asynchronous backend) answers undefined.
-  #hitNow(cache: Cache, key: string, remembered?: KeyHandle): Promise<R> | undefined {
-    const now =
-      remembered === undefined
-        ? cache[readNow](key, this.#namespaceOptions)
-        : cache[readRememberedNow](remembered, this.#namespaceOptions);
-    if (now === undefined || now === LATER) return undefined;
-    const entry = this.#stale ? asStaleEntry<R>(now) : undefined;
-    if (entry === undefined) return Promise.resolve(now as R);
-    return Date.now() < entry.freshUntil ? Promise.resolve(entry.value) : undefined;
-  }
-
-  // One call per key in flight in this process, shared by every caller that misses meanwhile.
-  #shared(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
-    let shared = this.#inflight.get(key);
-    if (shared === undefined) {
-      shared = this.#resolve(cache, key, compute).finally(() => this.#inflight.delete(key));
-      this.#inflight.set(key, shared);
-    }
-    return shared;
-  }
-
-  async #resolve(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
-    let stored: unknown;
+  /** {@link call} with the one argument `arg`. */
+  callOne<T>(thisArg: T, arg: unknown, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
+    let cache: Cache;
+    let handle: KeyHandle | undefined;
+    let key: string | undefined;
     try {
-      stored = await cache.get(key, this.#callOptions());
+      cache = this.cache;
+      handle = this.#handleOfOne(arg, cache);
+      if (handle === undefined) {
+        key = this.#keyOfOne(arg);
+        handle = new KeyHandle(cache.storedKey(key, this.#namespaceOptions));
+      }
     } catch (error) {
-      if (!isCacheFailure(error)) throw error;
-      cache.logger.warn(
-        { key, fn: this.#name, err: error },
-        'cache read failed; calling the function (fail open)',
-      );
-      return compute();
+      return Promise.reject(error);
     }
-    if (stored === undefined) return this.#compute(cache, key, compute, undefined);
-    const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
-    if (entry === undefined) return stored as R;
-
-    const now = Date.now();
-    if (now < entry.freshUntil) return entry.value;
-    if (now < entry.freshUntil + this.#options.staleTtlMs) {
-      this.#refreshInBackground(cache, key, compute);
-      return entry.value;
-    }
-    const fallback = now < entry.freshUntil + this.#options.staleIfErrorMs ? entry : undefined;
-    return this.#compute(cache, key, compute, fallback);
+    const hit = this.#engine.hitNow(cache, handle);
+    if (hit !== undefined) return hit;
+    // A remembered handle stands for a default key, which cannot throw.
+    key ??= this.#keyOfOne(arg);
+    return this.#engine.call(
+      cache,
+      key,
+      handle.key,
+      () => fn.apply(thisArg, [arg] as A),
+      this.#namespaceOptions,
+    );
   }
-
-  // Computes a missing or expired result (under the lock if asked), serving `fallback` if it throws.
-  async #compute(
-    cache: Cache,
-    key: string,
-    compute: () => Promise<R>,
-    fallback: StaleEntry<R> | undefined,
-  ): Promise<R> {
-    try {
-      if (this.#options.leaseMs === undefined) return await this.#computeAndStore(cache, key, compute);
-      return await this.#computeUnderLock(cache, key, compute);
-    } catch (error) {
-      if (fallback === undefined) throw error;
-      cache.logger.error(
-        { key, fn: this.#name, err: error },
-        'the function failed; serving the stale result (staleIfError)',
-      );
-      return fallback.value;
-    }
-  }
-
-  async #computeUnderLock(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
-    const lease = this.#options.leaseMs!;
-    const namespace = this.#options.namespace;
-    try {
-      return await cache.withLock(
-        namespace ? `${namespace}:${key}` : key,
-        async () => {
-          // Whoever held the lock before us has probably stored the result by now.
-          const stored = await cache.get(key, this.#callOptions());
-          if (stored !== undefined) {
-            const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
-            if (entry === undefined) return stored as R;
-            if (Date.now() < entry.freshUntil) return entry.value;
-          }
-          return this.#computeAndStore(cache, key, compute);
-        },
-        { lease, wait: lease },
-      );
-    } catch (error) {
-      if (!(error instanceof LockTimeoutError) && !isCacheFailure(error)) throw error;
-      cache.logger.warn(
-        { key, fn: this.#name, err: error },
-        'cache lock unavailable; computing without it (fail open)',
-      );
-      return this.#computeAndStore(cache, key, compute);
-    }
-  }
-
-  async #computeAndStore(cache: Cache, key: string, compute: () => Promise<R>): Promise<R> {
-    const result = await compute();
-    // undefined cannot be cached (it is what a miss looks like); such results are just returned.
-    if (result === undefined || this.#options.skipCache?.(result) === true) return result;
-    const { ttlMs, staleTtlMs, staleIfErrorMs } = this.#options;
-    const value = this.#stale ? { [STALE_MARK]: 1, value: result, freshUntil: Date.now() + ttlMs! } : result;
-    const ttl = this.#stale ? ttlMs! + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
-    try {
-      await cache.set(key, value, { ...this.#callOptions(), ...(ttl === undefined ? {} : { ttl }) });
-    } catch (error) {
-      if (!isCacheFailure(error)) throw error;
-      cache.logger.warn(
-        { key, fn: this.#name, err: error },
-        'cache write failed; returning the result uncached',
-      );
-    }
-    return result;
-  }
-
-  // One refresh per key at a time in this process; with `lock`, one across processes.
-  #refreshInBackground(cache: Cache, key: string, compute: () => Promise<R>): void {
-    if (this.#refreshing.has(key)) return;
-    this.#refreshing.add(key);
-    this.#compute(cache, key, compute, undefined)
-      .catch((err: unknown) =>
-        cache.logger.error({ key, fn: this.#name, err }, 'background refresh failed; the stale result stays'),
-      )
-      .finally(() => this.#refreshing.delete(key));
-  }
-
-  // Undefined when there is nothing to pass, so reads keep the cache's no-options fast path.
-  #callOptions(): { namespace: string } | undefined {
-    return this.#namespaceOptions;
-  }
-}
-
-function asStaleEntry<R>(stored: unknown): StaleEntry<R> | undefined {
-  const entry = stored as Partial<StaleEntry<R>> | null;
-  return typeof entry === 'object' &&
-    entry !== null &&
-    entry[STALE_MARK] === 1 &&
-    typeof entry.freshUntil === 'number'
-    ? (entry as StaleEntry<R>)
-    : undefined;
 }

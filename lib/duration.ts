@@ -60,10 +60,24 @@ export function parseDuration(value: unknown, name: string): number {
  * @throws RangeError as {@link parseDuration}.
  */
 export function parseTtl(value: Duration | null, name = 'ttl'): number {
+  // Per-call ttls are parsed on every write: whole numbers and strings seen before cost a check
+  // or a lookup, not a regular expression.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === 'string') {
+    const known = PARSED_TTLS.get(value);
+    if (known !== undefined) return known;
+  }
   if (value === null) return 0;
-  const ms = parseDuration(value, name);
-  return ms === Infinity ? 0 : ms;
+  const parsed = parseDuration(value, name);
+  const ms = parsed === Infinity ? 0 : parsed;
+  if (typeof value === 'string' && PARSED_TTLS.size < PARSED_TTLS_LIMIT) PARSED_TTLS.set(value, ms);
+  return ms;
 }
+
+// Applications write with a handful of duration strings; the bound only guards against one that
+// builds them from data.
+const PARSED_TTLS = new Map<string, number>();
+const PARSED_TTLS_LIMIT = 256;
 
 /**
  * Parses a timeout. `0`, `null` and `Infinity` mean "no time limit" and come back as `0`.

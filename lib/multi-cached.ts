@@ -80,7 +80,7 @@ export function multiCached<A extends unknown[], R>(
   if (options.ttl !== undefined) parseTtl(options.ttl);
   const ttl = options.ttl;
   const name = functionKeyName(fn);
-  const callOptions = options.namespace === undefined ? {} : { namespace: options.namespace };
+  const callOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
   let learnedShape: BatchShape | undefined;
 
   const cacheNow = (): Cache => resolveCache(options.cache);
@@ -95,6 +95,10 @@ export function multiCached<A extends unknown[], R>(
     const rest = args.filter((_, i) => i !== keysFrom);
     return callKey(name, rest.length === 0 ? [id] : [id, rest]);
   };
+
+  // The computation of each id's result in flight in this process, by final key: a call asking
+  // for an id another call is computing waits for it instead of computing it again.
+  const inflight = new Map<string, Promise<unknown>>();
 
   const wrapped = async function (this: unknown, ...args: A): Promise<Awaited<R>> {
     const ids = idsOf(args);
@@ -111,39 +115,79 @@ export function multiCached<A extends unknown[], R>(
       );
       return (await fn.apply(this, args)) as Awaited<R>;
     }
+    let shape = options.shape;
+    const values = stored.map((entry) => {
+      const unwrapped = unwrapShaped(entry);
+      if (unwrapped === undefined) return entry;
+      shape ??= unwrapped.shape;
+      return unwrapped.value;
+    });
 
-    // Each missing id once, even if it was asked twice.
-    const missing = new Map<string, unknown>();
+    // Each missing id once, even if it was asked twice; those another call computes are awaited.
+    const own = new Map<string, unknown>();
+    const awaited = new Map<string, Promise<unknown>>();
     keys.forEach((key, i) => {
-      if (stored[i] === undefined && !missing.has(key)) missing.set(key, ids[i]);
+      if (values[i] !== undefined || own.has(key) || awaited.has(key)) return;
+      const finalKey = cache.storedKey(key, callOptions);
+      const pending = inflight.get(finalKey);
+      if (pending === undefined) own.set(key, ids[i]);
+      else awaited.set(key, pending);
     });
     const fetched = new Map<string, unknown>();
-    if (missing.size > 0) {
-      const missingIds = [...missing.values()];
-      const callArgs = [...args] as unknown[] as A;
-      callArgs[keysFrom] = missingIds;
-      const answer = await fn.apply(this, callArgs);
-      learnedShape = shapeOf(answer);
-      const values = valuesFor(answer, missingIds, learnedShape);
-      const entries: [string, unknown][] = [];
-      [...missing.keys()].forEach((key, i) => {
-        const value = values[i];
-        fetched.set(key, value);
-        if (value !== undefined && options.skipCache?.(value, missingIds[i]) !== true)
-          entries.push([key, value]);
+    if (own.size > 0) {
+      const computed = computeOwn(this, cache, args, own);
+      const finalKeys = [...own.keys()].map((key) => cache.storedKey(key, callOptions));
+      finalKeys.forEach((finalKey, i) => {
+        const one = computed.then((answer) => answer.values[i]);
+        one.catch(() => undefined);
+        inflight.set(finalKey, one);
       });
-      if (entries.length > 0) {
-        try {
-          await cache.multiSet(entries, { ...callOptions, ...(ttl === undefined ? {} : { ttl }) });
-        } catch (error) {
-          if (!isCacheFailure(error)) throw error;
-          cache.logger.warn({ fn: name, err: error }, 'cache write failed; returning the results uncached');
-        }
+      try {
+        const answer = await computed;
+        shape ??= answer.shape;
+        [...own.keys()].forEach((key, i) => fetched.set(key, answer.values[i]));
+      } finally {
+        for (const finalKey of finalKeys) inflight.delete(finalKey);
       }
     }
-    const values = keys.map((key, i) => (stored[i] !== undefined ? stored[i] : fetched.get(key)));
-    return reshape(ids, values, options.shape ?? learnedShape ?? 'array') as Awaited<R>;
+    for (const [key, pending] of awaited) fetched.set(key, await pending);
+    const answer = keys.map((key, i) => (values[i] !== undefined ? values[i] : fetched.get(key)));
+    return reshape(ids, answer, shape ?? learnedShape ?? 'array') as Awaited<R>;
   };
+
+  // Calls the function with the ids no call has computed yet, and stores what it answers.
+  async function computeOwn(
+    self: unknown,
+    cache: Cache,
+    args: A,
+    own: ReadonlyMap<string, unknown>,
+  ): Promise<{ shape: BatchShape; values: unknown[] }> {
+    const ownIds = [...own.values()];
+    const callArgs = [...args] as unknown[] as A;
+    callArgs[keysFrom] = ownIds;
+    const answer = await fn.apply(self, callArgs);
+    const shape = shapeOf(answer);
+    learnedShape ??= shape;
+    const values = valuesFor(answer, ownIds, shape);
+    const entries: [string, unknown][] = [];
+    [...own.keys()].forEach((key, i) => {
+      const value = values[i];
+      if (value !== undefined && options.skipCache?.(value, ownIds[i]) !== true) {
+        // Without a fixed shape, the shape is stored with each entry, so that a process whose ids
+        // all hit answers in the shape the function answered in.
+        entries.push([key, options.shape === undefined ? { [SHAPE_MARK]: shape, value } : value]);
+      }
+    });
+    if (entries.length > 0) {
+      try {
+        await cache.multiSet(entries, { ...callOptions, ...(ttl === undefined ? {} : { ttl }) });
+      } catch (error) {
+        if (!isCacheFailure(error)) throw error;
+        cache.logger.warn({ fn: name, err: error }, 'cache write failed; returning the results uncached');
+      }
+    }
+    return { shape, values };
+  }
   Object.defineProperty(wrapped, 'name', { value: fn.name });
   return Object.defineProperties(wrapped, {
     invalidate: {
@@ -156,6 +200,17 @@ export function multiCached<A extends unknown[], R>(
     keyFor: { value: keyFor },
     cache: { get: cacheNow },
   }) as MultiCachedFunction<A, Awaited<R>>;
+}
+
+const SHAPE_MARK = '__larder_shape__';
+const SHAPES: readonly string[] = ['array', 'map', 'object'];
+
+// A stored entry with its shape, or undefined for a plain one.
+function unwrapShaped(entry: unknown): { shape: BatchShape; value: unknown } | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const shape = (entry as Record<string, unknown>)[SHAPE_MARK];
+  if (typeof shape !== 'string' || !SHAPES.includes(shape)) return undefined;
+  return { shape: shape as BatchShape, value: (entry as { value: unknown }).value };
 }
 
 function shapeOf(answer: unknown): BatchShape {

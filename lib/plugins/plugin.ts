@@ -1,4 +1,4 @@
-import type { Cache } from '../cache.js';
+import type { Logger } from '../logger.js';
 
 /** Every cache operation plugins can observe, in the order of the Cache API table. */
 export const CACHE_OPERATIONS = Object.freeze([
@@ -39,10 +39,25 @@ export const HOOK_NAMES: Readonly<
   ) as Record<CacheOperation, { pre: HookName; post: HookName }>,
 );
 
+/**
+ * What a plugin sees of the cache running an operation: enough to label what it records, nothing
+ * that would let it call the cache back from inside its own operation.
+ */
+export interface CacheView {
+  /** The cache's namespace, if any. */
+  readonly namespace: string | undefined;
+  /** The cache's key version, if any. */
+  readonly version: string | undefined;
+  /** The backend's name, e.g. `'memory'` or `'redis'`. */
+  readonly backend: string;
+  /** The cache's logger. */
+  readonly logger: Logger;
+}
+
 /** What a `pre<Op>` hook sees. */
 export interface PreHookContext {
-  /** The cache running the operation. */
-  readonly cache: Cache;
+  /** The cache running the operation, as plugins see it. */
+  readonly cache: CacheView;
   /** The operation's name. */
   readonly op: CacheOperation;
   /** The key as the caller gave it, for single-key operations. */

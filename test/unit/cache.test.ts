@@ -260,7 +260,14 @@ describe('Cache', function () {
       expect(await cache.get('k')).to.equal('v');
       await cache.multiGet(['a', 'b']);
       expect(seen).to.deep.equal(['pre:get:k', 'post:get', 'pre:multiGet:a,b']);
-      expect(post).to.include({ op: 'get', key: 'k', result: 'v', cache });
+      expect(post).to.include({ op: 'get', key: 'k', result: 'v' });
+      // Plugins see a narrow view of the cache, not the cache itself.
+      expect(post!.cache).to.deep.equal({
+        namespace: undefined,
+        version: undefined,
+        backend: 'memory',
+        logger: cache.logger,
+      });
       expect(post!.durationMs).to.be.a('number').and.at.least(0);
     });
 
@@ -333,7 +340,10 @@ describe('Cache', function () {
       await cache.multiSet({ a: 1, b: 2 });
       expect(await cache.raw('size')).to.equal(2);
       expect(await cache.raw('keys', 'ns:a')).to.deep.equal(['ns:a']);
-      expect(await cache.raw('nope').catch((e: unknown) => e)).to.be.instanceOf(TypeError);
+      // What a backend throws is the backend's failure (BackendError), its own error the cause.
+      const unknown = await cache.raw('nope').catch((e: unknown) => e);
+      expect(unknown).to.be.instanceOf(BackendError);
+      expect((unknown as BackendError).cause).to.be.instanceOf(TypeError);
       expect(await cache.raw('' as never).catch((e: unknown) => e)).to.be.instanceOf(TypeError);
     });
   });

@@ -1,0 +1,144 @@
+import { RESERVED_KEY_PREFIX, type KeyHandle } from './backends/backend.js';
+import { describeValue } from './describe.js';
+import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import { defaultKeyBuilder, keyAffixes, normalizeKey, type KeyAffixes, type KeyBuilder } from './keys.js';
+
+/** The per-call options that choose a key space other than the cache's own. */
+export interface KeySpaceOptions {
+  readonly namespace?: string;
+  readonly version?: string | number;
+}
+
+// Where locks live: outside every namespace, so that a namespace's clear, deletePattern and scan
+// never see (or delete) another process's lock.
+const LOCK_PREFIX = `${RESERVED_KEY_PREFIX}lock:`;
+
+/**
+ * How a cache turns the caller's keys into the keys its backend stores: namespace, version and
+ * key builder, and the affixes that scope patterns to them. It remembers the final keys of hot
+ * keys (see KeyMemo), so a namespaced hit neither builds nor hashes a string afresh.
+ */
+export class KeySpace {
+  /** The namespace every key is built in, if any. */
+  readonly namespace: string | undefined;
+  /** The key version, if any. */
+  readonly version: string | undefined;
+  readonly #builder: KeyBuilder | undefined;
+  // What the default builder puts before every key ('' for none).
+  readonly #prefix: string;
+  // Handles of recent keys' final keys; undefined where there is nothing to build (no prefix, no
+  // builder: the key is the final key) and no backend hint to keep.
+  readonly #handles: KeyMemo<string> | undefined;
+  #affixes: KeyAffixes | undefined;
+
+  /**
+   * @param remember - whether to remember handles of recent keys: worth it when the backend
+   *   hashes keys in this process (a synchronous backend) or keeps hints (`peek`).
+   * @throws TypeError for a namespace, version or key builder of the wrong type.
+   */
+  constructor(namespace: unknown, version: unknown, builder: unknown, remember: boolean) {
+    this.namespace = namespaceOf(namespace, 'namespace');
+    this.version = versionOf(version, 'version');
+    if (builder !== undefined && typeof builder !== 'function') {
+      throw new TypeError(`keyBuilder must be a function; got ${describeValue(builder)}`);
+    }
+    this.#builder = builder as KeyBuilder | undefined;
+    const prefix = defaultKeyBuilder('', this.namespace, this.version);
+    this.#prefix = prefix;
+    this.#handles =
+      remember && this.#builder === undefined
+        ? new KeyMemo(KEY_MEMO_LIMIT, prefix === '' ? (key) => key : (key) => prefix + key)
+        : undefined;
+  }
+
+  /**
+   * The final key of `key` in this key space, or in the one `options` choose.
+   *
+   * @throws TypeError for a bad key, or a key builder that returns no string.
+   */
+  finalKey(key: unknown, options?: KeySpaceOptions): string {
+    const text = typeof key === 'string' && key !== '' ? key : normalizeKey(key);
+    if (options === undefined || (options.namespace === undefined && options.version === undefined)) {
+      if (this.#builder === undefined) {
+        return this.#handles === undefined ? this.#prefix + text : this.#handles.get(text).key;
+      }
+      return checkBuiltKey(this.#builder(text, this.namespace, this.version));
+    }
+    const namespace =
+      options.namespace === undefined ? this.namespace : namespaceOf(options.namespace, 'options.namespace');
+    const version =
+      options.version === undefined ? this.version : versionOf(options.version, 'options.version');
+    return checkBuiltKey((this.#builder ?? defaultKeyBuilder)(text, namespace, version));
+  }
+
+  /** Whether {@link handle} remembers handles (else it answers `undefined`). */
+  get remembers(): boolean {
+    return this.#handles !== undefined;
+  }
+
+  /**
+   * The remembered handle of `key`'s final key in this key space, or `undefined` when handles are
+   * not remembered (then use {@link finalKey}).
+   *
+   * @throws TypeError for a bad key.
+   */
+  handle(key: unknown): KeyHandle | undefined {
+    const handles = this.#handles;
+    if (handles === undefined) return undefined;
+    return handles.get(typeof key === 'string' && key !== '' ? key : normalizeKey(key));
+  }
+
+  /**
+   * What the key builder puts around keys in the chosen key space: with the version for
+   * deletePattern and scan, without it for clear (which removes every version).
+   *
+   * @throws TypeError for a key builder that does not embed the key verbatim.
+   */
+  affixes(options: KeySpaceOptions | undefined, withVersion: boolean): KeyAffixes {
+    const builder = this.#builder ?? defaultKeyBuilder;
+    const namespace =
+      options?.namespace === undefined ? this.namespace : namespaceOf(options.namespace, 'options.namespace');
+    if (!withVersion) return keyAffixes(builder, namespace, undefined);
+    const version =
+      options?.version === undefined ? this.version : versionOf(options.version, 'options.version');
+    if (namespace === this.namespace && version === this.version) {
+      return (this.#affixes ??= keyAffixes(builder, namespace, version));
+    }
+    return keyAffixes(builder, namespace, version);
+  }
+
+  /** The key a lock on `key` lives at (see {@link RESERVED_KEY_PREFIX}). */
+  lockKey(key: unknown): string {
+    return LOCK_PREFIX + this.finalKey(key);
+  }
+}
+
+/**
+ * A namespace option as the cache keeps it: `undefined` for none (`''` is none too).
+ *
+ * @throws TypeError if it is not a string.
+ */
+export function namespaceOf(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string; got ${describeValue(value)}`);
+  return value;
+}
+
+/**
+ * A version option as the cache keeps it: a string, or `undefined` for none.
+ *
+ * @throws TypeError if it is neither a string nor a finite number.
+ */
+export function versionOf(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))
+    return String(value);
+  throw new TypeError(`${name} must be a string or a finite number; got ${describeValue(value)}`);
+}
+
+function checkBuiltKey(built: unknown): string {
+  if (typeof built !== 'string' || built === '') {
+    throw new TypeError(`keyBuilder must return a non-empty string; got ${describeValue(built)}`);
+  }
+  return built;
+}

@@ -1,0 +1,235 @@
+import { BackendThrew } from './backend-port.js';
+import { Deadlines } from './deadlines.js';
+import { parseTimeout } from './duration.js';
+import {
+  BackendError,
+  CacheClosedError,
+  CacheTimeoutError,
+  LarderError,
+  SerializationError,
+} from './errors.js';
+import type { Logger } from './logger.js';
+import type { OperationOptions } from './options.js';
+import { PluginHooks, type OperationHooks } from './plugins/hooks.js';
+import type { CacheOperation, CacheView, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
+import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
+
+/** Marks operations that have no "nothing happened" answer in safe mode. */
+export const NO_FALLBACK: unique symbol = Symbol('no fallback');
+
+/** A safe-mode answer: a value, a function making one, or none. */
+export type Fallback<T> = T | (() => T) | typeof NO_FALLBACK;
+
+/** One call of a cache operation, as the runner runs it. */
+export interface Operation<T> {
+  readonly op: CacheOperation;
+  /** The key as the caller gave it, for single-key operations (hooks, errors, logs). */
+  readonly key?: unknown;
+  /** The keys as the caller gave them, for multi-key operations. */
+  readonly keys?: readonly unknown[];
+  readonly options?: OperationOptions | undefined;
+  /** What safe mode answers when the backend fails or times out. */
+  readonly fallback: Fallback<T>;
+  /**
+   * Checks the arguments, calls the backend (through the BackendPort) and maps its answer. A
+   * synchronous throw is the caller's mistake unless the port marked it as the backend's.
+   */
+  readonly work: () => T | PromiseLike<T>;
+  /**
+   * Whether a rejection of `work`'s promise is a backend failure (else it is passed on as it is:
+   * getOrSet's factory errors). @default true
+   */
+  readonly fromBackend?: boolean;
+  /** Whether the time limit applies to `work` as a whole (getOrSet's reads and writes have their own). @default true */
+  readonly timed?: boolean;
+}
+
+/** What a runner needs to know of its cache. */
+export interface RunnerSettings {
+  readonly backendName: string;
+  /** Whether the backend answers synchronously (see Backend.synchronous). */
+  readonly synchronous: boolean;
+  readonly timeoutMs: number;
+  readonly safe: boolean;
+  readonly plugins: readonly Plugin[];
+  readonly logger: Logger;
+  /** What plugin hooks see of the cache. */
+  readonly view: CacheView;
+}
+
+/**
+ * The one template every cache operation runs through: closed and abort checks, pre hooks, the
+ * backend work under the time limit (a timer only when the backend answers with a promise),
+ * failure classification, safe-mode answers, post hooks. The cache's get/set fast paths use its
+ * pieces ({@link timed}, {@link recover}) so that they answer exactly as a run would.
+ */
+export class OperationRunner {
+  readonly #settings: RunnerSettings;
+  readonly #hooks: PluginHooks;
+  // The shared timer of operations under the default time limit (undefined: no limit).
+  readonly #deadlines: Deadlines | undefined;
+  #closed = false;
+
+  constructor(settings: RunnerSettings) {
+    this.#settings = settings;
+    const { timeoutMs, logger } = settings;
+    this.#deadlines =
+      timeoutMs === 0 || timeoutMs > MAX_TIMER_MS
+        ? undefined
+        : new Deadlines(timeoutMs, (op, key) => new CacheTimeoutError(op, timeoutMs, key));
+    this.#hooks = new PluginHooks(settings.plugins, (err, hook, plugin, ctx) =>
+      logger.error(
+        { op: ctx.op, hook, plugin: plugin.constructor?.name, err },
+        'plugin hook threw; the operation goes on',
+      ),
+    );
+  }
+
+  /** Whether any plugin observes `op` (a fast path must then not be taken). */
+  observes(op: CacheOperation): boolean {
+    return this.#hooks.of(op) !== undefined;
+  }
+
+  /** Whether {@link close} was called: every later run rejects with CacheClosedError. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Runs one operation through the whole template. */
+  async run<T>(operation: Operation<T>): Promise<T> {
+    const { op, key, keys, options } = operation;
+    if (this.#closed) throw new CacheClosedError(op);
+    const signal = options?.signal;
+    if (signal?.aborted) throw signal.reason;
+    const timeoutMs =
+      options?.timeout === undefined ? this.#settings.timeoutMs : parseTimeout(options.timeout);
+    const hooks = this.#hooks.of(op);
+    const started = hooks === undefined ? 0 : performance.now();
+    if (hooks !== undefined && hooks.pre.length > 0)
+      await this.#runHooks(hooks.pre, this.#context(operation));
+
+    let result: T | undefined;
+    let failure: unknown;
+    let failed = false;
+    // A synchronous throw is the caller's mistake (a key, a value, an option), unless the port
+    // marked it as the backend's; what the answer rejects with is the backend's failure.
+    let answered = false;
+    try {
+      const answer = operation.work();
+      answered = true;
+      result = isPending(answer, this.#settings.synchronous)
+        ? await this.#limit(answer, operation, timeoutMs)
+        : answer;
+    } catch (error) {
+      try {
+        const fromBackend = answered && operation.fromBackend !== false;
+        result = this.recover(op, key, error, operation.fallback, signal, fromBackend);
+      } catch (unrecovered) {
+        failure = unrecovered;
+        failed = true;
+      }
+    }
+    if (hooks !== undefined && hooks.post.length > 0) {
+      const durationMs = performance.now() - started;
+      const view = this.#settings.view;
+      const post: PostHookContext = failed
+        ? { cache: view, op, key, keys, options, error: failure, durationMs }
+        : { cache: view, op, key, keys, options, result, durationMs };
+      await this.#runHooks(hooks.post, post);
+    }
+    if (failed) throw failure;
+    return result as T;
+  }
+
+  /** A backend's pending answer under the cache's default time limit. */
+  timed<T>(answer: PromiseLike<T>, op: CacheOperation, key: unknown): Promise<T> {
+    // Promise.resolve hands a native promise back as it is: no allocation without a limit.
+    return this.#deadlines === undefined
+      ? Promise.resolve(answer)
+      : this.#deadlines.race(answer, op, typeof key === 'string' ? key : undefined);
+  }
+
+  /**
+   * Classifies a failure; returns the safe-mode answer, or throws what the caller should see.
+   *
+   * @param fromBackend - whether an unmarked error that is no LarderError came from the backend
+   *   (a rejection of its answer) rather than from the caller's arguments.
+   */
+  recover<T>(
+    op: CacheOperation,
+    key: unknown,
+    error: unknown,
+    fallback: Fallback<T>,
+    signal: AbortSignal | undefined,
+    fromBackend: boolean,
+  ): T {
+    if (signal?.aborted && error === signal.reason) throw error;
+    const classified = this.#classify(op, error, fromBackend);
+    // A stored payload that cannot be decoded (corrupt, tampered, wrong secret) is worth an
+    // operator's attention whether or not the caller sees it.
+    const unreadable = classified instanceof SerializationError && (op === 'get' || op === 'multiGet');
+    const degradable =
+      unreadable || classified instanceof BackendError || classified instanceof CacheTimeoutError;
+    const degrade = this.#settings.safe && degradable && fallback !== NO_FALLBACK;
+    if (degrade || unreadable) {
+      this.#settings.logger.warn(
+        { op, key: typeof key === 'string' ? key : undefined, err: classified },
+        degrade
+          ? 'cache operation failed; safe mode answers as if nothing happened'
+          : 'stored payload could not be read',
+      );
+    }
+    if (!degrade) throw classified;
+    return typeof fallback === 'function' ? (fallback as () => T)() : (fallback as T);
+  }
+
+  /** A fast path's failure, answered as {@link run} would answer it. */
+  failed<T>(
+    op: CacheOperation,
+    key: unknown,
+    error: unknown,
+    fallback: Fallback<T>,
+    fromBackend: boolean,
+  ): Promise<T> {
+    try {
+      return Promise.resolve(this.recover(op, key, error, fallback, undefined, fromBackend));
+    } catch (unrecovered) {
+      return Promise.reject(unrecovered);
+    }
+  }
+
+  #classify(op: CacheOperation, error: unknown, fromBackend: boolean): unknown {
+    if (error instanceof BackendThrew) return new BackendError(op, this.#settings.backendName, error.cause);
+    if (error instanceof LarderError || !fromBackend) return error;
+    return new BackendError(op, this.#settings.backendName, error);
+  }
+
+  // A pending answer under the operation's time limit and signal.
+  #limit<T>(answer: PromiseLike<T>, operation: Operation<T>, timeoutMs: number): Promise<T> {
+    const { op, key, options } = operation;
+    const signal = options?.signal;
+    const timed = operation.timed !== false;
+    if (timed && signal === undefined && timeoutMs === this.#settings.timeoutMs)
+      return this.timed(answer, op, key);
+    return settleWithin(
+      answer,
+      timed ? timeoutMs : 0,
+      signal,
+      () => new CacheTimeoutError(op, timeoutMs, typeof key === 'string' ? key : undefined),
+    );
+  }
+
+  #context(operation: Operation<unknown>): PreHookContext {
+    const { op, key, keys, options } = operation;
+    return { cache: this.#settings.view, op, key, keys, options };
+  }
+
+  async #runHooks(hooks: OperationHooks['pre'], ctx: PreHookContext): Promise<void> {
+    const pending = this.#hooks.run(hooks, ctx);
+    if (pending !== undefined) await pending;
+  }
+}

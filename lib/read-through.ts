@@ -1,0 +1,249 @@
+import type { KeyHandle } from './backends/backend.js';
+import type { Cache } from './cache.js';
+import type { Clock } from './clock.js';
+import { LockTimeoutError, isCacheFailure } from './errors.js';
+import type { OperationOptions, WriteOptions } from './options.js';
+import { LATER, readNow } from './read-now.js';
+
+/** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
+export interface ReadThroughPolicy<R> {
+  /** Names the function in logs. */
+  readonly name: string;
+  /** Stored results' ttl in ms; `undefined` takes the cache's. Required with a stale mode. */
+  readonly ttlMs: number | undefined;
+  /** After the ttl, serve the stale result this long while one background call refreshes it. */
+  readonly staleTtlMs: number;
+  /** After the ttl, serve the stale result this long if the computation throws. */
+  readonly staleIfErrorMs: number;
+  /** With a lease, one caller across processes computes under a lock on the key. */
+  readonly leaseMs: number | undefined;
+  /** `true` for a result that is returned but not stored. */
+  readonly skipCache?: ((result: R) => boolean) | undefined;
+  /**
+   * Whether a failing cache (down, slow, closed, unreadable) is logged and passed by, the
+   * computation's result returned uncached (cached()); else the failure is the caller's
+   * (getOrSet, where the cache's own safe mode decides).
+   */
+  readonly failOpen: boolean;
+  /** Where freshness is read. */
+  readonly clock: Clock;
+}
+
+const STALE_MARK = '__larder_stale__';
+
+/** What is stored when a stale mode is on: the result and when it stops being fresh. */
+interface StaleEntry<R> {
+  readonly [STALE_MARK]: 1;
+  readonly value: R;
+  readonly freshUntil: number;
+}
+
+/**
+ * The one read-through engine behind `getOrSet`, `cached()` and `multiCached()`: a hit is served,
+ * a miss computed once per key in this process however many callers ask meanwhile (and once
+ * across processes under a lock, when asked), stale results served while one refresh runs, and a
+ * failing cache passed by (fail open) where the policy says so.
+ */
+export class ReadThrough<R> {
+  readonly #policy: ReadThroughPolicy<R>;
+  readonly #stale: boolean;
+  // One computation per sharing key (the final key, and whatever else must match) in flight.
+  readonly #inflight = new Map<string, Promise<R>>();
+  readonly #refreshing = new Set<string>();
+
+  constructor(policy: ReadThroughPolicy<R>) {
+    this.#policy = policy;
+    this.#stale = policy.staleTtlMs > 0 || policy.staleIfErrorMs > 0;
+  }
+
+  /**
+   * A fresh hit read on the spot (a cache over a backend that can `peek`, with nothing observing
+   * gets), or `undefined`: then {@link call}.
+   */
+  hitNow(cache: Cache<unknown>, handle: KeyHandle): Promise<R> | undefined {
+    const now = cache[readNow](handle);
+    if (now === undefined || now === LATER) return undefined;
+    if (!this.#stale) return Promise.resolve(now as R);
+    const entry = asStaleEntry<R>(now);
+    if (entry === undefined) return Promise.resolve(now as R);
+    return this.#policy.clock.now() < entry.freshUntil ? Promise.resolve(entry.value) : undefined;
+  }
+
+  /**
+   * The stored result of `key`, or `compute`'s, shared with every caller of the same `share` key
+   * meanwhile.
+   *
+   * @param share - what callers must agree on to share one computation: the final key, and for
+   *   getOrSet the ttl too.
+   * @param options - the key space and ttl options of the reads and writes.
+   */
+  call(
+    cache: Cache<unknown>,
+    key: string,
+    share: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): Promise<R> {
+    let shared = this.#inflight.get(share);
+    if (shared === undefined) {
+      shared = this.#resolve(cache, key, share, compute, options).finally(() => this.#inflight.delete(share));
+      this.#inflight.set(share, shared);
+    }
+    return shared;
+  }
+
+  async #resolve(
+    cache: Cache<unknown>,
+    key: string,
+    share: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): Promise<R> {
+    let stored: unknown;
+    try {
+      stored = await cache.get(key, readOptions(options));
+    } catch (error) {
+      if (!this.#passesBy(error)) throw error;
+      cache.logger.warn(
+        { key, fn: this.#policy.name, err: error },
+        'cache read failed; calling the function (fail open)',
+      );
+      return compute();
+    }
+    if (stored === undefined) return this.#compute(cache, key, compute, options, undefined);
+    const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
+    if (entry === undefined) return stored as R;
+
+    const now = this.#policy.clock.now();
+    if (now < entry.freshUntil) return entry.value;
+    if (now < entry.freshUntil + this.#policy.staleTtlMs) {
+      this.#refreshInBackground(cache, key, share, compute, options);
+      return entry.value;
+    }
+    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
+    return this.#compute(cache, key, compute, options, fallback);
+  }
+
+  // Computes a missing or expired result (under the lock if asked), serving `fallback` if it throws.
+  async #compute(
+    cache: Cache<unknown>,
+    key: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+    fallback: StaleEntry<R> | undefined,
+  ): Promise<R> {
+    try {
+      if (this.#policy.leaseMs === undefined)
+        return await this.#computeAndStore(cache, key, compute, options);
+      return await this.#computeUnderLock(cache, key, compute, options);
+    } catch (error) {
+      if (fallback === undefined) throw error;
+      cache.logger.error(
+        { key, fn: this.#policy.name, err: error },
+        'the function failed; serving the stale result (staleIfError)',
+      );
+      return fallback.value;
+    }
+  }
+
+  async #computeUnderLock(
+    cache: Cache<unknown>,
+    key: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): Promise<R> {
+    const lease = this.#policy.leaseMs!;
+    const namespace = options?.namespace;
+    try {
+      return await cache.withLock(
+        namespace ? `${namespace}:${key}` : key,
+        async () => {
+          // Whoever held the lock before us has probably stored the result by now.
+          const stored = await cache.get(key, readOptions(options));
+          if (stored !== undefined) {
+            const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
+            if (entry === undefined) return stored as R;
+            if (this.#policy.clock.now() < entry.freshUntil) return entry.value;
+          }
+          return this.#computeAndStore(cache, key, compute, options);
+        },
+        { lease, wait: lease },
+      );
+    } catch (error) {
+      if (!(error instanceof LockTimeoutError) && !isCacheFailure(error)) throw error;
+      cache.logger.warn(
+        { key, fn: this.#policy.name, err: error },
+        'cache lock unavailable; computing without it (fail open)',
+      );
+      return this.#computeAndStore(cache, key, compute, options);
+    }
+  }
+
+  async #computeAndStore(
+    cache: Cache<unknown>,
+    key: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): Promise<R> {
+    const result = await compute();
+    // undefined cannot be cached (it is what a miss looks like); such results are just returned.
+    if (result === undefined || this.#policy.skipCache?.(result) === true) return result;
+    const { ttlMs, staleTtlMs, staleIfErrorMs } = this.#policy;
+    const value = this.#stale
+      ? { [STALE_MARK]: 1, value: result, freshUntil: this.#policy.clock.now() + ttlMs! }
+      : result;
+    const ttl = this.#stale ? ttlMs! + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
+    try {
+      await cache.set(key, value, ttl === undefined ? options : { ...options, ttl });
+    } catch (error) {
+      if (!this.#passesBy(error)) throw error;
+      cache.logger.warn(
+        { key, fn: this.#policy.name, err: error },
+        'cache write failed; returning the result uncached',
+      );
+    }
+    return result;
+  }
+
+  // One refresh per key at a time in this process; with a lease, one across processes.
+  #refreshInBackground(
+    cache: Cache<unknown>,
+    key: string,
+    share: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): void {
+    if (this.#refreshing.has(share)) return;
+    this.#refreshing.add(share);
+    this.#compute(cache, key, compute, options, undefined)
+      .catch((err: unknown) =>
+        cache.logger.error(
+          { key, fn: this.#policy.name, err },
+          'background refresh failed; the stale result stays',
+        ),
+      )
+      .finally(() => this.#refreshing.delete(share));
+  }
+
+  #passesBy(error: unknown): boolean {
+    return this.#policy.failOpen && isCacheFailure(error);
+  }
+}
+
+// The read of a read-through takes the key space of its writes, not their ttl; undefined when
+// there is nothing to pass, so the read keeps the cache's no-options fast path.
+function readOptions(options: WriteOptions | undefined): OperationOptions | undefined {
+  if (options === undefined || options.ttl === undefined) return options;
+  const { ttl: _ttl, ...rest } = options;
+  return rest;
+}
+
+function asStaleEntry<R>(stored: unknown): StaleEntry<R> | undefined {
+  const entry = stored as Partial<StaleEntry<R>> | null;
+  return typeof entry === 'object' &&
+    entry !== null &&
+    entry[STALE_MARK] === 1 &&
+    typeof entry.freshUntil === 'number'
+    ? (entry as StaleEntry<R>)
+    : undefined;
+}
