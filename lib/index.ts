@@ -15,7 +15,15 @@ export {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-export type { Backend } from './backends/backend.js';
+export { KeyHandle, RESERVED_KEY_PREFIX, type Backend } from './backends/backend.js';
+export {
+  CAPABILITY_METHODS,
+  CORE_METHODS,
+  capabilitiesOf,
+  type BackendCapabilities,
+  type Capability,
+} from './backends/capabilities.js';
+export type { Clock } from './clock.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend, REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis.js';
 export { keySlot } from './backends/redis/slot.js';
@@ -31,6 +39,7 @@ export { SERIALIZER_DEFAULTS, type Compression, type SerializerOptions } from '.
 export {
   CACHE_OPERATIONS,
   type CacheOperation,
+  type CacheView,
   type HookName,
   type Plugin,
   type PostHookContext,
@@ -58,7 +67,10 @@ export {
   KeyExistsError,
   LarderError,
   LockTimeoutError,
+  NotAnIntegerError,
   OptimisticLockError,
+  OutOfRangeError,
+  UnsupportedOperationError,
   SerializationError,
   type LarderErrorOptions,
 } from './errors.js';

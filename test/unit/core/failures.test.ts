@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import {
+  BackendError,
+  Cache,
+  LarderError,
+  MemoryBackend,
+  NotAnIntegerError,
+  OutOfRangeError,
+  cached,
+} from '../../../lib/index.js';
+import { recordingLogger } from '../../support/recording-logger.js';
+
+// A driver bug: the store's own get throws a TypeError (as a real driver may, on a bad reply).
+class TypeErrorOnGet extends MemoryBackend {
+  override get(): unknown {
+    throw new TypeError('driver bug');
+  }
+}
+
+describe('failures are classified where the backend is called', function () {
+  it("turns a backend's own TypeError into a BackendError, with the TypeError as cause", async function () {
+    const cache = new Cache({ backend: new TypeErrorOnGet(), logger: recordingLogger().logger });
+    const error = await cache.get('k').catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(BackendError);
+    expect((error as BackendError).code).to.equal('LARDER_BACKEND');
+    expect((error as BackendError).cause).to.be.instanceOf(TypeError);
+  });
+
+  it('lets safe mode answer a miss when the backend throws a TypeError, and logs it', async function () {
+    const { logger, records } = recordingLogger();
+    const cache = new Cache({ backend: new TypeErrorOnGet(), safe: true, logger });
+    expect(await cache.get('k')).to.equal(undefined);
+    expect(await cache.get('k', { default: 'd' })).to.equal('d');
+    expect(await cache.get('k', { ttl: 5 } as never)).to.equal(undefined);
+    expect(records.some((r) => r.level === 40 && String(r.msg).includes('safe mode'))).to.equal(true);
+  });
+
+  it('lets cached() fail open when the backend throws a TypeError', async function () {
+    const cache = new Cache({ backend: new TypeErrorOnGet(), logger: recordingLogger().logger });
+    let calls = 0;
+    const double = cached(async (n: number) => (calls++, n * 2), { cache });
+    expect(await double(21)).to.equal(42);
+    expect(calls).to.equal(1);
+  });
+
+  it("keeps the caller's own mistakes as TypeError / RangeError, before the backend is called", async function () {
+    const cache = new Cache({ backend: new TypeErrorOnGet(), safe: true });
+    expect(await cache.get({} as never).catch((e: unknown) => e)).to.be.instanceOf(TypeError);
+    expect(await cache.set('k', 1, { ttl: -1 }).catch((e: unknown) => e)).to.be.instanceOf(RangeError);
+    expect(await cache.set('k', undefined).catch((e: unknown) => e)).to.be.instanceOf(TypeError);
+  });
+
+  it('reports a stored non-integer as NotAnIntegerError: a TypeError and a LarderError with a stable code', async function () {
+    const cache = new Cache();
+    await cache.set('k', 'text');
+    const error = await cache.increment('k').catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(NotAnIntegerError);
+    expect(error).to.be.instanceOf(TypeError);
+    expect(error).to.be.instanceOf(LarderError);
+    expect((error as NotAnIntegerError).code).to.equal('LARDER_NOT_AN_INTEGER');
+    expect(error).not.to.be.instanceOf(BackendError);
+  });
+
+  it('reports leaving the safe integer range as OutOfRangeError: a RangeError with a stable code', async function () {
+    const cache = new Cache();
+    await cache.set('k', Number.MAX_SAFE_INTEGER);
+    const error = await cache.increment('k').catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(OutOfRangeError);
+    expect(error).to.be.instanceOf(RangeError);
+    expect(error).to.be.instanceOf(LarderError);
+    expect((error as OutOfRangeError).code).to.equal('LARDER_OUT_OF_RANGE');
+  });
+
+  it('keeps instanceof exact for the subclasses of LarderError', function () {
+    const error = new NotAnIntegerError('k');
+    expect(error).not.to.be.instanceOf(BackendError);
+    expect(new BackendError('get', 'memory', new Error('x'))).not.to.be.instanceOf(NotAnIntegerError);
+    expect(new Error('plain')).not.to.be.instanceOf(LarderError);
+  });
+});
