@@ -1,40 +1,29 @@
-import { booleanOf, entriesOf, keysOf, pluginsOf, type CacheEntries } from './arguments.js';
-import { BackendPort } from './backend-port.js';
+import type { CacheEntries } from './arguments.js';
+import type { BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
-import { capabilitiesOf, requireCapability, type BackendCapabilities } from './backends/capabilities.js';
-import { MemoryBackend } from './backends/memory.js';
-import { SYSTEM_CLOCK } from './clock.js';
-import { Codec } from './codec.js';
-import { describeValue } from './describe.js';
-import { parseTimeout, parseTtl, type Duration } from './duration.js';
-import { KeyExistsError } from './errors.js';
-import { KeySpace } from './key-space.js';
-import { escapeGlob, type Key } from './keys.js';
+import { CacheCore } from './cache-core.js';
+import type { Codec } from './codec.js';
+import { parseTtl, type Duration } from './duration.js';
+import { cacheOptionsFromUrl } from './from-url.js';
+import type { KeySpace } from './key-space.js';
+import type { Key } from './keys.js';
 import {
   acquireLock,
   optimisticLock,
   withLock,
   type Lock,
   type LockOptions,
-  type LockPort,
   type OptimisticLock,
 } from './locks.js';
-import { defaultLogger, type Logger } from './logger.js';
-import { NO_FALLBACK, OperationRunner, type Operation } from './operation.js';
-import {
-  CACHE_DEFAULTS,
-  type CacheOptions,
-  type GetOptions,
-  type OperationOptions,
-  type WriteOptions,
-} from './options.js';
-import { releaseBackend, holdBackend } from './ownership.js';
-import type { CacheView, Plugin } from './plugins/plugin.js';
+import type { Logger } from './logger.js';
+import type { OperationRunner } from './operation.js';
+import * as operations from './operations.js';
+import type { CacheOptions, GetOptions, OperationOptions, WriteOptions } from './options.js';
+import { holdBackend, releaseBackend } from './ownership.js';
+import type { Plugin } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
-import { ReadThrough } from './read-through.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
-import { cacheOptionsFromUrl } from './from-url.js';
 import { scanPages } from './scan.js';
 
 export type { CacheEntries } from './arguments.js';
@@ -71,21 +60,20 @@ export class Cache<V = unknown> {
   /** The logger, bound to this cache's backend and namespace. */
   readonly logger: Logger;
 
+  readonly #core: CacheCore<V>;
+  // The core's parts the get/set fast paths use, held here to save a load each.
   readonly #port: BackendPort;
-  readonly #can: BackendCapabilities;
   readonly #keys: KeySpace;
   readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
-  readonly #plugins: readonly Plugin[];
   readonly #ttlMs: number;
   readonly #synchronous: boolean;
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether gets read remembered key handles with the backend's peek (answered on the spot).
+  // Whether the backend can peek, and gets read remembered key handles with it.
+  readonly #canPeek: boolean;
   readonly #peeks: boolean;
-  readonly #getOrSet: ReadThrough<V>;
-  #locks: LockPort<V> | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -93,57 +81,25 @@ export class Cache<V = unknown> {
    * @throws ConfigError if the serializer cannot work with the backend.
    */
   constructor(options: CacheOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`Cache options must be an object; got ${describeValue(options)}`);
-    }
-    const backend = options.backend ?? new MemoryBackend();
-    this.#can = capabilitiesOf(backend);
-    this.backend = backend;
-    this.#codec = new Codec<V>(options.serializer ?? backend.defaultSerializer(), backend);
-    this.serializer = this.#codec.serializer;
-    this.#synchronous = backend.synchronous === true;
-    this.#keys = new KeySpace(
-      options.namespace,
-      options.version,
-      options.keyBuilder,
-      this.#synchronous || this.#can.peek,
-    );
-    this.namespace = this.#keys.namespace;
-    this.version = this.#keys.version;
-    this.#ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
-    const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
-    this.#plugins = pluginsOf(options.plugins);
-    this.safe = booleanOf(options.safe, 'safe') ?? CACHE_DEFAULTS.safe;
-    this.logger = loggerOf(options.logger).child({ backend: backend.name, namespace: this.namespace });
-    const view: CacheView = Object.freeze({
-      namespace: this.namespace,
-      version: this.version,
-      backend: backend.name,
-      logger: this.logger,
-    });
-    this.#runner = new OperationRunner({
-      backendName: backend.name,
-      synchronous: this.#synchronous,
-      timeoutMs,
-      safe: this.safe,
-      plugins: this.#plugins,
-      logger: this.logger,
-      view,
-    });
-    this.#port = new BackendPort(backend);
-    this.#getFast = !this.#runner.observes('get');
-    this.#setFast = !this.#runner.observes('set');
-    this.#peeks = this.#can.peek && this.#keys.remembers;
-    this.#getOrSet = new ReadThrough<V>({
-      name: 'getOrSet',
-      ttlMs: undefined,
-      staleTtlMs: 0,
-      staleIfErrorMs: 0,
-      leaseMs: undefined,
-      failOpen: false,
-      clock: SYSTEM_CLOCK,
-    });
-    holdBackend(backend);
+    const core = new CacheCore<V>(options);
+    this.#core = core;
+    this.backend = core.backend;
+    this.serializer = core.codec.serializer;
+    this.namespace = core.keys.namespace;
+    this.version = core.keys.version;
+    this.safe = core.safe;
+    this.logger = core.logger;
+    this.#port = core.port;
+    this.#keys = core.keys;
+    this.#codec = core.codec;
+    this.#runner = core.runner;
+    this.#ttlMs = core.ttlMs;
+    this.#synchronous = core.synchronous;
+    this.#getFast = !core.runner.observes('get');
+    this.#setFast = !core.runner.observes('set');
+    this.#canPeek = core.capabilities.peek;
+    this.#peeks = this.#canPeek && core.keys.remembers;
+    holdBackend(core.backend);
   }
 
   /**
@@ -173,7 +129,7 @@ export class Cache<V = unknown> {
 
   /** The plugins observing this cache, in call order (for example to read a plugin's stats). */
   get plugins(): readonly Plugin[] {
-    return this.#plugins;
+    return this.#core.plugins;
   }
 
   /** Whether {@link Cache.close} has been called. */
@@ -215,9 +171,9 @@ export class Cache<V = unknown> {
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
-    const read = this.#run('get', key, options, undefined, () => {
+    const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#then(answer, (payload) =>
+      return this.#core.then(answer, (payload) =>
         payload === undefined ? undefined : this.#codec.decode(payload, key),
       );
     });
@@ -235,7 +191,7 @@ export class Cache<V = unknown> {
    * @internal
    */
   [readNow](handle: KeyHandle): V | undefined | typeof LATER {
-    if (!this.#getFast || !this.#can.peek || this.#closing !== undefined) return LATER;
+    if (!this.#getFast || !this.#canPeek || this.#closing !== undefined) return LATER;
     try {
       const payload = this.backend.peek!(handle);
       // A backend that answered with a promise after all: `get` will read again.
@@ -255,20 +211,7 @@ export class Cache<V = unknown> {
    * @returns values in the order of `keys`, `undefined` for each miss.
    */
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    return this.#runner.run({
-      op: 'multiGet',
-      keys,
-      options,
-      fallback: () => keysOf(keys).map(() => undefined),
-      work: () => {
-        const finalKeys = keysOf(keys).map((key) => this.#keys.finalKey(key, options));
-        return this.#then(this.#port.multiGet(finalKeys), (payloads) =>
-          (payloads as unknown[]).map((payload, i) =>
-            payload === undefined ? undefined : this.#codec.decode(payload, keys[i]),
-          ),
-        );
-      },
-    });
+    return operations.multiGet(this.#core, keys, options);
   }
 
   /**
@@ -302,11 +245,11 @@ export class Cache<V = unknown> {
         (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
       );
     }
-    return this.#run('set', key, options, false, () => {
+    return this.#core.run('set', key, options, false, () => {
       const finalKey = this.#keys.finalKey(key, options);
-      const ttlMs = this.#ttlOf(options);
+      const ttlMs = this.#core.ttlOf(options);
       const payload = this.#codec.encode(value, key);
-      return this.#then(this.#port.set(finalKey, payload, ttlMs), () => true);
+      return this.#core.then(this.#port.set(finalKey, payload, ttlMs), () => true);
     });
   }
 
@@ -317,15 +260,7 @@ export class Cache<V = unknown> {
    * @throws KeyExistsError if the key is present.
    */
   add(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    return this.#run('add', key, options, false, () => {
-      const finalKey = this.#keys.finalKey(key, options);
-      const ttlMs = this.#ttlOf(options);
-      const payload = this.#codec.encode(value, key);
-      return this.#then(this.#port.call('add', finalKey, payload, ttlMs), (added) => {
-        if (!added) throw new KeyExistsError(String(key));
-        return true;
-      });
-    });
+    return operations.add(this.#core, key, value, options);
   }
 
   /**
@@ -336,35 +271,12 @@ export class Cache<V = unknown> {
    * @returns `true` (`false` in safe mode when the backend failed).
    */
   multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean> {
-    let pairs: (readonly [unknown, V])[];
-    try {
-      pairs = entriesOf(entries);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#runner.run({
-      op: 'multiSet',
-      keys: pairs.map(([key]) => key),
-      options,
-      fallback: false,
-      work: () => {
-        const ttlMs = this.#ttlOf(options);
-        const encoded = pairs.map(
-          ([key, value]) => [this.#keys.finalKey(key, options), this.#codec.encode(value, key)] as const,
-        );
-        if (this.#can.multiSet) return this.#then(this.#port.call('multiSet', encoded, ttlMs), () => true);
-        // Without an atomic batch, one write per entry.
-        const writes = encoded.map(([key, payload]) => this.#port.call('set', key, payload, ttlMs));
-        return this.#synchronous ? true : Promise.all(writes).then(() => true);
-      },
-    });
+    return operations.multiSet(this.#core, entries, options);
   }
 
   /** @returns whether the key is present and unexpired (`false` in safe mode on failure). */
   exists(key: Key, options?: OperationOptions): Promise<boolean> {
-    return this.#run('exists', key, options, false, () =>
-      this.#port.call('exists', this.#keys.finalKey(key, options)),
-    );
+    return operations.exists(this.#core, key, options);
   }
 
   /**
@@ -377,14 +289,7 @@ export class Cache<V = unknown> {
    *   value is not one; OutOfRangeError (a RangeError) past the safe integer range. Never degraded by safe mode.
    */
   increment(key: Key, delta = 1, options?: OperationOptions): Promise<number> {
-    return this.#run('increment', key, options, NO_FALLBACK, () => {
-      if (!Number.isSafeInteger(delta)) {
-        throw new TypeError(`increment delta must be a safe integer; got ${describeValue(delta)}`);
-      }
-      requireCapability(this.#can.increment, this.backend, 'increment', 'increment');
-      const finalKey = this.#keys.finalKey(key, options);
-      return this.#port.call('increment', finalKey, delta, this.#codec.encodeCounter(delta, key));
-    });
+    return operations.increment(this.#core, key, delta, options);
   }
 
   /**
@@ -393,39 +298,22 @@ export class Cache<V = unknown> {
    * @returns `false` if the key is missing (or in safe mode on failure).
    */
   expire(key: Key, ttl: Duration | null, options?: OperationOptions): Promise<boolean> {
-    return this.#run('expire', key, options, false, () => {
-      const finalKey = this.#keys.finalKey(key, options);
-      return this.#port.call('expire', finalKey, parseTtl(ttl));
-    });
+    return operations.expire(this.#core, key, ttl, options);
   }
 
   /** @returns ms left, `Infinity` if the key never expires, `undefined` if it is missing. */
   ttl(key: Key, options?: OperationOptions): Promise<number | undefined> {
-    return this.#run('ttl', key, options, undefined, () =>
-      this.#port.call('ttl', this.#keys.finalKey(key, options)),
-    );
+    return operations.ttl(this.#core, key, options);
   }
 
   /** @returns how many keys were removed (0 or 1). */
   delete(key: Key, options?: OperationOptions): Promise<number> {
-    return this.#run('delete', key, options, 0, () =>
-      this.#port.call('delete', this.#keys.finalKey(key, options)),
-    );
+    return operations.remove(this.#core, key, options);
   }
 
   /** @returns how many keys were removed. */
   multiDelete(keys: readonly Key[], options?: OperationOptions): Promise<number> {
-    return this.#runner.run({
-      op: 'multiDelete',
-      keys,
-      options,
-      fallback: 0,
-      work: () =>
-        this.#port.call(
-          'multiDelete',
-          keysOf(keys).map((key) => this.#keys.finalKey(key, options)),
-        ),
-    });
+    return operations.multiDelete(this.#core, keys, options);
   }
 
   /**
@@ -436,14 +324,7 @@ export class Cache<V = unknown> {
    * @throws UnsupportedOperationError if the backend cannot delete by pattern.
    */
   deletePattern(glob: string, options?: OperationOptions): Promise<number> {
-    return this.#run('deletePattern', glob, options, 0, () => {
-      if (typeof glob !== 'string' || glob === '') {
-        throw new TypeError(`deletePattern needs a non-empty glob string; got ${describeValue(glob)}`);
-      }
-      requireCapability(this.#can.deletePattern, this.backend, 'deletePattern', 'deletePattern');
-      const { prefix, suffix } = this.#keys.affixes(options, true);
-      return this.#port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
-    });
+    return operations.deletePattern(this.#core, glob, options);
   }
 
   /**
@@ -453,16 +334,7 @@ export class Cache<V = unknown> {
    * @returns `true` (`false` in safe mode on failure).
    */
   clear(options?: OperationOptions): Promise<boolean> {
-    return this.#run('clear', undefined, options, false, () => {
-      const { prefix, suffix } = this.#keys.affixes(options, false);
-      if (suffix === '') return this.#then(this.#port.call('clear', prefix), () => true);
-      // A key builder that puts text after the key: only a pattern finds its keys.
-      requireCapability(this.#can.deletePattern, this.backend, 'deletePattern', 'clear');
-      return this.#then(
-        this.#port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`),
-        () => true,
-      );
-    });
+    return operations.clear(this.#core, options);
   }
 
   /**
@@ -474,40 +346,7 @@ export class Cache<V = unknown> {
    * @throws TypeError if `factory` resolves to `undefined`; whatever `factory` throws.
    */
   getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V> {
-    return this.#runner.run({
-      op: 'getOrSet',
-      key,
-      options,
-      fallback: NO_FALLBACK,
-      fromBackend: false,
-      timed: false,
-      work: () => {
-        if (typeof factory !== 'function') {
-          throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
-        }
-        const finalKey = this.#keys.finalKey(key, options);
-        const ttlMs = this.#ttlOf(options);
-        // The shared work must not depend on the first caller's signal or time limit; the runner
-        // races each caller's own signal against it, and the inner get and set have their limits.
-        const shared = options === undefined ? undefined : sharedOptions(options, ttlMs);
-        const compute = async (): Promise<V> => {
-          const value = await factory();
-          if (value === undefined) {
-            throw new TypeError(
-              `getOrSet factory for key "${String(key)}" returned undefined, which cannot be cached`,
-            );
-          }
-          return value;
-        };
-        return this.#getOrSet.call(
-          this as Cache<unknown>,
-          String(key),
-          `${ttlMs}\u0000${finalKey}`,
-          compute,
-          shared,
-        ) as Promise<V>;
-      },
-    });
+    return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
   }
 
   /**
@@ -526,7 +365,7 @@ export class Cache<V = unknown> {
    * ```
    */
   lock(key: Key, options: LockOptions): Promise<Lock> {
-    return acquireLock(this.#lockPort(), key, options);
+    return acquireLock(this.#core, key, options);
   }
 
   /**
@@ -536,7 +375,7 @@ export class Cache<V = unknown> {
    * @throws LockTimeoutError if the lock could not be taken within `wait`; whatever `fn` throws.
    */
   withLock<R>(key: Key, fn: (lock: Lock) => R | Promise<R>, options: LockOptions): Promise<R> {
-    return withLock(this.#lockPort(), key, fn, options);
+    return withLock(this.#core, key, fn, options);
   }
 
   /**
@@ -551,7 +390,7 @@ export class Cache<V = unknown> {
    * ```
    */
   optimisticLock(key: Key, options?: OperationOptions): Promise<OptimisticLock<V>> {
-    return optimisticLock(this.#lockPort(), key, options);
+    return optimisticLock(this.#core, key, options);
   }
 
   /**
@@ -577,7 +416,7 @@ export class Cache<V = unknown> {
    * ```
    */
   scan(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]> {
-    return scanPages(this.backend, this.#can, this.#keys, this.#runner, glob, options);
+    return scanPages(this.backend, this.#core.capabilities, this.#keys, this.#runner, glob, options);
   }
 
   /**
@@ -587,13 +426,7 @@ export class Cache<V = unknown> {
    * @throws UnsupportedOperationError if the backend takes no raw commands.
    */
   raw(command: string, ...args: unknown[]): Promise<unknown> {
-    return this.#run('raw', undefined, undefined, NO_FALLBACK, () => {
-      if (typeof command !== 'string' || command === '') {
-        throw new TypeError(`raw needs a command name; got ${describeValue(command)}`);
-      }
-      requireCapability(this.#can.raw, this.backend, 'raw', 'raw');
-      return this.#port.call('raw', command, args);
-    });
+    return operations.raw(this.#core, command, args);
   }
 
   /**
@@ -606,26 +439,6 @@ export class Cache<V = unknown> {
     return this.#closing;
   }
 
-  // A single-key operation through the runner.
-  #run<T>(
-    op: Operation<T>['op'],
-    key: unknown,
-    options: OperationOptions | undefined,
-    fallback: Operation<T>['fallback'],
-    work: () => T | PromiseLike<T>,
-  ): Promise<T> {
-    return this.#runner.run({ op, key, options, fallback, work });
-  }
-
-  // `then` applied to a backend's answer: at once to a value, later to a promise.
-  #then<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
-    return isPending(answer, this.#synchronous) ? answer.then(then) : then(answer);
-  }
-
-  #ttlOf(options: WriteOptions | undefined): number {
-    return options?.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
-  }
-
   // A fast-path decode, whose failure must be answered as the runner would answer it.
   #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D {
     try {
@@ -633,20 +446,6 @@ export class Cache<V = unknown> {
     } catch (error) {
       return this.#runner.recover('get', key, error, fallback, undefined, false);
     }
-  }
-
-  #lockPort(): LockPort<V> {
-    return (this.#locks ??= {
-      port: this.#port,
-      backend: this.backend,
-      capabilities: this.#can,
-      keys: this.#keys,
-      codec: this.#codec,
-      runner: this.#runner,
-      logger: this.logger,
-      clock: SYSTEM_CLOCK,
-      ttlOf: (options) => this.#ttlOf(options),
-    });
   }
 }
 
@@ -659,23 +458,4 @@ function ownKeySpace(options: OperationOptions): boolean {
     options.timeout === undefined &&
     options.signal === undefined
   );
-}
-
-function sharedOptions(options: WriteOptions, ttlMs: number): WriteOptions {
-  const { namespace, version } = options;
-  return { namespace, version, ttl: ttlMs };
-}
-
-function loggerOf(logger: unknown): Logger {
-  if (logger === undefined) return defaultLogger();
-  const candidate = logger as Partial<Logger> | null;
-  const missing = (['error', 'warn', 'info', 'debug', 'child'] as const).filter(
-    (method) => typeof candidate?.[method] !== 'function',
-  );
-  if (missing.length > 0) {
-    throw new TypeError(
-      `logger must be pino-shaped (error, warn, info, debug and child methods); ${describeValue(logger)} lacks ${missing.join(', ')}`,
-    );
-  }
-  return logger as Logger;
 }

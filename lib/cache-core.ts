@@ -1,0 +1,125 @@
+import { booleanOf, pluginsOf } from './arguments.js';
+import { BackendPort } from './backend-port.js';
+import type { Backend } from './backends/backend.js';
+import { capabilitiesOf, type BackendCapabilities } from './backends/capabilities.js';
+import { MemoryBackend } from './backends/memory.js';
+import { SYSTEM_CLOCK, type Clock } from './clock.js';
+import { Codec } from './codec.js';
+import { describeValue } from './describe.js';
+import { parseTimeout, parseTtl } from './duration.js';
+import { KeySpace } from './key-space.js';
+import type { LockPort } from './locks.js';
+import { defaultLogger, type Logger } from './logger.js';
+import { OperationRunner, type Operation } from './operation.js';
+import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOptions } from './options.js';
+import type { CacheView, Plugin } from './plugins/plugin.js';
+import { isPending } from './promise.js';
+import { ReadThrough } from './read-through.js';
+
+/**
+ * The parts a cache is put together from, built and checked once from its options: the backend
+ * (as called through the port) and what it can do, the key space, the codec, the operation
+ * runner, and the read-through engine of getOrSet. Cache is the public face over it; the
+ * operations (lib/operations.ts) and locks (lib/locks.ts) work on it.
+ */
+export class CacheCore<V> implements LockPort<V> {
+  readonly backend: Backend;
+  readonly port: BackendPort;
+  readonly capabilities: BackendCapabilities;
+  readonly keys: KeySpace;
+  readonly codec: Codec<V>;
+  readonly runner: OperationRunner;
+  readonly plugins: readonly Plugin[];
+  readonly safe: boolean;
+  readonly logger: Logger;
+  /** Default ttl of writes, in ms (0: never expires). */
+  readonly ttlMs: number;
+  /** Whether the backend answers synchronously (see Backend.synchronous). */
+  readonly synchronous: boolean;
+  readonly clock: Clock = SYSTEM_CLOCK;
+  /** The read-through engine of getOrSet. */
+  readonly getOrSet: ReadThrough<V>;
+
+  /**
+   * @throws TypeError or RangeError for an option of the wrong type or out of range.
+   * @throws ConfigError if the serializer cannot work with the backend.
+   */
+  constructor(options: CacheOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Cache options must be an object; got ${describeValue(options)}`);
+    }
+    const backend = options.backend ?? new MemoryBackend();
+    this.capabilities = capabilitiesOf(backend);
+    this.backend = backend;
+    this.codec = new Codec<V>(options.serializer ?? backend.defaultSerializer(), backend);
+    this.synchronous = backend.synchronous === true;
+    // Remembering final keys pays where the backend hashes them in this process, or keeps hints.
+    const remember = this.synchronous || this.capabilities.peek;
+    this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
+    this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
+    const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
+    this.plugins = pluginsOf(options.plugins);
+    this.safe = booleanOf(options.safe, 'safe') ?? CACHE_DEFAULTS.safe;
+    this.logger = loggerOf(options.logger).child({ backend: backend.name, namespace: this.keys.namespace });
+    const view: CacheView = Object.freeze({
+      namespace: this.keys.namespace,
+      version: this.keys.version,
+      backend: backend.name,
+      logger: this.logger,
+    });
+    this.runner = new OperationRunner({
+      backendName: backend.name,
+      synchronous: this.synchronous,
+      timeoutMs,
+      safe: this.safe,
+      plugins: this.plugins,
+      logger: this.logger,
+      view,
+    });
+    this.port = new BackendPort(backend);
+    this.getOrSet = new ReadThrough<V>({
+      name: 'getOrSet',
+      ttlMs: undefined,
+      staleTtlMs: 0,
+      staleIfErrorMs: 0,
+      leaseMs: undefined,
+      failOpen: false,
+      clock: SYSTEM_CLOCK,
+    });
+  }
+
+  /** A single-key operation through the runner. */
+  run<T>(
+    op: Operation<T>['op'],
+    key: unknown,
+    options: OperationOptions | undefined,
+    fallback: Operation<T>['fallback'],
+    work: () => T | PromiseLike<T>,
+  ): Promise<T> {
+    return this.runner.run({ op, key, options, fallback, work });
+  }
+
+  /** `then` applied to a backend's answer: at once to a value, later to a promise. */
+  then<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
+    return isPending(answer, this.synchronous) ? answer.then(then) : then(answer);
+  }
+
+  /** The ttl of a write with these options, in ms. */
+  ttlOf(options: WriteOptions | undefined): number {
+    return options?.ttl === undefined ? this.ttlMs : parseTtl(options.ttl);
+  }
+}
+
+function loggerOf(logger: unknown): Logger {
+  if (logger === undefined) return defaultLogger();
+  const candidate = logger as Partial<Logger> | null;
+  const missing = (['error', 'warn', 'info', 'debug', 'child'] as const).filter(
+    (method) => typeof candidate?.[method] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new TypeError(
+      `logger must be pino-shaped (error, warn, info, debug and child methods); ${describeValue(logger)} lacks ${missing.join(', ')}`,
+    );
+  }
+  return logger as Logger;
+}

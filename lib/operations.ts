@@ -1,0 +1,235 @@
+// The cache operations off the hot path, each as its argument checks and one descriptor handed to
+// the runner. Cache (lib/cache.ts) is their public face and documents them; get and set, whose
+// fast paths matter, live there.
+import { entriesOf, keysOf, type CacheEntries } from './arguments.js';
+import { requireCapability } from './backends/capabilities.js';
+import type { CacheCore } from './cache-core.js';
+import { describeValue } from './describe.js';
+import { parseTtl, type Duration } from './duration.js';
+import { KeyExistsError } from './errors.js';
+import { escapeGlob, type Key } from './keys.js';
+import { NO_FALLBACK } from './operation.js';
+import type { OperationOptions, WriteOptions } from './options.js';
+
+export function multiGet<V>(
+  core: CacheCore<V>,
+  keys: readonly Key[],
+  options: OperationOptions | undefined,
+): Promise<(V | undefined)[]> {
+  return core.runner.run({
+    op: 'multiGet',
+    keys,
+    options,
+    fallback: () => keysOf(keys).map(() => undefined),
+    work: () => {
+      const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
+      return core.then(core.port.multiGet(finalKeys), (payloads) =>
+        (payloads as unknown[]).map((payload, i) =>
+          payload === undefined ? undefined : core.codec.decode(payload, keys[i]),
+        ),
+      );
+    },
+  });
+}
+
+export function add<V>(
+  core: CacheCore<V>,
+  key: Key,
+  value: V,
+  options: WriteOptions | undefined,
+): Promise<boolean> {
+  return core.run('add', key, options, false, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const ttlMs = core.ttlOf(options);
+    const payload = core.codec.encode(value, key);
+    return core.then(core.port.call('add', finalKey, payload, ttlMs), (added) => {
+      if (!added) throw new KeyExistsError(String(key));
+      return true;
+    });
+  });
+}
+
+export function multiSet<V>(
+  core: CacheCore<V>,
+  entries: CacheEntries<V>,
+  options: WriteOptions | undefined,
+): Promise<boolean> {
+  let pairs: (readonly [unknown, V])[];
+  try {
+    pairs = entriesOf(entries);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return core.runner.run({
+    op: 'multiSet',
+    keys: pairs.map(([key]) => key),
+    options,
+    fallback: false,
+    work: () => {
+      const ttlMs = core.ttlOf(options);
+      const encoded = pairs.map(
+        ([key, value]) => [core.keys.finalKey(key, options), core.codec.encode(value, key)] as const,
+      );
+      if (core.capabilities.multiSet)
+        return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
+      // Without an atomic batch, one write per entry.
+      const writes = encoded.map(([key, payload]) => core.port.call('set', key, payload, ttlMs));
+      return core.synchronous ? true : Promise.all(writes).then(() => true);
+    },
+  });
+}
+
+export function exists<V>(
+  core: CacheCore<V>,
+  key: Key,
+  options: OperationOptions | undefined,
+): Promise<boolean> {
+  return core.run('exists', key, options, false, () =>
+    core.port.call('exists', core.keys.finalKey(key, options)),
+  );
+}
+
+export function increment<V>(
+  core: CacheCore<V>,
+  key: Key,
+  delta: number,
+  options: OperationOptions | undefined,
+): Promise<number> {
+  return core.run('increment', key, options, NO_FALLBACK, () => {
+    if (!Number.isSafeInteger(delta)) {
+      throw new TypeError(`increment delta must be a safe integer; got ${describeValue(delta)}`);
+    }
+    requireCapability(core.capabilities.increment, core.backend, 'increment', 'increment');
+    const finalKey = core.keys.finalKey(key, options);
+    return core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+  });
+}
+
+export function expire<V>(
+  core: CacheCore<V>,
+  key: Key,
+  ttl: Duration | null,
+  options: OperationOptions | undefined,
+): Promise<boolean> {
+  return core.run('expire', key, options, false, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    return core.port.call('expire', finalKey, parseTtl(ttl));
+  });
+}
+
+export function ttl<V>(
+  core: CacheCore<V>,
+  key: Key,
+  options: OperationOptions | undefined,
+): Promise<number | undefined> {
+  return core.run('ttl', key, options, undefined, () =>
+    core.port.call('ttl', core.keys.finalKey(key, options)),
+  );
+}
+
+export function remove<V>(
+  core: CacheCore<V>,
+  key: Key,
+  options: OperationOptions | undefined,
+): Promise<number> {
+  return core.run('delete', key, options, 0, () =>
+    core.port.call('delete', core.keys.finalKey(key, options)),
+  );
+}
+
+export function multiDelete<V>(
+  core: CacheCore<V>,
+  keys: readonly Key[],
+  options: OperationOptions | undefined,
+): Promise<number> {
+  return core.runner.run({
+    op: 'multiDelete',
+    keys,
+    options,
+    fallback: 0,
+    work: () =>
+      core.port.call(
+        'multiDelete',
+        keysOf(keys).map((key) => core.keys.finalKey(key, options)),
+      ),
+  });
+}
+
+export function deletePattern<V>(
+  core: CacheCore<V>,
+  glob: string,
+  options: OperationOptions | undefined,
+): Promise<number> {
+  return core.run('deletePattern', glob, options, 0, () => {
+    if (typeof glob !== 'string' || glob === '') {
+      throw new TypeError(`deletePattern needs a non-empty glob string; got ${describeValue(glob)}`);
+    }
+    requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'deletePattern');
+    const { prefix, suffix } = core.keys.affixes(options, true);
+    return core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+  });
+}
+
+export function clear<V>(core: CacheCore<V>, options: OperationOptions | undefined): Promise<boolean> {
+  return core.run('clear', undefined, options, false, () => {
+    const { prefix, suffix } = core.keys.affixes(options, false);
+    if (suffix === '') return core.then(core.port.call('clear', prefix), () => true);
+    // A key builder that puts text after the key: only a pattern finds its keys.
+    requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'clear');
+    return core.then(
+      core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`),
+      () => true,
+    );
+  });
+}
+
+export function getOrSet<V>(
+  core: CacheCore<V>,
+  cache: Parameters<CacheCore<V>['getOrSet']['call']>[0],
+  key: Key,
+  factory: () => V | Promise<V>,
+  options: WriteOptions | undefined,
+): Promise<V> {
+  return core.runner.run({
+    op: 'getOrSet',
+    key,
+    options,
+    fallback: NO_FALLBACK,
+    fromBackend: false,
+    timed: false,
+    work: () => {
+      if (typeof factory !== 'function') {
+        throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
+      }
+      const finalKey = core.keys.finalKey(key, options);
+      const ttlMs = core.ttlOf(options);
+      // The shared work must not depend on the first caller's signal or time limit: the runner
+      // races each caller's own signal against it, and the inner get and set have their limits.
+      const shared =
+        options === undefined
+          ? undefined
+          : { namespace: options.namespace, version: options.version, ttl: ttlMs };
+      const compute = async (): Promise<V> => {
+        const value = await factory();
+        if (value === undefined) {
+          throw new TypeError(
+            `getOrSet factory for key "${String(key)}" returned undefined, which cannot be cached`,
+          );
+        }
+        return value;
+      };
+      // Callers share a computation only if they would store it alike: same final key, same ttl.
+      return core.getOrSet.call(cache, String(key), `${ttlMs}\u0000${finalKey}`, compute, shared);
+    },
+  });
+}
+
+export function raw<V>(core: CacheCore<V>, command: string, args: unknown[]): Promise<unknown> {
+  return core.run('raw', undefined, undefined, NO_FALLBACK, () => {
+    if (typeof command !== 'string' || command === '') {
+      throw new TypeError(`raw needs a command name; got ${describeValue(command)}`);
+    }
+    requireCapability(core.capabilities.raw, core.backend, 'raw', 'raw');
+    return core.port.call('raw', command, args);
+  });
+}
