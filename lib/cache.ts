@@ -74,6 +74,9 @@ export class Cache<V = unknown> {
   // Whether the backend can peek, and gets read remembered key handles with it.
   readonly #canPeek: boolean;
   readonly #peeks: boolean;
+  // Whether a getOrSet hit may be answered on the spot: a synchronous backend, no plugin
+  // observing getOrSet or its inner get.
+  readonly #hitsNow: boolean;
   #closing: Promise<void> | undefined;
 
   /**
@@ -99,6 +102,7 @@ export class Cache<V = unknown> {
     this.#setFast = !core.runner.observes('set');
     this.#canPeek = core.capabilities.peek;
     this.#peeks = this.#canPeek && core.keys.remembers;
+    this.#hitsNow = this.#getFast && this.#synchronous && !core.runner.observes('getOrSet');
     holdBackend(core.backend);
   }
 
@@ -346,6 +350,25 @@ export class Cache<V = unknown> {
    * @throws TypeError if `factory` resolves to `undefined`; whatever `factory` throws.
    */
   getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V> {
+    if (
+      this.#hitsNow &&
+      typeof factory === 'function' &&
+      (options === undefined || ownKeySpace(options)) &&
+      this.#closing === undefined
+    ) {
+      // A hit read on the spot needs neither the runner nor the engine; anything else (a miss, a
+      // bad key, a failure) takes the full path, which reports it properly.
+      try {
+        const payload = this.#peeks
+          ? this.#port.peek(this.#keys.handle(key)!)
+          : this.#port.get(this.#keys.finalKey(key));
+        if (payload !== undefined && !isNativePromise(payload)) {
+          return Promise.resolve(this.#codec.decode(payload, key));
+        }
+      } catch {
+        // The full path below meets the same failure and answers it as the runner does.
+      }
+    }
     return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
   }
 

@@ -32,8 +32,9 @@ export class KeySpace {
   #affixes: KeyAffixes | undefined;
 
   /**
-   * @param remember - whether to remember handles of recent keys: worth it when the backend
-   *   hashes keys in this process (a synchronous backend) or keeps hints (`peek`).
+   * @param remember - whether to remember handles of recent keys' final keys: worth it when a
+   *   prefix must be added and the backend hashes keys in this process (a synchronous backend)
+   *   or keeps hints (`peek`).
    * @throws TypeError for a namespace, version or key builder of the wrong type.
    */
   constructor(namespace: unknown, version: unknown, builder: unknown, remember: boolean) {
@@ -45,9 +46,11 @@ export class KeySpace {
     this.#builder = builder as KeyBuilder | undefined;
     const prefix = defaultKeyBuilder('', this.namespace, this.version);
     this.#prefix = prefix;
+    // With no prefix the caller's key is the final key: nothing to build, and a second lookup
+    // (the memo's) would cost more than the backend's own.
     this.#handles =
-      remember && this.#builder === undefined
-        ? new KeyMemo(KEY_MEMO_LIMIT, prefix === '' ? (key) => key : (key) => prefix + key)
+      remember && this.#builder === undefined && prefix !== ''
+        ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + key)
         : undefined;
   }
 
