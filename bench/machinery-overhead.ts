@@ -2,11 +2,12 @@
 // per-operation time limit and a namespace, on the memory hot path and on a real Redis (64
 // concurrent gets).
 // Calibrated, interleaved rounds through the benchmark's harness; larder from dist/, as users run it.
-//   npm run bench:machinery            (add --quick for a short run; --smoke is the test suite's)
+//   npm run bench:machinery            (add --quick for a short run; --smoke, CI's, checks the output)
 import { deepStrictEqual } from 'node:assert';
 import { Cache, MemoryBackend, RedisBackend, type Plugin } from '../dist/index.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { measure, toMarkdown, type Cell, type Plan } from './harness.js';
+import { checkMachineryOutput, smokeChecked } from './smoke-checks.js';
 import { KEYS, valueFor } from './subject.js';
 
 const quick = process.argv.includes('--quick');
@@ -95,7 +96,9 @@ try {
       },
     },
   ];
-  process.stdout.write(toMarkdown(await measure(cells, plan)));
+  const markdown = toMarkdown(await measure(cells, plan));
+  process.stdout.write(markdown);
+  if (smoke) await smokeChecked('npm run bench:machinery -- --smoke', () => checkMachineryOutput(markdown));
 } finally {
   for (const [, cache] of [...memory, ...redis]) await cache.close();
   await server.stop();

@@ -5,7 +5,8 @@
 //   npm run bench -- --json        JSON instead of markdown
 //   npm run bench -- --report=results.json   a saved JSON report as markdown (measures nothing)
 //   npm run bench -- --only=memory  one half (or --only=redis)
-//   --smoke                        tiny op counts: what the test suite runs so this never rots
+//   npm run bench -- --smoke       tiny op counts, then checks the report and its chart (a CI step,
+//                                  so this never rots; see bench/smoke-checks.ts)
 // larder is measured as users run it, from the built package (dist/, which `npm run bench` builds
 // first): the TypeScript loader's output wraps closures in naming helpers that cost on hot paths.
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { RedisServer } from '../test/support/redis-server.js';
 import { measure, reportToMarkdown, type CellResult, type Plan, type Report } from './harness.js';
+import { checkChartScript, checkSmokeReport, smokeChecked } from './smoke-checks.js';
 import { footprint, memoryCells, redisCells } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
@@ -67,6 +69,13 @@ const report: Report = {
   footprintEntries: entries,
 };
 process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report));
+// The checks expect every workload, so a smoke run of one half only measures.
+if (smoke && only === undefined) {
+  await smokeChecked('npm run bench -- --smoke', async () => {
+    checkSmokeReport(report);
+    await checkChartScript(report);
+  });
+}
 
 function redisVersion(): string {
   const banner = execFileSync('redis-server', ['--version'], { encoding: 'utf8' });

@@ -1,66 +1,186 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT, run } from '../support/run.js';
+import { delimiter, dirname, join } from 'node:path';
+import { ROOT, run, type RunResult } from '../support/run.js';
 
-// Loads the built package the way users do, from a consumer folder, by ESM import and by CommonJS require.
-describe('the built package', function () {
+interface PackageJson {
+  readonly name: string;
+  readonly version: string;
+  readonly license: string;
+  readonly engines: Record<string, string>;
+  readonly dependencies: Record<string, string>;
+  readonly bin: Record<string, string>;
+}
+
+interface LockEntry {
+  readonly dev?: boolean;
+}
+
+/**
+ * The consumer's lockfile: larder from the tarball, and its dependencies as the repository's own
+ * lockfile pins them (the entries not marked `dev`). `npm install --offline` needs registry metadata
+ * that the npm cache may not hold; with every package pinned, it reads only tarballs, which
+ * `npm ci` of this repository has cached.
+ */
+function consumerLock(tarball: string): object {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
+  const repoLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const runtime = Object.entries(repoLock.packages).filter(([path, entry]) => path !== '' && !entry.dev);
+  return {
+    name: 'larder-consumer',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'larder-consumer', version: '1.0.0', dependencies: { larder: tarball } },
+      'node_modules/larder': {
+        version: pkg.version,
+        resolved: tarball,
+        license: pkg.license,
+        dependencies: pkg.dependencies,
+        bin: pkg.bin,
+        engines: pkg.engines,
+      },
+      ...Object.fromEntries(runtime),
+    },
+  };
+}
+
+// What users get: `npm pack`'s tarball (so `files` decides what ships) installed by npm into a
+// consumer folder of its own (so `exports`, `types` and `bin` decide what resolves), then loaded by
+// ESM import, CommonJS require, the TypeScript compiler and the `larder` command.
+describe('the packed package, installed in a consumer', function () {
   this.timeout(120_000);
+  let dir: string;
   let consumer: string;
+  let installed: string;
+  const inConsumer = (command: string, args: readonly string[]): Promise<RunResult> =>
+    // The bin's `#!/usr/bin/env node` finds the node running these tests first.
+    run(command, args, {
+      cwd: consumer,
+      timeoutMs: 120_000,
+      env: { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+    });
 
   before(async function () {
-    const build = await run('npm', ['run', 'build']);
-    expect(build.code, build.stdout + build.stderr).to.equal(0);
-    consumer = await mkdtemp(join(tmpdir(), 'larder-consumer-'));
-    await mkdir(join(consumer, 'node_modules'));
-    await symlink(ROOT, join(consumer, 'node_modules', 'larder'), 'dir');
+    dir = await mkdtemp(join(tmpdir(), 'larder-package-'));
+    // `npm pack` runs the `prepare` script first, so the tarball holds a fresh build.
+    const pack = await run('npm', ['pack', '--pack-destination', dir], { timeoutMs: 120_000 });
+    expect(pack.code, pack.stdout + pack.stderr).to.equal(0);
+    const tarballs = (await readdir(dir)).filter((name) => name.endsWith('.tgz'));
+    expect(tarballs).to.have.length(1);
+    const tarball = `file:../${tarballs[0]!}`;
+
+    consumer = join(dir, 'consumer');
+    installed = join(consumer, 'node_modules', 'larder');
+    await mkdir(consumer);
+    await writeFile(
+      join(consumer, 'package.json'),
+      JSON.stringify({
+        name: 'larder-consumer',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        dependencies: { larder: tarball },
+      }),
+    );
+    await writeFile(join(consumer, 'package-lock.json'), JSON.stringify(consumerLock(tarball)));
+    const flags = ['--no-audit', '--no-fund'];
+    let install = await inConsumer('npm', ['install', tarball, '--offline', ...flags]);
+    // A cache that lacks a pinned tarball: fetch only what is missing.
+    if (install.code !== 0)
+      install = await inConsumer('npm', ['install', tarball, '--prefer-offline', ...flags]);
+    expect(install.code, install.stdout + install.stderr).to.equal(0);
   });
 
   after(async function () {
-    await rm(consumer, { recursive: true, force: true });
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('ships type declarations', function () {
-    expect(existsSync(join(ROOT, 'dist', 'index.d.ts'))).to.equal(true);
-    expect(existsSync(join(ROOT, 'dist', 'cache.d.ts'))).to.equal(true);
+  it('ships the build, its declarations and the bin, and none of the sources', function () {
+    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/cli/main.js'])
+      expect(existsSync(join(installed, file)), file).to.equal(true);
+    for (const file of ['dist/index.d.ts', 'dist/cache.d.ts'])
+      expect(existsSync(join(installed, file)), file).to.equal(true);
+    for (const path of ['lib', 'test', 'bench', 'examples', 'docs', 'tsconfig.json', '.ci'])
+      expect(existsSync(join(installed, path)), path).to.equal(false);
   });
 
   it('works through ESM import', async function () {
-    const script = join(consumer, 'esm.mjs');
     await writeFile(
-      script,
+      join(consumer, 'esm.mjs'),
       `import { Cache, LarderError, KeyExistsError } from 'larder';
        const cache = new Cache({ namespace: 'esm' });
        await cache.set('k', { ok: true });
        await cache.add('k', 1).catch((e) => console.log(e instanceof KeyExistsError && e instanceof LarderError));
        console.log(JSON.stringify(await cache.get('k')));`,
     );
-    const { code, stdout, stderr } = await run(process.execPath, [script], { cwd: consumer });
+    const { code, stdout, stderr } = await inConsumer(process.execPath, ['esm.mjs']);
     expect(code, stderr).to.equal(0);
     expect(stdout).to.equal('true\n{"ok":true}\n');
   });
 
   it('works through CommonJS require', async function () {
-    const script = join(consumer, 'cjs.cjs');
     await writeFile(
-      script,
+      join(consumer, 'cjs.cjs'),
       `const { Cache, MemoryBackend, JsonSerializer } = require('larder');
        const cache = new Cache({ backend: new MemoryBackend({ maxSize: 10 }), serializer: new JsonSerializer() });
        cache.set('k', [1, 2]).then(() => cache.get('k')).then((v) => console.log(JSON.stringify(v)));`,
     );
-    const { code, stdout, stderr } = await run(process.execPath, [script], { cwd: consumer });
+    const { code, stdout, stderr } = await inConsumer(process.execPath, ['cjs.cjs']);
     expect(code, stderr).to.equal(0);
     expect(stdout).to.equal('[1,2]\n');
   });
 
-  it('ships the larder command line as its bin', async function () {
-    const bin = join(consumer, 'node_modules', 'larder', 'dist', 'cli', 'main.js');
-    const { code, stdout, stderr } = await run(process.execPath, [bin, '--help'], { cwd: consumer });
-    expect(code, stderr).to.equal(0);
-    expect(stdout).to.match(/^Usage: larder <command>/);
-    const set = await run(process.execPath, [bin, 'ping', '--url', 'memory://'], { cwd: consumer });
-    expect(set.stdout).to.match(/^PONG from url \(memory\)/);
+  it('type-checks a TypeScript consumer (node16 resolution, declarations checked too)', async function () {
+    await writeFile(
+      join(consumer, 'types.ts'),
+      `import { Cache, MemoryBackend, KeyExistsError, type CacheOptions } from 'larder';
+       const options: CacheOptions = { backend: new MemoryBackend({ maxSize: 10 }), namespace: 'types' };
+       const cache = new Cache(options);
+       const value: unknown = await cache.get('k');
+       const isError: boolean = new KeyExistsError('k') instanceof Error;
+       // The declarations are larder's own, not \`any\`: tsc must reject this line.
+       // @ts-expect-error a Cache has no frobnicate
+       cache.frobnicate();
+       export { value, isError };`,
+    );
+    await writeFile(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          // node16 resolution reads package.json `exports` and its `types` condition, as Node does.
+          module: 'node16',
+          moduleResolution: 'node16',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          // Checks larder's declarations too, as a consumer with skipLibCheck off would: they
+          // must not lean on anything that is not shipped or depended on.
+          skipLibCheck: false,
+          // The consumer's @types/node, which a TypeScript project on Node has anyway.
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['types.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const checked = await inConsumer(process.execPath, [tsc, '-p', 'tsconfig.json']);
+    expect(checked.code, checked.stdout + checked.stderr).to.equal(0);
+  });
+
+  it('installs the larder command line in node_modules/.bin', async function () {
+    const bin = join(consumer, 'node_modules', '.bin', 'larder');
+    const help = await inConsumer(bin, ['--help']);
+    expect(help.code, help.stderr).to.equal(0);
+    expect(help.stdout).to.match(/^Usage: larder <command>/);
+    const ping = await inConsumer(bin, ['ping', '--url', 'memory://']);
+    expect(ping.code, ping.stderr).to.equal(0);
+    expect(ping.stdout).to.match(/^PONG from url \(memory\)/);
   });
 });

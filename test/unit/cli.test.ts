@@ -1,23 +1,10 @@
 import { expect } from 'chai';
-import { PassThrough } from 'node:stream';
-import { progressLine, runCli, type CliIO } from '../../lib/cli/run.js';
+import { progressLine, runCli } from '../../lib/cli/run.js';
 import { formatBytes, formatDuration, toJson } from '../../lib/cli/format.js';
+import { memoryIO } from '../support/cli.js';
 
 /** In-memory streams standing in for a terminal (or not). */
-function terminal(
-  answer: string | undefined,
-  tty: boolean,
-): { io: CliIO; out: () => string; err: () => string } {
-  const stdout = Object.assign(new PassThrough(), { isTTY: tty });
-  const stderr = new PassThrough();
-  const stdin = Object.assign(new PassThrough(), { isTTY: tty });
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  if (answer !== undefined) stdin.end(`${answer}\n`);
-  return { io: { stdout, stderr, stdin, env: {} }, out: () => out, err: () => err };
-}
+const terminal = (answer: string | undefined, tty: boolean) => memoryIO({ tty, answer });
 
 describe('the larder command line (in process)', function () {
   it('clear at a terminal asks, and clears only when the alias is typed back', async function () {
