@@ -1,12 +1,13 @@
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
-import { NotAnIntegerError, OutOfRangeError } from '../errors.js';
 import { globMatcher } from '../glob.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend, KeyHandle } from './backend.js';
+import { incremented } from './counter.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { SlotTable } from './slot-table.js';
+import { sizeOfValue } from './value-size.js';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -159,27 +160,11 @@ export class MemoryBackend implements Backend {
       return delta;
     }
     const table = this.#table;
-    const current = table.values[slot];
-    let next: number;
-    if (typeof current === 'number' && Number.isSafeInteger(current)) {
-      next = current + delta;
-      this.#checkCounter(key, next);
-      table.values[slot] = next;
-    } else if (
-      typeof current === 'string' &&
-      /^-?\d{1,16}$/.test(current) &&
-      Number.isSafeInteger(Number(current))
-    ) {
-      next = Number(current) + delta;
-      this.#checkCounter(key, next);
-      const text = String(next);
-      this.#resize(slot, this.#measure(key, text));
-      table.values[slot] = text;
-    } else {
-      throw new NotAnIntegerError(key);
-    }
+    const next = incremented(key, table.values[slot], delta);
+    if (typeof next === 'string') this.#resize(slot, this.#measure(key, next));
+    table.values[slot] = next;
     table.touch(slot);
-    return next;
+    return Number(next);
   }
 
   expire(key: string, ttlMs: number): boolean {
@@ -374,35 +359,7 @@ export class MemoryBackend implements Backend {
   }
 
   #measure(key: string, value: unknown): number {
-    if (this.maxBytes === 0) return 0;
-    let size: number;
-    if (this.#sizeOf !== undefined) size = this.#sizeOf(value, key);
-    else if (typeof value === 'string') size = Buffer.byteLength(value);
-    else if (value instanceof Uint8Array) size = value.byteLength;
-    else {
-      throw new TypeError(
-        `memory backend with maxBytes cannot size the value of key "${key}": ` +
-          'use a serializer other than NullSerializer, or give a sizeOf function',
-      );
-    }
-    if (!Number.isFinite(size) || size < 0) {
-      throw new RangeError(
-        `sizeOf returned ${describeValue(size)} for key "${key}"; expected a non-negative number`,
-      );
-    }
-    if (size > this.maxBytes) {
-      throw new OutOfRangeError(
-        `value of key "${key}" is ${size} bytes, more than maxBytes (${this.maxBytes})`,
-        key,
-      );
-    }
-    return size;
-  }
-
-  #checkCounter(key: string, next: number): void {
-    if (!Number.isSafeInteger(next)) {
-      throw new OutOfRangeError(`incrementing key "${key}" leaves the safe integer range`, key);
-    }
+    return this.maxBytes === 0 ? 0 : sizeOfValue(key, value, this.maxBytes, this.#sizeOf);
   }
 
   #resize(slot: number, size: number): void {
