@@ -47,6 +47,7 @@ export {
   type TimingPluginOptions,
 } from './plugins/timing.js';
 export { parseDuration, type Duration } from './duration.js';
+export { systemClock, type Clock } from './clock.js';
 export { defaultKeyBuilder, type Key, type KeyBuilder } from './keys.js';
 export type { MaybePromise } from './promise.js';
 export type { Logger } from './logger.js';

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { globMatcher } from '../glob.js';
@@ -30,6 +31,12 @@ export interface MemoryBackendOptions {
    * @default '1s'
    */
   readonly sweepInterval?: Duration;
+  /**
+   * The clock every expiry decision is made by (writes, reads, `ttl`, `expire`, sweeps). Tests pass
+   * one they move by hand (`ManualClock` from `larder/testing`); it is called as given.
+   * @default systemClock (`Date.now()`, one reading reused for about 1 ms: see {@link systemClock})
+   */
+  readonly clock?: Clock;
 }
 
 /** The frozen defaults of {@link MemoryBackendOptions}. */
@@ -68,6 +75,7 @@ export class MemoryBackend implements Backend {
   // Each key's slot in the table, which holds the entries themselves in recency order.
   readonly #slotOf = new Map<string, number>();
   readonly #table: SlotTable;
+  readonly #clock: Clock;
   readonly #expiries = new ExpiryHeap<number>();
   #bytes = 0;
   #sweepTimer: NodeJS.Timeout | undefined = undefined;
@@ -75,7 +83,7 @@ export class MemoryBackend implements Backend {
 
   /**
    * @throws RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
-   * @throws TypeError if `sizeOf` is not a function.
+   * @throws TypeError if `sizeOf` is not a function, or `clock` has no `now` method.
    */
   constructor(options: MemoryBackendOptions = {}) {
     const { maxSize = MEMORY_BACKEND_DEFAULTS.maxSize, maxBytes = MEMORY_BACKEND_DEFAULTS.maxBytes } =
@@ -93,6 +101,10 @@ export class MemoryBackend implements Backend {
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw new TypeError(`sizeOf must be a function; got ${describeValue(options.sizeOf)}`);
     }
+    const clock = options.clock ?? systemClock;
+    if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
+      throw new TypeError(`clock must be an object with a now() method; got ${describeValue(clock)}`);
+    }
     const sweepIntervalMs = parseDuration(
       options.sweepInterval ?? MEMORY_BACKEND_DEFAULTS.sweepInterval,
       'sweepInterval',
@@ -107,6 +119,7 @@ export class MemoryBackend implements Backend {
     this.sweepIntervalMs = sweepIntervalMs;
     this.#sizeOf = options.sizeOf;
     this.#table = new SlotTable(maxSize);
+    this.#clock = clock;
     this.acceptsReferences = maxBytes === 0 || options.sizeOf !== undefined;
   }
 
@@ -133,19 +146,19 @@ export class MemoryBackend implements Backend {
   }
 
   set(key: string, value: unknown, ttlMs: number): void {
-    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
   }
 
   add(key: string, value: unknown, ttlMs: number): boolean {
     if (this.#live(key) !== undefined) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
     return true;
   }
 
   multiSet(entries: readonly (readonly [string, unknown])[], ttlMs: number): void {
     // Measure everything first so a refused value leaves the store untouched.
     const sizes = entries.map(([key, value]) => this.#measure(key, value));
-    const expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
+    const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     entries.forEach(([key, value], i) => this.#write(key, value, expiresAt, sizes[i]!));
   }
 
@@ -178,7 +191,7 @@ export class MemoryBackend implements Backend {
     const slot = this.#live(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#table.expiresAt[slot]!;
-    return expiresAt === 0 ? Infinity : Math.max(0, expiresAt - Date.now());
+    return expiresAt === 0 ? Infinity : Math.max(0, expiresAt - this.#clock.now());
   }
 
   delete(key: string): number {
@@ -193,7 +206,7 @@ export class MemoryBackend implements Backend {
 
   deletePattern(pattern: string): number {
     const matches = globMatcher(pattern);
-    const now = Date.now();
+    const now = this.#clock.now();
     let removed = 0;
     for (const [key, slot] of this.#slotOf) {
       if (!matches(key)) continue;
@@ -223,7 +236,7 @@ export class MemoryBackend implements Backend {
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
     if (this.#valueOf(this.#live(key)) !== expected) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, size);
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size);
     return true;
   }
 
@@ -293,7 +306,7 @@ export class MemoryBackend implements Backend {
   #readSlot(slot: number): unknown {
     const table = this.#table;
     const expiresAt = table.expiresAt[slot]!;
-    if (expiresAt !== 0 && expiresAt <= Date.now()) {
+    if (expiresAt !== 0 && expiresAt <= this.#clock.now()) {
       this.#remove(slot);
       return undefined;
     }
@@ -311,7 +324,7 @@ export class MemoryBackend implements Backend {
   }
 
   #setExpiry(slot: number, ttlMs: number): void {
-    const expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
+    const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     this.#table.expiresAt[slot] = expiresAt;
     if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
   }
@@ -334,7 +347,7 @@ export class MemoryBackend implements Backend {
   // The slot of `key` if it is present and unexpired; reclaims it if it has expired.
   #live(key: string): number | undefined {
     const slot = this.#slotOf.get(key);
-    if (slot !== undefined && this.#expired(slot, Date.now())) {
+    if (slot !== undefined && this.#expired(slot, this.#clock.now())) {
       this.#remove(slot);
       return undefined;
     }
@@ -404,7 +417,7 @@ export class MemoryBackend implements Backend {
   }
 
   #sweep(): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     const keys = this.#table.keys;
     // A slot may come out stale: freed (no key), rewritten with a later expiry, or freed and taken
     // by another key since. Only an entry whose current expiry has passed is removed.

@@ -1,9 +1,22 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Cache, JsonSerializer, MemoryBackend } from '../../../lib/index.js';
+import { Cache, JsonSerializer, MemoryBackend, type Clock } from '../../../lib/index.js';
 import { KeyHandle } from '../../../lib/backends/backend.js';
 
 const DAY = 86_400_000;
+
+/** A clock moved by hand, as `ManualClock` (larder/testing) is. */
+class HandClock implements Clock {
+  constructor(public time: number) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
 
 describe('MemoryBackend', function () {
   describe('options', function () {
@@ -15,6 +28,8 @@ describe('MemoryBackend', function () {
       expect(() => new MemoryBackend({ sweepInterval: 0 })).to.throw(RangeError, /sweepInterval/);
       expect(() => new MemoryBackend({ sweepInterval: 'often' })).to.throw(RangeError, /sweepInterval/);
       expect(() => new MemoryBackend({ sizeOf: 3 as never })).to.throw(TypeError, /sizeOf/);
+      expect(() => new MemoryBackend({ clock: {} as never })).to.throw(TypeError, /clock/);
+      expect(() => new MemoryBackend({ clock: Date.now as never })).to.throw(TypeError, /clock/);
     });
 
     it('defaults to 10 000 entries, no byte bound and a one-second sweep', function () {
@@ -176,6 +191,57 @@ describe('MemoryBackend', function () {
       backend.close();
       expect(clock.countTimers()).to.equal(0);
       expect(backend.size).to.equal(0);
+    });
+  });
+
+  describe('injected clock', function () {
+    it('makes every expiry decision by the injected clock, never by Date.now()', function () {
+      const timers = sinon.useFakeTimers({
+        toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+      });
+      sinon.stub(Date, 'now').throws(new Error('the backend read Date.now()'));
+      const clock = new HandClock(Date.UTC(2026, 0, 1));
+      const backend = new MemoryBackend({ clock, sweepInterval: 10 });
+      backend.set('set', 1, 100);
+      expect(backend.add('add', 1, 100)).to.equal(true);
+      backend.multiSet([['multi', 1]], 100);
+      backend.set('expire', 1, 0);
+      expect(backend.expire('expire', 100)).to.equal(true);
+      backend.set('cas', 'a', 0);
+      expect(backend.compareAndSet('cas', 'a', 'b', 100)).to.equal(true);
+      backend.set('lock', 'token', 50);
+      expect(backend.compareAndExpire('lock', 'token', 100)).to.equal(true);
+      backend.set('pattern:1', 1, 100);
+      backend.set('unread', 1, 100);
+      expect(backend.ttl('set')).to.equal(100);
+
+      clock.advance(99);
+      expect(backend.ttl('set')).to.equal(1);
+      expect(backend.multiGet(['set', 'add', 'multi', 'expire', 'cas', 'lock'])).to.deep.equal([
+        1,
+        1,
+        1,
+        1,
+        'b',
+        'token',
+      ]);
+      expect(backend.add('set', 2, 0)).to.equal(false);
+
+      clock.advance(1);
+      expect(backend.get('set')).to.equal(undefined);
+      expect(backend.peek(new KeyHandle('add'))).to.equal(undefined);
+      expect(backend.multiGet(['multi'])).to.deep.equal([undefined]);
+      expect(backend.exists('expire')).to.equal(false);
+      expect(backend.ttl('cas')).to.equal(undefined);
+      expect(backend.compareAndDelete('lock', 'token')).to.equal(false);
+      expect(backend.deletePattern('pattern:*')).to.equal(0);
+      expect(backend.add('set', 2, 0)).to.equal(true);
+      // 'unread' was never read: the background sweep, timed by the same clock, reclaims it.
+      expect(backend.size).to.equal(2);
+      timers.tick(1_000);
+      expect(backend.size).to.equal(1);
+      expect(backend.get('set')).to.equal(2);
+      backend.close();
     });
   });
 
