@@ -6,8 +6,8 @@ import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend, KeyHandle } from './backend.js';
 import { incremented } from './counter.js';
-import { ExpiryHeap } from './expiry-heap.js';
 import { SlotTable } from './slot-table.js';
+import { Sweeper } from './sweeper.js';
 import { sizeOfValue } from './value-size.js';
 
 /** Options of {@link MemoryBackend}. */
@@ -27,7 +27,12 @@ export interface MemoryBackendOptions {
   /** Size of a value in bytes, for `maxBytes` when values are stored as references. */
   readonly sizeOf?: (value: unknown, key: string) => number;
   /**
-   * How often expired entries are reclaimed in the background (they are never returned either way).
+   * The least time between two background sweeps. Expired entries are never returned, and are
+   * reclaimed without a read by a sweep whose timer is aimed at the earliest expiry: a store whose
+   * next expiry is ten minutes away sets one timer for ten minutes, not one a second. This bounds how
+   * often that timer may fire (the first time: this long after the backend was made), so entries
+   * expiring close together are reclaimed in one batch; an entry may therefore stay held, unseen,
+   * up to this long past its expiry. Between 1 ms and 24.8 days; ttls may be longer.
    * @default '1s'
    */
   readonly sweepInterval?: Duration;
@@ -45,9 +50,6 @@ export const MEMORY_BACKEND_DEFAULTS = Object.freeze({
   maxBytes: 0,
   sweepInterval: 1_000,
 });
-
-// Compact the expiry heap when stale nodes outnumber live entries by this much.
-const HEAP_SLACK = 1_024;
 
 /**
  * An in-process LRU store with per-key expiry. Every operation answers synchronously, so a cache
@@ -76,10 +78,8 @@ export class MemoryBackend implements Backend {
   readonly #slotOf = new Map<string, number>();
   readonly #table: SlotTable;
   readonly #clock: Clock;
-  readonly #expiries = new ExpiryHeap<number>();
+  readonly #sweeper: Sweeper;
   #bytes = 0;
-  #sweepTimer: NodeJS.Timeout | undefined = undefined;
-  #closed = false;
 
   /**
    * @throws RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
@@ -120,6 +120,7 @@ export class MemoryBackend implements Backend {
     this.#sizeOf = options.sizeOf;
     this.#table = new SlotTable(maxSize);
     this.#clock = clock;
+    this.#sweeper = new Sweeper(this.#table, clock, sweepIntervalMs, (slot) => this.#remove(slot));
     this.acceptsReferences = maxBytes === 0 || options.sizeOf !== undefined;
   }
 
@@ -225,7 +226,7 @@ export class MemoryBackend implements Backend {
   }
 
   async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    this.#sweep();
+    this.#sweeper.sweep();
     const matches = globMatcher(pattern);
     const keys = [...this.#slotOf.keys()].filter(matches);
     for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
@@ -263,12 +264,12 @@ export class MemoryBackend implements Backend {
   raw(command: string, args: readonly unknown[]): unknown {
     switch (command.toLowerCase()) {
       case 'size':
-        this.#sweep();
+        this.#sweeper.sweep();
         return this.#slotOf.size;
       case 'bytes':
         return this.#bytes;
       case 'keys': {
-        this.#sweep();
+        this.#sweeper.sweep();
         const [pattern] = args;
         const keys = [...this.#slotOf.keys()];
         return typeof pattern === 'string' ? keys.filter(globMatcher(pattern)) : keys;
@@ -279,7 +280,7 @@ export class MemoryBackend implements Backend {
   }
 
   close(): void {
-    this.#closed = true;
+    this.#sweeper.close();
     this.#clear();
   }
 
@@ -326,7 +327,7 @@ export class MemoryBackend implements Backend {
   #setExpiry(slot: number, ttlMs: number): void {
     const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     this.#table.expiresAt[slot] = expiresAt;
-    if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
+    if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
   }
 
   #delete(key: string): number {
@@ -339,9 +340,8 @@ export class MemoryBackend implements Backend {
   #clear(): void {
     this.#slotOf.clear();
     this.#table.clear();
-    this.#expiries.clear();
+    this.#sweeper.clear();
     this.#bytes = 0;
-    this.#stopSweep();
   }
 
   // The slot of `key` if it is present and unexpired; reclaims it if it has expired.
@@ -367,7 +367,7 @@ export class MemoryBackend implements Backend {
       this.#resize(slot, size);
       table.touch(slot);
     }
-    if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
+    if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
     this.#evict();
   }
 
@@ -396,41 +396,5 @@ export class MemoryBackend implements Backend {
     this.#slotOf.delete(table.keys[slot]!);
     this.#bytes -= table.sizes[slot]!;
     table.remove(slot);
-  }
-
-  #scheduleExpiry(slot: number, expiresAt: number): void {
-    this.#expiries.push(expiresAt, slot);
-    if (this.#expiries.size > 2 * this.#slotOf.size + HEAP_SLACK) this.#rebuildExpiries();
-    if (this.#sweepTimer === undefined && !this.#closed) {
-      this.#sweepTimer = setInterval(() => this.#sweep(), this.sweepIntervalMs);
-      this.#sweepTimer.unref();
-    }
-  }
-
-  // Drops the heap's stale pushes: one push per entry that expires, at its current time.
-  #rebuildExpiries(): void {
-    const expiresAt = this.#table.expiresAt;
-    this.#expiries.clear();
-    for (const slot of this.#slotOf.values()) {
-      if (expiresAt[slot] !== 0) this.#expiries.push(expiresAt[slot]!, slot);
-    }
-  }
-
-  #sweep(): void {
-    const now = this.#clock.now();
-    const keys = this.#table.keys;
-    // A slot may come out stale: freed (no key), rewritten with a later expiry, or freed and taken
-    // by another key since. Only an entry whose current expiry has passed is removed.
-    for (const slot of this.#expiries.popExpired(now)) {
-      if (keys[slot] !== undefined && this.#expired(slot, now)) this.#remove(slot);
-    }
-    if (this.#expiries.size === 0) this.#stopSweep();
-  }
-
-  #stopSweep(): void {
-    if (this.#sweepTimer !== undefined) {
-      clearInterval(this.#sweepTimer);
-      this.#sweepTimer = undefined;
-    }
   }
 }
