@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * A source of the current time, in milliseconds since the epoch as `Date.now()` gives it. The memory
  * backend makes every expiry decision through one, so a test can hand it a clock it moves by hand
@@ -29,6 +31,9 @@ const MAX_REUSES = 1_000;
 // so faking the timers alone cannot leave a reading in place.
 const SYSTEM_DATE_NOW = Date.now;
 const SYSTEM_SET_TIMEOUT = setTimeout;
+// The one timer is made in the async scope larder was loaded in: made in the first caller's, it
+// would hold that caller's AsyncLocalStorage stores for as long as the process runs.
+const TIMER_SCOPE = new AsyncResource('LarderClock');
 
 let reading = 0;
 let reusesLeft = 0;
@@ -48,8 +53,11 @@ function read(): number {
   if (!forgetting) {
     forgetting = true;
     // One timer, re-armed with refresh(): unref'd, so it never keeps the process alive.
-    if (forgetTimer === undefined) forgetTimer = SYSTEM_SET_TIMEOUT(forget, RESOLUTION_MS).unref();
-    else forgetTimer.refresh();
+    if (forgetTimer === undefined) {
+      forgetTimer = TIMER_SCOPE.runInAsyncScope(SYSTEM_SET_TIMEOUT, undefined, forget, RESOLUTION_MS).unref();
+    } else {
+      forgetTimer.refresh();
+    }
   }
   return now;
 }
