@@ -3,7 +3,7 @@ import { BackendPort } from './backend-port.js';
 import type { Backend } from './backends/backend.js';
 import { capabilitiesOf, type BackendCapabilities } from './backends/capabilities.js';
 import { MemoryBackend } from './backends/memory.js';
-import { SYSTEM_CLOCK, type Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { Codec } from './codec.js';
 import { describeValue } from './describe.js';
 import { parseTimeout, parseTtl } from './duration.js';
@@ -36,7 +36,7 @@ export class CacheCore<V> implements LockPort<V> {
   readonly ttlMs: number;
   /** Whether the backend answers synchronously (see Backend.synchronous). */
   readonly synchronous: boolean;
-  readonly clock: Clock = SYSTEM_CLOCK;
+  readonly clock: Clock = systemClock;
   /** The read-through engine of getOrSet. */
   readonly getOrSet: ReadThrough<V>;
 
@@ -84,7 +84,7 @@ export class CacheCore<V> implements LockPort<V> {
       staleIfErrorMs: 0,
       leaseMs: undefined,
       failOpen: false,
-      clock: SYSTEM_CLOCK,
+      clock: systemClock,
     });
   }
 

@@ -3,7 +3,7 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { KeyHandle } from './backends/backend.js';
-import { SYSTEM_CLOCK, type Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
 import { ReadThrough } from './read-through.js';
 import { resolveCache } from './registry.js';
@@ -214,7 +214,7 @@ class Memoizer<A extends unknown[], R> {
       leaseMs: options.leaseMs,
       skipCache: options.skipCache,
       failOpen: true,
-      clock: options.clock ?? SYSTEM_CLOCK,
+      clock: options.clock ?? systemClock,
     });
   }
 

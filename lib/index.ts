@@ -23,7 +23,6 @@ export {
   type BackendCapabilities,
   type Capability,
 } from './backends/capabilities.js';
-export type { Clock } from './clock.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend, REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis.js';
 export { keySlot } from './backends/redis/slot.js';
@@ -56,6 +55,7 @@ export {
   type TimingPluginOptions,
 } from './plugins/timing.js';
 export { parseDuration, type Duration } from './duration.js';
+export { systemClock, type Clock } from './clock.js';
 export { defaultKeyBuilder, type Key, type KeyBuilder } from './keys.js';
 export type { MaybePromise } from './promise.js';
 export type { Logger } from './logger.js';

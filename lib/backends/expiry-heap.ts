@@ -12,6 +12,11 @@ export class ExpiryHeap<T> {
     return this.#at.length;
   }
 
+  /** The earliest time pushed, stale pushes included; Infinity when the heap is empty. */
+  get next(): number {
+    return this.#at.length === 0 ? Infinity : this.#at[0]!;
+  }
+
   /** Adds `item` to come out once `at` (epoch milliseconds) has passed. */
   push(at: number, item: T): void {
     const times = this.#at;

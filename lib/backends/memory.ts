@@ -1,12 +1,14 @@
+import { systemClock, type Clock } from '../clock.js';
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
-import { NotAnIntegerError, OutOfRangeError } from '../errors.js';
 import { globMatcher } from '../glob.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend, KeyHandle } from './backend.js';
-import { ExpiryHeap } from './expiry-heap.js';
+import { incremented } from './counter.js';
 import { SlotTable } from './slot-table.js';
+import { Sweeper } from './sweeper.js';
+import { sizeOfValue } from './value-size.js';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -25,10 +27,21 @@ export interface MemoryBackendOptions {
   /** Size of a value in bytes, for `maxBytes` when values are stored as references. */
   readonly sizeOf?: (value: unknown, key: string) => number;
   /**
-   * How often expired entries are reclaimed in the background (they are never returned either way).
+   * The least time between two background sweeps. Expired entries are never returned, and are
+   * reclaimed without a read by a sweep whose timer is aimed at the earliest expiry: a store whose
+   * next expiry is ten minutes away sets one timer for ten minutes, not one a second. This bounds how
+   * often that timer may fire (the first time: this long after the backend was made), so entries
+   * expiring close together are reclaimed in one batch; an entry may therefore stay held, unseen,
+   * up to this long past its expiry. Between 1 ms and 24.8 days; ttls may be longer.
    * @default '1s'
    */
   readonly sweepInterval?: Duration;
+  /**
+   * The clock every expiry decision is made by (writes, reads, `ttl`, `expire`, sweeps). Tests pass
+   * one they move by hand (`ManualClock` from `larder/testing`); it is called as given.
+   * @default systemClock (`Date.now()`, one reading reused for about 1 ms: see {@link systemClock})
+   */
+  readonly clock?: Clock;
 }
 
 /** The frozen defaults of {@link MemoryBackendOptions}. */
@@ -37,9 +50,6 @@ export const MEMORY_BACKEND_DEFAULTS = Object.freeze({
   maxBytes: 0,
   sweepInterval: 1_000,
 });
-
-// Compact the expiry heap when stale nodes outnumber live entries by this much.
-const HEAP_SLACK = 1_024;
 
 /**
  * An in-process LRU store with per-key expiry. Every operation answers synchronously, so a cache
@@ -67,14 +77,13 @@ export class MemoryBackend implements Backend {
   // Each key's slot in the table, which holds the entries themselves in recency order.
   readonly #slotOf = new Map<string, number>();
   readonly #table: SlotTable;
-  readonly #expiries = new ExpiryHeap<number>();
+  readonly #clock: Clock;
+  readonly #sweeper: Sweeper;
   #bytes = 0;
-  #sweepTimer: NodeJS.Timeout | undefined = undefined;
-  #closed = false;
 
   /**
    * @throws RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
-   * @throws TypeError if `sizeOf` is not a function.
+   * @throws TypeError if `sizeOf` is not a function, or `clock` has no `now` method.
    */
   constructor(options: MemoryBackendOptions = {}) {
     const { maxSize = MEMORY_BACKEND_DEFAULTS.maxSize, maxBytes = MEMORY_BACKEND_DEFAULTS.maxBytes } =
@@ -92,6 +101,10 @@ export class MemoryBackend implements Backend {
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw new TypeError(`sizeOf must be a function; got ${describeValue(options.sizeOf)}`);
     }
+    const clock = options.clock ?? systemClock;
+    if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
+      throw new TypeError(`clock must be an object with a now() method; got ${describeValue(clock)}`);
+    }
     const sweepIntervalMs = parseDuration(
       options.sweepInterval ?? MEMORY_BACKEND_DEFAULTS.sweepInterval,
       'sweepInterval',
@@ -106,6 +119,8 @@ export class MemoryBackend implements Backend {
     this.sweepIntervalMs = sweepIntervalMs;
     this.#sizeOf = options.sizeOf;
     this.#table = new SlotTable(maxSize);
+    this.#clock = clock;
+    this.#sweeper = new Sweeper(this.#table, clock, sweepIntervalMs, (slot) => this.#remove(slot));
     this.acceptsReferences = maxBytes === 0 || options.sizeOf !== undefined;
   }
 
@@ -132,19 +147,19 @@ export class MemoryBackend implements Backend {
   }
 
   set(key: string, value: unknown, ttlMs: number): void {
-    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
   }
 
   add(key: string, value: unknown, ttlMs: number): boolean {
     if (this.#live(key) !== undefined) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
     return true;
   }
 
   multiSet(entries: readonly (readonly [string, unknown])[], ttlMs: number): void {
     // Measure everything first so a refused value leaves the store untouched.
     const sizes = entries.map(([key, value]) => this.#measure(key, value));
-    const expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
+    const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     entries.forEach(([key, value], i) => this.#write(key, value, expiresAt, sizes[i]!));
   }
 
@@ -159,27 +174,11 @@ export class MemoryBackend implements Backend {
       return delta;
     }
     const table = this.#table;
-    const current = table.values[slot];
-    let next: number;
-    if (typeof current === 'number' && Number.isSafeInteger(current)) {
-      next = current + delta;
-      this.#checkCounter(key, next);
-      table.values[slot] = next;
-    } else if (
-      typeof current === 'string' &&
-      /^-?\d{1,16}$/.test(current) &&
-      Number.isSafeInteger(Number(current))
-    ) {
-      next = Number(current) + delta;
-      this.#checkCounter(key, next);
-      const text = String(next);
-      this.#resize(slot, this.#measure(key, text));
-      table.values[slot] = text;
-    } else {
-      throw new NotAnIntegerError(key);
-    }
+    const next = incremented(key, table.values[slot], delta);
+    if (typeof next === 'string') this.#resize(slot, this.#measure(key, next));
+    table.values[slot] = next;
     table.touch(slot);
-    return next;
+    return Number(next);
   }
 
   expire(key: string, ttlMs: number): boolean {
@@ -193,7 +192,7 @@ export class MemoryBackend implements Backend {
     const slot = this.#live(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#table.expiresAt[slot]!;
-    return expiresAt === 0 ? Infinity : Math.max(0, expiresAt - Date.now());
+    return expiresAt === 0 ? Infinity : Math.max(0, expiresAt - this.#clock.now());
   }
 
   delete(key: string): number {
@@ -208,7 +207,7 @@ export class MemoryBackend implements Backend {
 
   deletePattern(pattern: string): number {
     const matches = globMatcher(pattern);
-    const now = Date.now();
+    const now = this.#clock.now();
     let removed = 0;
     for (const [key, slot] of this.#slotOf) {
       if (!matches(key)) continue;
@@ -227,7 +226,7 @@ export class MemoryBackend implements Backend {
   }
 
   async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    this.#sweep();
+    this.#sweeper.sweep();
     const matches = globMatcher(pattern);
     const keys = [...this.#slotOf.keys()].filter(matches);
     for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
@@ -238,7 +237,7 @@ export class MemoryBackend implements Backend {
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
     if (this.#valueOf(this.#live(key)) !== expected) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : Date.now() + ttlMs, size);
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size);
     return true;
   }
 
@@ -265,12 +264,12 @@ export class MemoryBackend implements Backend {
   raw(command: string, args: readonly unknown[]): unknown {
     switch (command.toLowerCase()) {
       case 'size':
-        this.#sweep();
+        this.#sweeper.sweep();
         return this.#slotOf.size;
       case 'bytes':
         return this.#bytes;
       case 'keys': {
-        this.#sweep();
+        this.#sweeper.sweep();
         const [pattern] = args;
         const keys = [...this.#slotOf.keys()];
         return typeof pattern === 'string' ? keys.filter(globMatcher(pattern)) : keys;
@@ -281,7 +280,7 @@ export class MemoryBackend implements Backend {
   }
 
   close(): void {
-    this.#closed = true;
+    this.#sweeper.close();
     this.#clear();
   }
 
@@ -308,7 +307,7 @@ export class MemoryBackend implements Backend {
   #readSlot(slot: number): unknown {
     const table = this.#table;
     const expiresAt = table.expiresAt[slot]!;
-    if (expiresAt !== 0 && expiresAt <= Date.now()) {
+    if (expiresAt !== 0 && expiresAt <= this.#clock.now()) {
       this.#remove(slot);
       return undefined;
     }
@@ -326,9 +325,9 @@ export class MemoryBackend implements Backend {
   }
 
   #setExpiry(slot: number, ttlMs: number): void {
-    const expiresAt = ttlMs === 0 ? 0 : Date.now() + ttlMs;
+    const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     this.#table.expiresAt[slot] = expiresAt;
-    if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
+    if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
   }
 
   #delete(key: string): number {
@@ -341,15 +340,14 @@ export class MemoryBackend implements Backend {
   #clear(): void {
     this.#slotOf.clear();
     this.#table.clear();
-    this.#expiries.clear();
+    this.#sweeper.clear();
     this.#bytes = 0;
-    this.#stopSweep();
   }
 
   // The slot of `key` if it is present and unexpired; reclaims it if it has expired.
   #live(key: string): number | undefined {
     const slot = this.#slotOf.get(key);
-    if (slot !== undefined && this.#expired(slot, Date.now())) {
+    if (slot !== undefined && this.#expired(slot, this.#clock.now())) {
       this.#remove(slot);
       return undefined;
     }
@@ -369,40 +367,12 @@ export class MemoryBackend implements Backend {
       this.#resize(slot, size);
       table.touch(slot);
     }
-    if (expiresAt !== 0) this.#scheduleExpiry(slot, expiresAt);
+    if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
     this.#evict();
   }
 
   #measure(key: string, value: unknown): number {
-    if (this.maxBytes === 0) return 0;
-    let size: number;
-    if (this.#sizeOf !== undefined) size = this.#sizeOf(value, key);
-    else if (typeof value === 'string') size = Buffer.byteLength(value);
-    else if (value instanceof Uint8Array) size = value.byteLength;
-    else {
-      throw new TypeError(
-        `memory backend with maxBytes cannot size the value of key "${key}": ` +
-          'use a serializer other than NullSerializer, or give a sizeOf function',
-      );
-    }
-    if (!Number.isFinite(size) || size < 0) {
-      throw new RangeError(
-        `sizeOf returned ${describeValue(size)} for key "${key}"; expected a non-negative number`,
-      );
-    }
-    if (size > this.maxBytes) {
-      throw new OutOfRangeError(
-        `value of key "${key}" is ${size} bytes, more than maxBytes (${this.maxBytes})`,
-        key,
-      );
-    }
-    return size;
-  }
-
-  #checkCounter(key: string, next: number): void {
-    if (!Number.isSafeInteger(next)) {
-      throw new OutOfRangeError(`incrementing key "${key}" leaves the safe integer range`, key);
-    }
+    return this.maxBytes === 0 ? 0 : sizeOfValue(key, value, this.maxBytes, this.#sizeOf);
   }
 
   #resize(slot: number, size: number): void {
@@ -426,41 +396,5 @@ export class MemoryBackend implements Backend {
     this.#slotOf.delete(table.keys[slot]!);
     this.#bytes -= table.sizes[slot]!;
     table.remove(slot);
-  }
-
-  #scheduleExpiry(slot: number, expiresAt: number): void {
-    this.#expiries.push(expiresAt, slot);
-    if (this.#expiries.size > 2 * this.#slotOf.size + HEAP_SLACK) this.#rebuildExpiries();
-    if (this.#sweepTimer === undefined && !this.#closed) {
-      this.#sweepTimer = setInterval(() => this.#sweep(), this.sweepIntervalMs);
-      this.#sweepTimer.unref();
-    }
-  }
-
-  // Drops the heap's stale pushes: one push per entry that expires, at its current time.
-  #rebuildExpiries(): void {
-    const expiresAt = this.#table.expiresAt;
-    this.#expiries.clear();
-    for (const slot of this.#slotOf.values()) {
-      if (expiresAt[slot] !== 0) this.#expiries.push(expiresAt[slot]!, slot);
-    }
-  }
-
-  #sweep(): void {
-    const now = Date.now();
-    const keys = this.#table.keys;
-    // A slot may come out stale: freed (no key), rewritten with a later expiry, or freed and taken
-    // by another key since. Only an entry whose current expiry has passed is removed.
-    for (const slot of this.#expiries.popExpired(now)) {
-      if (keys[slot] !== undefined && this.#expired(slot, now)) this.#remove(slot);
-    }
-    if (this.#expiries.size === 0) this.#stopSweep();
-  }
-
-  #stopSweep(): void {
-    if (this.#sweepTimer !== undefined) {
-      clearInterval(this.#sweepTimer);
-      this.#sweepTimer = undefined;
-    }
   }
 }

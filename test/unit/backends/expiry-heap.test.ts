@@ -12,12 +12,15 @@ describe('ExpiryHeap', function () {
           const heap = new ExpiryHeap<number>();
           times.forEach((at, id) => heap.push(at, id));
           const timeOf = (id: number): number => times[id]!;
+          expect(heap.next).to.equal(times.length === 0 ? Infinity : Math.min(...times));
 
           const due = [...heap.popExpired(now)];
           const expected = times.flatMap((at, id) => (at <= now ? [id] : []));
           expect([...due].sort((a, b) => a - b)).to.deep.equal(expected);
           expect(due.map(timeOf)).to.deep.equal(due.map(timeOf).sort((a, b) => a - b));
           expect(heap.size).to.equal(times.length - due.length);
+          const later = times.filter((at) => at > now);
+          expect(heap.next).to.equal(later.length === 0 ? Infinity : Math.min(...later));
 
           const rest = [...heap.popExpired(Infinity)];
           expect(rest.every((id) => timeOf(id) > now)).to.equal(true);

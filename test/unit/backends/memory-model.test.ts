@@ -65,6 +65,13 @@ class Model {
   sweep(now: number): void {
     for (const key of [...this.entries.keys()]) this.live(key, now);
   }
+
+  /** How many entries have not expired by `now`, without reclaiming any. */
+  liveAt(now: number): number {
+    let size = 0;
+    for (const entry of this.entries.values()) if (entry.expiresAt === 0 || entry.expiresAt > now) size++;
+    return size;
+  }
 }
 
 const keyArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g');
@@ -83,6 +90,12 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
   fc.constant({ op: 'sweep' as const }),
   fc.constant({ op: 'clear' as const }),
   fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb, ttl: fc.constant(0) }),
+);
+
+// More and shorter ticks, so that background sweeps run often and reads land just before and after.
+const withShortTicks: fc.Arbitrary<Operation> = fc.oneof(
+  operationArb,
+  fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 6 }) }),
 );
 
 /** Applies one operation to both; returns [backend's answer, model's answer]. */
@@ -197,6 +210,39 @@ describe('MemoryBackend against a model (property)', function () {
       );
     });
   }
+
+  it('answers as the model does while background sweeps run between steps (no eviction)', function () {
+    // With room for every key, what a read answers cannot depend on when the sweep ran, so the sweep
+    // may reclaim expired entries at its own pace (every 5 ms at most) while the model keeps them
+    // until touched: the backend holds between the live entries and all of the model's.
+    fc.assert(
+      fc.property(fc.array(withShortTicks, { minLength: 20, maxLength: 200, size: 'large' }), (steps) => {
+        const backend = new MemoryBackend({ maxSize: 100, sweepInterval: 5 });
+        const model = new Model(100, 0);
+        rememberedKeys.clear();
+        try {
+          steps.forEach((step, i) => {
+            const [actual, expected] = apply(backend, model, step, clock);
+            const where = `step ${i}: ${JSON.stringify(step)}`;
+            if (step.op === 'sweep') {
+              expect([...(actual as string[])].sort(), where).to.deep.equal(
+                [...(expected as string[])].sort(),
+              );
+            } else {
+              expect(actual, where).to.deep.equal(expected);
+            }
+            expect(backend.size, `${where}: size`).to.be.within(model.liveAt(Date.now()), model.entries.size);
+          });
+          // Past every ttl (50 ms at most) and one more gap, every expired entry is gone, unread.
+          clock.tick(60);
+          expect(backend.size).to.equal(model.liveAt(Date.now()));
+        } finally {
+          backend.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it('evicts in recency order after the arrays have grown and slots have been reused', function () {
     const backend = new MemoryBackend({ maxSize: 500 });

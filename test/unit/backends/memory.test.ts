@@ -1,9 +1,23 @@
 import { expect } from 'chai';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import sinon from 'sinon';
-import { Cache, JsonSerializer, MemoryBackend } from '../../../lib/index.js';
+import { Cache, JsonSerializer, MemoryBackend, type Clock } from '../../../lib/index.js';
 import { KeyHandle } from '../../../lib/backends/backend.js';
 
 const DAY = 86_400_000;
+
+/** A clock moved by hand, as `ManualClock` (larder/testing) is. */
+class HandClock implements Clock {
+  constructor(public time: number) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
 
 describe('MemoryBackend', function () {
   describe('options', function () {
@@ -15,6 +29,8 @@ describe('MemoryBackend', function () {
       expect(() => new MemoryBackend({ sweepInterval: 0 })).to.throw(RangeError, /sweepInterval/);
       expect(() => new MemoryBackend({ sweepInterval: 'often' })).to.throw(RangeError, /sweepInterval/);
       expect(() => new MemoryBackend({ sizeOf: 3 as never })).to.throw(TypeError, /sizeOf/);
+      expect(() => new MemoryBackend({ clock: {} as never })).to.throw(TypeError, /clock/);
+      expect(() => new MemoryBackend({ clock: Date.now as never })).to.throw(TypeError, /clock/);
     });
 
     it('defaults to 10 000 entries, no byte bound and a one-second sweep', function () {
@@ -177,6 +193,179 @@ describe('MemoryBackend', function () {
       expect(clock.countTimers()).to.equal(0);
       expect(backend.size).to.equal(0);
     });
+  });
+
+  describe('injected clock', function () {
+    it('makes every expiry decision by the injected clock, never by Date.now()', function () {
+      const timers = sinon.useFakeTimers({
+        toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+      });
+      sinon.stub(Date, 'now').throws(new Error('the backend read Date.now()'));
+      const clock = new HandClock(Date.UTC(2026, 0, 1));
+      const backend = new MemoryBackend({ clock, sweepInterval: 10 });
+      backend.set('set', 1, 100);
+      expect(backend.add('add', 1, 100)).to.equal(true);
+      backend.multiSet([['multi', 1]], 100);
+      backend.set('expire', 1, 0);
+      expect(backend.expire('expire', 100)).to.equal(true);
+      backend.set('cas', 'a', 0);
+      expect(backend.compareAndSet('cas', 'a', 'b', 100)).to.equal(true);
+      backend.set('lock', 'token', 50);
+      expect(backend.compareAndExpire('lock', 'token', 100)).to.equal(true);
+      backend.set('pattern:1', 1, 100);
+      backend.set('unread', 1, 100);
+      expect(backend.ttl('set')).to.equal(100);
+
+      clock.advance(99);
+      expect(backend.ttl('set')).to.equal(1);
+      expect(backend.multiGet(['set', 'add', 'multi', 'expire', 'cas', 'lock'])).to.deep.equal([
+        1,
+        1,
+        1,
+        1,
+        'b',
+        'token',
+      ]);
+      expect(backend.add('set', 2, 0)).to.equal(false);
+
+      clock.advance(1);
+      expect(backend.get('set')).to.equal(undefined);
+      expect(backend.peek(new KeyHandle('add'))).to.equal(undefined);
+      expect(backend.multiGet(['multi'])).to.deep.equal([undefined]);
+      expect(backend.exists('expire')).to.equal(false);
+      expect(backend.ttl('cas')).to.equal(undefined);
+      expect(backend.compareAndDelete('lock', 'token')).to.equal(false);
+      expect(backend.deletePattern('pattern:*')).to.equal(0);
+      expect(backend.add('set', 2, 0)).to.equal(true);
+      // 'unread' was never read: the background sweep, timed by the same clock, reclaims it.
+      expect(backend.size).to.equal(2);
+      timers.tick(1_000);
+      expect(backend.size).to.equal(1);
+      expect(backend.get('set')).to.equal(2);
+      backend.close();
+    });
+  });
+
+  describe('the sweep timer', function () {
+    const T0 = Date.UTC(2026, 0, 1);
+    const MINUTE = 60_000;
+    let timers: sinon.SinonFakeTimers;
+    let clock: Clock;
+
+    beforeEach(function () {
+      // Date is left alone: the backend reads the injected clock, which reads the fake timers' time.
+      timers = sinon.useFakeTimers({
+        now: T0,
+        toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+      });
+      clock = { now: () => timers.now };
+    });
+
+    /** Fires timers one by one until none is left or one fires past `until`; returns when each fired. */
+    function wakeUps(until = Infinity): number[] {
+      const times: number[] = [];
+      while (timers.countTimers() > 0 && times.length < 1_000) {
+        timers.next();
+        if (timers.now - T0 > until) break;
+        times.push(timers.now - T0);
+      }
+      return times;
+    }
+
+    it('wakes once, when the only entry expires: a 10-minute ttl, no wake-up before 10 minutes', function () {
+      const backend = new MemoryBackend({ clock });
+      backend.set('k', 1, 10 * MINUTE);
+      expect(timers.countTimers()).to.equal(1);
+      expect(wakeUps()).to.deep.equal([10 * MINUTE]);
+      // Reclaimed without a read, and nothing is left to wake for.
+      expect(backend.size).to.equal(0);
+      expect(timers.countTimers()).to.equal(0);
+    });
+
+    it('is re-aimed when an earlier expiry is scheduled, and keeps one timer', function () {
+      const backend = new MemoryBackend({ clock });
+      backend.set('late', 1, 10 * MINUTE);
+      backend.set('early', 1, 5_000);
+      backend.set('between', 1, MINUTE);
+      expect(timers.countTimers()).to.equal(1);
+      timers.tick(5_000);
+      expect(backend.raw('keys', [])).to.have.members(['late', 'between']);
+      expect(wakeUps()).to.deep.equal([MINUTE, 10 * MINUTE]);
+      expect(backend.size).to.equal(0);
+    });
+
+    it('batches: never runs sooner than sweepInterval after the previous run', function () {
+      const backend = new MemoryBackend({ clock, sweepInterval: 300 });
+      for (let i = 1; i <= 100; i++) backend.set(`k${i}`, i, 10 * i);
+      const sizes: number[] = [];
+      const times: number[] = [];
+      while (timers.countTimers() > 0) {
+        timers.next();
+        times.push(timers.now - T0);
+        sizes.push(backend.size);
+      }
+      expect(times).to.deep.equal([300, 600, 900, 1_200]);
+      expect(sizes).to.deep.equal([70, 40, 10, 0]);
+    });
+
+    it('reaches expiries beyond the 24.8-day timer limit in steps, and reclaims them on time', function () {
+      const backend = new MemoryBackend({ clock });
+      backend.set('month', 1, 30 * DAY);
+      backend.set('years', 1, 3 * 365 * DAY);
+      expect(wakeUps(30 * DAY)).to.deep.equal([2_147_483_647, 30 * DAY]);
+      expect(backend.raw('keys', [])).to.deep.equal(['years']);
+      const rest = wakeUps();
+      expect(rest.at(-1)).to.equal(3 * 365 * DAY);
+      expect(rest.length).to.be.at.most(Math.ceil((3 * 365 * DAY) / 2_147_483_647));
+      expect(backend.size).to.equal(0);
+    });
+
+    it('sets no timer while nothing expires, and none after close', function () {
+      const backend = new MemoryBackend({ clock });
+      backend.set('forever', 1, 0);
+      backend.multiSet([['also', 1]], 0);
+      backend.increment('n', 1, 1);
+      expect(timers.countTimers()).to.equal(0);
+      backend.set('k', 1, MINUTE);
+      backend.delete('k');
+      // The timer finds nothing due and is not set again.
+      expect(wakeUps()).to.deep.equal([MINUTE]);
+      expect(timers.countTimers()).to.equal(0);
+      backend.set('k', 1, MINUTE);
+      backend.close();
+      expect(timers.countTimers()).to.equal(0);
+      backend.set('k', 1, MINUTE);
+      expect(backend.add('k2', 1, MINUTE)).to.equal(true);
+      expect(timers.countTimers()).to.equal(0);
+    });
+
+    it('stops when a sweep for a read (raw, scan) leaves nothing to expire', function () {
+      const backend = new MemoryBackend({ clock });
+      backend.set('k', 1, MINUTE);
+      timers.setSystemTime(T0 + MINUTE);
+      expect(backend.raw('size', [])).to.equal(0);
+      expect(timers.countTimers()).to.equal(0);
+    });
+  });
+
+  it('runs its sweep outside the async context of the write that set its timer', async function () {
+    const storage = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    // The sweep reads the clock when it runs: the clock sees which store is current there.
+    const clock: Clock = {
+      now: () => {
+        seen.push(storage.getStore());
+        return Date.now();
+      },
+    };
+    const backend = new MemoryBackend({ clock, sweepInterval: 1 });
+    storage.run('request', () => backend.set('k', 1, 1));
+    seen.length = 0;
+    // Timers fire in the order they fall due: the sweep's (1 ms) before this one.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(backend.size).to.equal(0);
+    expect(seen.length).to.be.above(0);
+    expect(seen).to.not.include('request');
   });
 
   it('expires and reclaims entries in real time', async function () {
