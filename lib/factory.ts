@@ -1,6 +1,6 @@
 import type { Backend } from './backends/backend.js';
 import { MemoryBackend } from './backends/memory.js';
-import { RedisBackend } from './backends/redis.js';
+import { RedisBackend } from './backends/redis/backend.js';
 import type { AliasSpec, ComponentSpec, KnownTypes } from './config.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';

@@ -17,7 +17,7 @@ export {
 } from './options.js';
 export type { Backend } from './backends/backend.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
-export { RedisBackend, REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis.js';
+export { RedisBackend, REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/backend.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
 export type { Payload, Serializer } from './serializers/serializer.js';

@@ -1,13 +1,13 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { describeValue } from '../describe.js';
-import { ConfigError } from '../errors.js';
-import { defaultLogger, type Logger } from '../logger.js';
-import { settleWithin } from '../promise.js';
-import { JsonSerializer } from '../serializers/json.js';
-import type { Serializer } from '../serializers/serializer.js';
-import type { Backend } from './backend.js';
-import { groupBySlot } from './redis/slot.js';
-import { parseRedisUrl, type RedisConnection } from './redis/url.js';
+import { describeValue } from '../../describe.js';
+import { ConfigError } from '../../errors.js';
+import { defaultLogger, type Logger } from '../../logger.js';
+import { settleWithin } from '../../promise.js';
+import { JsonSerializer } from '../../serializers/json.js';
+import type { Serializer } from '../../serializers/serializer.js';
+import type { Backend } from '../backend.js';
+import { groupBySlot } from './slot.js';
+import { parseRedisUrl, type RedisConnection } from './url.js';
 
 /**
  * Options of {@link RedisBackend}: where to connect (`url`, `client`, or ioredis' own options),
