@@ -2,10 +2,12 @@ import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { globToRegExp } from '../glob.js';
 import { readRemembered, type RememberedKey } from '../key-memo.js';
+import { checkOptions } from '../options-schema.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend } from './backend.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import { MEMORY_BACKEND_OPTIONS } from './memory-options.js';
 import { SlotTable } from './slot-table.js';
 
 /** Options of {@link MemoryBackend}. */
@@ -73,34 +75,17 @@ export class MemoryBackend implements Backend {
   #closed = false;
 
   /**
-   * @throws RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
-   * @throws TypeError if `sizeOf` is not a function.
+   * @throws TypeError for an unknown option (naming the closest known one) or a `sizeOf` that is not
+   *   a function; RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
    */
   constructor(options: MemoryBackendOptions = {}) {
+    checkOptions(options, MEMORY_BACKEND_OPTIONS, 'MemoryBackend');
     const { maxSize = MEMORY_BACKEND_DEFAULTS.maxSize, maxBytes = MEMORY_BACKEND_DEFAULTS.maxBytes } =
       options;
-    if (
-      typeof maxSize !== 'number' ||
-      !(maxSize >= 1) ||
-      (maxSize !== Infinity && !Number.isInteger(maxSize))
-    ) {
-      throw new RangeError(`maxSize must be a positive integer or Infinity; got ${describeValue(maxSize)}`);
-    }
-    if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-      throw new RangeError(`maxBytes must be a non-negative integer; got ${describeValue(maxBytes)}`);
-    }
-    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function; got ${describeValue(options.sizeOf)}`);
-    }
     const sweepIntervalMs = parseDuration(
       options.sweepInterval ?? MEMORY_BACKEND_DEFAULTS.sweepInterval,
       'sweepInterval',
     );
-    if (sweepIntervalMs === 0 || sweepIntervalMs > 2_147_483_647) {
-      throw new RangeError(
-        `sweepInterval must be between 1 ms and 24.8 days; got ${describeValue(options.sweepInterval)}`,
-      );
-    }
     this.maxSize = maxSize;
     this.maxBytes = maxBytes;
     this.sweepIntervalMs = sweepIntervalMs;
