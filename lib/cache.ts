@@ -40,8 +40,7 @@ import { MAX_TIMER_MS, isNativePromise, isPending, settleWithin } from './promis
 import { LATER, readNow, readRememberedNow } from './read-now.js';
 import { BaseSerializer } from './serializers/base.js';
 import { NullSerializer } from './serializers/null.js';
-import { normalizeAlias } from './config.js';
-import { ComponentTypes } from './factory.js';
+import { cacheFromUrl } from './from-url.js';
 import type { Serializer } from './serializers/serializer.js';
 
 /** Entries for {@link Cache.multiSet}: `[key, value]` pairs, a `Map`, or a plain object. */
@@ -187,19 +186,10 @@ export class Cache<V = unknown> {
    * ```
    */
   static fromUrl<V = unknown>(url: string, overrides: CacheOptions = {}): Cache<V> {
-    const types = Cache.#types;
-    const options = types.build(normalizeAlias(url, '', types.known()), 'url', undefined);
-    try {
-      return new Cache<V>({ ...options, ...overrides });
-    } catch (error) {
-      // Do not leave a connection behind for a cache that was never built.
-      void Promise.resolve(options.backend?.close()).catch(() => undefined);
-      throw error;
-    }
+    // Built-in types only (the `caches` registry knows registered ones too). A backend, serializer
+    // or plugins given in `overrides` replace the URL's, which are then not built at all.
+    return cacheFromUrl(url, overrides, (options) => new Cache<V>(options));
   }
-
-  // fromUrl knows the built-in types; the `caches` registry knows registered ones too.
-  static readonly #types = new ComponentTypes();
 
   /** The plugins observing this cache, in call order (for example to read a plugin's stats). */
   get plugins(): readonly Plugin[] {

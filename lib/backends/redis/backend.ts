@@ -13,8 +13,6 @@ import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET } from './scrip
 import { groupBySlot } from './slot.js';
 import { parseRedisUrl } from './url.js';
 
-export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
-
 const NOT_AN_INTEGER = /not an integer|out of range/i;
 
 /**
