@@ -4,7 +4,7 @@ import type { Backend, KeyHandle } from './backends/backend.js';
 import { CacheCore } from './cache-core.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
-import { cacheOptionsFromUrl } from './from-url.js';
+import { cacheFromUrl } from './from-url.js';
 import type { KeySpace } from './key-space.js';
 import type { Key } from './keys.js';
 import {
@@ -120,15 +120,9 @@ export class Cache<V = unknown> {
    * ```
    */
   static fromUrl<V = unknown>(url: string, overrides: CacheOptions = {}): Cache<V> {
-    const options = cacheOptionsFromUrl(url, overrides);
-    try {
-      return new Cache<V>({ ...options, ...overrides });
-    } catch (error) {
-      // Do not leave a connection behind for a cache that was never built.
-      if (options.backend !== overrides.backend)
-        void Promise.resolve(options.backend?.close()).catch(() => undefined);
-      throw error;
-    }
+    // Built-in types only (the `caches` registry knows registered ones too). A backend, serializer
+    // or plugins given in `overrides` replace the URL's, which are then not built at all.
+    return cacheFromUrl(url, overrides, (options) => new Cache<V>(options));
   }
 
   /** The plugins observing this cache, in call order (for example to read a plugin's stats). */

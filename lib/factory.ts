@@ -1,135 +1,182 @@
 import type { Backend } from './backends/backend.js';
-import { MemoryBackend } from './backends/memory.js';
-import { RedisBackend } from './backends/redis.js';
-import type { AliasSpec, ComponentSpec, KnownTypes } from './config.js';
+import {
+  descriptorOf,
+  type BackendDescriptor,
+  type BuildContext,
+  type ComponentDescriptor,
+  type ComponentKind,
+  type ComponentKinds,
+  type DescriptorOf,
+  type Registration,
+} from './component.js';
+import type { AliasSpec, ComponentSpec } from './config.js';
 import { ConfigError } from './errors.js';
-import type { Logger } from './logger.js';
 import type { CacheOptions } from './options.js';
-import { HitMissRatioPlugin } from './plugins/hit-miss-ratio.js';
-import type { Plugin } from './plugins/plugin.js';
-import { TimingPlugin } from './plugins/timing.js';
-import { JsonSerializer } from './serializers/json.js';
-import { MsgpackSerializer } from './serializers/msgpack.js';
-import { NullSerializer } from './serializers/null.js';
-import type { Serializer } from './serializers/serializer.js';
-import { StringSerializer } from './serializers/string.js';
-import { StructuredCloneSerializer } from './serializers/structured-clone.js';
 
-/** A class a config can name: constructed with the options object from the config. */
-export type Registrable<T> = new (options: never) => T;
-
-/** The kinds of component a config names, and what each builds. */
-export interface ComponentKinds {
-  readonly backend: Backend;
-  readonly serializer: Serializer<unknown>;
-  readonly plugin: Plugin;
+/** A component type under the name configs use for it. */
+export interface ComponentType<K extends ComponentKind = ComponentKind> {
+  readonly name: string;
+  readonly descriptor: DescriptorOf<K>;
 }
 
-type Tables = { readonly [K in keyof ComponentKinds]: Map<string, Registrable<ComponentKinds[K]>> };
+interface Entry<K extends ComponentKind> extends ComponentType<K> {
+  // What it was registered as (a class or a descriptor): registering it again is a no-op.
+  readonly registration: unknown;
+  readonly builtIn: boolean;
+}
 
-/** Name → class for every kind; built-ins first, then whatever `caches.register` adds. */
+type Entries = { readonly [K in ComponentKind]: Map<string, Entry<K>> };
+
+// The alias fields that are Cache options as they are.
+const CACHE_FIELDS = ['namespace', 'version', 'ttl', 'timeout', 'safe'] as const;
+
+/**
+ * The component types a config can name: a list of descriptors by kind and name, the built-in
+ * ones first, then whatever `caches.register` adds, and the URL schemes of the backends. It
+ * validates nothing itself (`normalizeAlias` does, with the descriptors' schemas) and builds
+ * aliases once validated.
+ */
 export class ComponentTypes {
-  readonly #tables: Tables = {
-    backend: new Map<string, Registrable<Backend>>([
-      ['memory', MemoryBackend],
-      ['redis', RedisBackend],
-    ]),
-    serializer: new Map<string, Registrable<Serializer<unknown>>>([
-      ['json', JsonSerializer],
-      ['string', StringSerializer],
-      ['msgpack', MsgpackSerializer],
-      ['structured-clone', StructuredCloneSerializer],
-      ['null', NullSerializer],
-    ]),
-    plugin: new Map<string, Registrable<Plugin>>([
-      ['hit-miss-ratio', HitMissRatioPlugin],
-      ['timing', TimingPlugin],
-    ]),
-  };
-  readonly #builtIn = new Set(
-    Object.values(this.#tables).flatMap((table: Map<string, unknown>) => [...table.keys()]),
-  );
+  readonly #entries: Entries = { backend: new Map(), serializer: new Map(), plugin: new Map() };
+  readonly #schemes = new Map<string, ComponentType<'backend'>>();
+
+  /** @param builtIns - the types that come first and that `register` cannot replace. */
+  constructor(builtIns: readonly ComponentDescriptor[]) {
+    for (const descriptor of builtIns) {
+      const kind = descriptor.kind;
+      this.#add(
+        kind,
+        descriptor.type,
+        descriptor,
+        descriptorOf(kind, descriptor.type, descriptor as never),
+        true,
+      );
+    }
+  }
 
   /**
-   * Adds a named class. Registering the same class again is a no-op.
+   * Adds a named type: a descriptor, a class carrying one as its own static `descriptor`, or a
+   * plain class. Registering the same thing again under the same name is a no-op.
    *
-   * @throws TypeError for a bad name or class; ConfigError if the name is taken by another class.
+   * @throws TypeError for a bad kind, name, class or descriptor; ConfigError if the name, or one
+   *   of the descriptor's URL schemes, is taken by another type.
    */
-  register<K extends keyof ComponentKinds>(
-    kind: K,
-    name: string,
-    Class: Registrable<ComponentKinds[K]>,
-  ): void {
-    const table = this.#tables[kind] as Map<string, Registrable<ComponentKinds[K]>> | undefined;
-    if (table === undefined)
+  register<K extends ComponentKind>(kind: K, name: string, registration: Registration<K>): void {
+    if (!Object.hasOwn(this.#entries, kind))
       throw new TypeError(`kind must be backend, serializer or plugin; got "${String(kind)}"`);
     if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) {
       throw new TypeError(`a ${kind} name is letters, digits, ".", "_" and "-"; got ${JSON.stringify(name)}`);
     }
-    if (typeof Class !== 'function') throw new TypeError(`register needs a class for ${kind} "${name}"`);
-    const existing = table.get(name);
-    if (existing !== undefined && existing !== Class) {
+    const existing = this.#entries[kind].get(name);
+    if (existing?.registration === registration) return;
+    const descriptor = descriptorOf(kind, name, registration);
+    if (existing !== undefined) {
       throw new ConfigError(
-        `${kind} "${name}" is already registered${this.#builtIn.has(name) ? ' (built in)' : ''} to another class`,
+        `${kind} "${name}" is already registered${existing.builtIn ? ' (built in)' : ''} to another ${typeof registration === 'function' ? 'class' : 'descriptor'}`,
         { path: `${kind}.${name}` },
       );
     }
-    table.set(name, Class);
+    this.#add(kind, name, registration, descriptor, false);
   }
 
-  /** The names a config may use, per kind. */
-  known(): KnownTypes {
-    return {
-      backend: [...this.#tables.backend.keys()],
-      serializer: [...this.#tables.serializer.keys()],
-      plugin: [...this.#tables.plugin.keys()],
-    };
+  /** The names a config may use for a kind, built-in ones first. */
+  names(kind: ComponentKind): string[] {
+    return [...this.#entries[kind].keys()];
+  }
+
+  /** The type a config names, if there is one. */
+  find<K extends ComponentKind>(kind: K, name: string): ComponentType<K> | undefined {
+    return this.#entries[kind].get(name) as ComponentType<K> | undefined;
+  }
+
+  /** The backend type a URL scheme (lower case, no colon) stands for, if any. */
+  forScheme(scheme: string): ComponentType<'backend'> | undefined {
+    return this.#schemes.get(scheme);
+  }
+
+  /** Every URL scheme a backend type claims, in the order they were added. */
+  schemes(): string[] {
+    return [...this.#schemes.keys()];
   }
 
   /**
-   * Builds a validated alias into Cache options: a new backend, serializer and plugins.
+   * Builds a validated alias into a cache: its options are the alias' with `overrides` over them
+   * (an `undefined` override inherits), and a backend, serializer or plugin list an override
+   * replaces is not built at all. Should building or `construct` fail, the backend built for it is
+   * closed.
    *
-   * @param logger - bound into the cache (and the Redis backend) when given.
-   * @throws ConfigError naming the alias when a constructor refuses its options.
+   * @param path - where the alias sits, for messages: `caches.sessions` (`url` for a URL alone).
+   * @param construct - makes the cache (given here, so that this module does not import the Cache).
+   * @throws ConfigError naming the component when its descriptor refuses to build; whatever
+   *   `construct` throws.
    */
-  build(spec: AliasSpec, path: string, logger: Logger | undefined): CacheOptions {
-    const backendOptions =
-      spec.backend.type === 'redis' && logger !== undefined
-        ? { logger, ...spec.backend.options }
-        : spec.backend.options;
-    const backend = this.#construct(
-      'backend',
-      { ...spec.backend, options: backendOptions },
-      `${path}.backend`,
-    );
+  buildCache<C>(
+    spec: AliasSpec,
+    path: string,
+    context: BuildContext,
+    overrides: CacheOptions,
+    construct: (options: CacheOptions) => C,
+  ): C {
+    const options: { -readonly [K in keyof CacheOptions]: CacheOptions[K] } = {};
+    for (const field of CACHE_FIELDS) {
+      if (spec[field] !== undefined) (options as Record<string, unknown>)[field] = spec[field];
+    }
+    for (const [name, value] of Object.entries(overrides)) {
+      if (value !== undefined) (options as Record<string, unknown>)[name] = value;
+    }
+    let built: Backend | undefined;
     try {
-      const serializer =
-        spec.serializer === undefined
-          ? undefined
-          : this.#construct('serializer', spec.serializer, `${path}.serializer`);
-      const plugins = spec.plugins.map((plugin, i) =>
-        this.#construct('plugin', plugin, `${path}.plugins[${i}]`),
-      );
-      const options: { -readonly [K in keyof CacheOptions]: CacheOptions[K] } = { backend, plugins };
-      if (serializer !== undefined) options.serializer = serializer;
-      if (logger !== undefined) options.logger = logger;
-      for (const field of ['namespace', 'version', 'ttl', 'timeout', 'safe'] as const) {
-        if (spec[field] !== undefined) (options as Record<string, unknown>)[field] = spec[field];
+      if (options.backend === undefined) {
+        options.backend = built = this.#build('backend', spec.backend, `${path}.backend`, context);
       }
-      return options;
+      if (options.serializer === undefined && spec.serializer !== undefined) {
+        options.serializer = this.#build('serializer', spec.serializer, `${path}.serializer`, context);
+      }
+      options.plugins ??= spec.plugins.map((plugin, i) =>
+        this.#build('plugin', plugin, `${path}.plugins[${i}]`, context),
+      );
+      return construct(options);
     } catch (error) {
       // Do not leave a connection behind for a cache that will never be built.
-      void Promise.resolve(backend.close()).catch(() => undefined);
+      if (built !== undefined) void Promise.resolve(built.close()).catch(() => undefined);
       throw error;
     }
   }
 
-  #construct<K extends keyof ComponentKinds>(kind: K, spec: ComponentSpec, path: string): ComponentKinds[K] {
-    const Class = this.#tables[kind].get(spec.type) as
-      (new (options: unknown) => ComponentKinds[K]) | undefined;
-    if (Class === undefined) throw new ConfigError(`${path}: unknown ${kind} "${spec.type}"`, { path });
+  #add<K extends ComponentKind>(
+    kind: K,
+    name: string,
+    registration: unknown,
+    descriptor: DescriptorOf<K>,
+    builtIn: boolean,
+  ): void {
+    const type: ComponentType<K> = { name, descriptor };
+    const schemes = kind === 'backend' ? ((descriptor as BackendDescriptor).schemes ?? []) : [];
+    const claimed = schemes.filter((scheme) => {
+      const owner = this.#schemes.get(scheme);
+      // The same descriptor under a second name leaves its schemes to the first.
+      if (owner !== undefined && owner.descriptor !== descriptor) {
+        throw new ConfigError(
+          `backend "${name}" claims the URL scheme "${scheme}:", which backend "${owner.name}" has`,
+          { path: `backend.${name}` },
+        );
+      }
+      return owner === undefined;
+    });
+    (this.#entries[kind] as Map<string, Entry<K>>).set(name, { ...type, registration, builtIn });
+    for (const scheme of claimed) this.#schemes.set(scheme, type as ComponentType<'backend'>);
+  }
+
+  #build<K extends ComponentKind>(
+    kind: K,
+    spec: ComponentSpec,
+    path: string,
+    context: BuildContext,
+  ): ComponentKinds[K] {
+    const type = this.find(kind, spec.type);
+    if (type === undefined) throw new ConfigError(`${path}: unknown ${kind} "${spec.type}"`, { path });
     try {
-      return new Class(spec.options);
+      return type.descriptor.build(spec.options, context) as ComponentKinds[K];
     } catch (error) {
       if (error instanceof ConfigError) throw error;
       const message = error instanceof Error ? error.message : String(error);

@@ -24,7 +24,8 @@ export {
   type Capability,
 } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
-export { RedisBackend, REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis.js';
+export { RedisBackend } from './backends/redis/backend.js';
+export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/options.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
 export type { Payload, Serializer } from './serializers/serializer.js';
@@ -46,7 +47,25 @@ export {
 } from './plugins/plugin.js';
 export { caches, CacheRegistry } from './registry.js';
 export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
-export type { ComponentKinds, Registrable } from './factory.js';
+export type {
+  BackendDescriptor,
+  BackendUrl,
+  BuildContext,
+  ComponentDescriptor,
+  ComponentKind,
+  ComponentKinds,
+  PluginDescriptor,
+  Registrable,
+  Registration,
+  SerializerDescriptor,
+} from './component.js';
+export {
+  checkOptions,
+  checks,
+  type OptionCheck,
+  type OptionProblem,
+  type OptionsSchema,
+} from './options-schema.js';
 export { HitMissRatioPlugin, type HitMissStats } from './plugins/hit-miss-ratio.js';
 export {
   TimingPlugin,

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { BUILT_IN_COMPONENTS } from './built-in-components.js';
 import { Cache } from './cache.js';
+import type { ComponentKind, Registration } from './component.js';
 import {
   interpolateEnv,
   normalizeAlias,
@@ -9,7 +11,7 @@ import {
 } from './config.js';
 import { describeValue } from './describe.js';
 import { ConfigError } from './errors.js';
-import { ComponentTypes, type ComponentKinds, type Registrable } from './factory.js';
+import { ComponentTypes } from './factory.js';
 import { defaultLogger, type Logger } from './logger.js';
 import type { CacheOptions } from './options.js';
 
@@ -35,7 +37,7 @@ const DEFAULT_MEMORY: AliasConfig = Object.freeze({ backend: 'memory' });
  * ```
  */
 export class CacheRegistry {
-  readonly #types = new ComponentTypes();
+  readonly #types = new ComponentTypes(BUILT_IN_COMPONENTS);
   #config: CachesConfig | undefined;
   #specs = new Map<string, AliasSpec>();
   readonly #built = new Map<string, Cache>();
@@ -99,7 +101,8 @@ export class CacheRegistry {
 
   /**
    * A new cache of an alias on every call, with `overrides` over its config. The caller owns it
-   * (`closeAll` does not close it).
+   * (`closeAll` does not close it). A `backend`, `serializer` or `plugins` override replaces the
+   * alias' own, which is then not built at all (no connection is opened for it).
    *
    * @throws ConfigError for an unknown alias; TypeError/RangeError for bad overrides.
    */
@@ -141,18 +144,23 @@ export class CacheRegistry {
   }
 
   /**
-   * Makes a class usable by name in configs: `caches.register('serializer', 'cbor', CborSerializer)`.
-   * The class is constructed with the options object of the config entry (`{ type, ...options }`).
-   * Register before setting a config that names it.
+   * Makes a component type usable by name in configs:
+   * `caches.register('serializer', 'cbor', CborSerializer)`. It takes a class, constructed with the
+   * options object of the config entry (`{ type, ...options }` without `type`); or a descriptor
+   * (`BackendDescriptor`, `SerializerDescriptor`, `PluginDescriptor`), or a class carrying one as its own static `descriptor`, which
+   * also gives the type an options schema checked when a config is set, the cache's logger, and
+   * (for a backend) URL schemes. Register before setting a config that names it.
    *
-   * @throws TypeError for a bad kind, name or class; ConfigError if the name is taken by another class.
+   * @throws TypeError for a bad kind, name, class or descriptor; ConfigError if the name, or a URL
+   *   scheme of the descriptor, is taken by another type.
+   * @example
+   * ```ts
+   * caches.register('backend', 'dynamo', DynamoBackend); // class with a static descriptor
+   * caches.setConfig({ sessions: 'dynamo://sessions?readCapacity=5' });
+   * ```
    */
-  register<K extends keyof ComponentKinds>(
-    kind: K,
-    name: string,
-    Class: Registrable<ComponentKinds[K]>,
-  ): void {
-    this.#types.register(kind, name, Class);
+  register<K extends ComponentKind>(kind: K, name: string, component: Registration<K>): void {
+    this.#types.register(kind, name, component);
   }
 
   /** The logger registry-built caches log through (each bound to `{ alias }`). */
@@ -171,20 +179,25 @@ export class CacheRegistry {
       throw new ConfigError(`unknown cache alias "${alias}"; known: ${known}`, { path: `caches.${alias}` });
     }
     const logger = (overrides.logger ?? this.#logger ?? defaultLogger()).child({ alias });
-    const options = this.#types.build(spec, `caches.${alias}`, logger);
+    const path = `caches.${alias}`;
     try {
-      return new Cache({ ...options, ...overrides, logger });
+      return this.#types.buildCache(
+        spec,
+        path,
+        { logger },
+        { ...overrides, logger },
+        (options) => new Cache(options),
+      );
     } catch (error) {
-      void Promise.resolve(options.backend?.close()).catch(() => undefined);
       if (error instanceof TypeError || error instanceof RangeError) {
-        throw new ConfigError(`caches.${alias}: ${error.message}`, { path: `caches.${alias}`, cause: error });
+        throw new ConfigError(`${path}: ${error.message}`, { path, cause: error });
       }
       throw error;
     }
   }
 
   #defaultSpec(): AliasSpec {
-    return normalizeAlias(DEFAULT_MEMORY, `caches.${DEFAULT_ALIAS}`, this.#types.known());
+    return normalizeAlias(DEFAULT_MEMORY, `caches.${DEFAULT_ALIAS}`, this.#types);
   }
 
   // The config in force; on first use with none set, the file LARDER_CONFIG names, if any.
@@ -206,14 +219,13 @@ export class CacheRegistry {
         },
       );
     }
-    const known = this.#types.known();
     const specs = new Map<string, AliasSpec>();
     for (const [alias, raw] of Object.entries(config)) {
       const path = `caches.${alias}`;
       if (!/^[A-Za-z0-9_.-]+$/.test(alias)) {
         throw new ConfigError(`${path}: an alias is letters, digits, ".", "_" and "-"`, { path });
       }
-      specs.set(alias, normalizeAlias(interpolateEnv(raw, path), path, known));
+      specs.set(alias, normalizeAlias(interpolateEnv(raw, path), path, this.#types));
     }
     return specs;
   }

@@ -6,6 +6,8 @@ import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend, KeyHandle } from './backend.js';
 import { incremented } from './counter.js';
+import { checkOptions } from '../options-schema.js';
+import { MEMORY_BACKEND_OPTIONS } from './memory-options.js';
 import { SlotTable } from './slot-table.js';
 import { Sweeper } from './sweeper.js';
 import { sizeOfValue } from './value-size.js';
@@ -82,25 +84,13 @@ export class MemoryBackend implements Backend {
   #bytes = 0;
 
   /**
-   * @throws RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
-   * @throws TypeError if `sizeOf` is not a function, or `clock` has no `now` method.
+   * @throws TypeError for an unknown option (naming the closest known one) or a `sizeOf` that is not
+   *   a function, or a `clock` without a `now` method; RangeError if `maxSize`, `maxBytes` or `sweepInterval` is out of range.
    */
   constructor(options: MemoryBackendOptions = {}) {
+    checkOptions(options, MEMORY_BACKEND_OPTIONS, 'MemoryBackend');
     const { maxSize = MEMORY_BACKEND_DEFAULTS.maxSize, maxBytes = MEMORY_BACKEND_DEFAULTS.maxBytes } =
       options;
-    if (
-      typeof maxSize !== 'number' ||
-      !(maxSize >= 1) ||
-      (maxSize !== Infinity && !Number.isInteger(maxSize))
-    ) {
-      throw new RangeError(`maxSize must be a positive integer or Infinity; got ${describeValue(maxSize)}`);
-    }
-    if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-      throw new RangeError(`maxBytes must be a non-negative integer; got ${describeValue(maxBytes)}`);
-    }
-    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function; got ${describeValue(options.sizeOf)}`);
-    }
     const clock = options.clock ?? systemClock;
     if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
       throw new TypeError(`clock must be an object with a now() method; got ${describeValue(clock)}`);
@@ -109,11 +99,6 @@ export class MemoryBackend implements Backend {
       options.sweepInterval ?? MEMORY_BACKEND_DEFAULTS.sweepInterval,
       'sweepInterval',
     );
-    if (sweepIntervalMs === 0 || sweepIntervalMs > 2_147_483_647) {
-      throw new RangeError(
-        `sweepInterval must be between 1 ms and 24.8 days; got ${describeValue(options.sweepInterval)}`,
-      );
-    }
     this.maxSize = maxSize;
     this.maxBytes = maxBytes;
     this.sweepIntervalMs = sweepIntervalMs;

@@ -1,3 +1,5 @@
+import type { PluginDescriptor } from '../component.js';
+import { checkOptions, NO_OPTIONS } from '../options-schema.js';
 import type { Plugin, PostHookContext } from './plugin.js';
 
 /** What {@link HitMissRatioPlugin.stats} reports. */
@@ -27,6 +29,11 @@ export class HitMissRatioPlugin implements Plugin {
   #hits = 0;
   #misses = 0;
 
+  /** @throws TypeError for any option: it takes none. */
+  constructor(options?: Readonly<Record<string, never>>) {
+    checkOptions(options, NO_OPTIONS, 'HitMissRatioPlugin');
+  }
+
   postGet(ctx: PostHookContext): void {
     if ('error' in ctx) return;
     if (ctx.result === undefined) this.#misses++;
@@ -53,3 +60,12 @@ export class HitMissRatioPlugin implements Plugin {
     this.#misses = 0;
   }
 }
+
+/** The `hit-miss-ratio` plugin type: `plugins: ['hit-miss-ratio']`. It takes no options. */
+export const HIT_MISS_RATIO_PLUGIN_DESCRIPTOR: PluginDescriptor<Readonly<Record<string, never>>> =
+  Object.freeze({
+    kind: 'plugin',
+    type: 'hit-miss-ratio',
+    options: NO_OPTIONS,
+    build: (options: Readonly<Record<string, never>>) => new HitMissRatioPlugin(options),
+  });

@@ -1,4 +1,5 @@
-import { describeValue } from '../describe.js';
+import type { PluginDescriptor } from '../component.js';
+import { checkOptions, checks, type OptionsSchema } from '../options-schema.js';
 import type { CacheOperation, Plugin, PostHookContext } from './plugin.js';
 
 /** Timings of one operation, in milliseconds. */
@@ -25,6 +26,11 @@ export interface TimingPluginOptions {
 
 /** The frozen defaults of {@link TimingPluginOptions}. */
 export const TIMING_PLUGIN_DEFAULTS = Object.freeze({ window: 1_024 });
+
+/** The options schema of {@link TimingPlugin}, for its constructor and for configs. */
+export const TIMING_PLUGIN_OPTIONS: OptionsSchema = Object.freeze({
+  fields: Object.freeze({ window: checks.integer(1) }),
+});
 
 class OperationStats {
   count = 0;
@@ -76,13 +82,12 @@ export class TimingPlugin implements Plugin {
   readonly window: number;
   #stats = new Map<CacheOperation, OperationStats>();
 
-  /** @throws RangeError if `window` is not a positive integer. */
+  /**
+   * @throws RangeError if `window` is not a positive integer; TypeError for an unknown option.
+   */
   constructor(options: TimingPluginOptions = {}) {
-    const window = options.window ?? TIMING_PLUGIN_DEFAULTS.window;
-    if (!Number.isSafeInteger(window) || window < 1) {
-      throw new RangeError(`window must be a positive integer; got ${describeValue(options.window)}`);
-    }
-    this.window = window;
+    checkOptions(options, TIMING_PLUGIN_OPTIONS, 'TimingPlugin');
+    this.window = options.window ?? TIMING_PLUGIN_DEFAULTS.window;
   }
 
   postGet = this.#record;
@@ -122,3 +127,11 @@ export class TimingPlugin implements Plugin {
     stats.add(ctx.durationMs);
   }
 }
+
+/** The `timing` plugin type: `plugins: ['timing']` or `{ type: 'timing', window }`. */
+export const TIMING_PLUGIN_DESCRIPTOR: PluginDescriptor<TimingPluginOptions> = Object.freeze({
+  kind: 'plugin',
+  type: 'timing',
+  options: TIMING_PLUGIN_OPTIONS,
+  build: (options: TimingPluginOptions) => new TimingPlugin(options),
+});

@@ -1,4 +1,5 @@
-import { Envelope, type SerializerOptions } from './envelope.js';
+import { checkOptions } from '../options-schema.js';
+import { Envelope, SERIALIZER_OPTIONS, type SerializerOptions } from './envelope.js';
 import type { Payload, Serializer } from './serializer.js';
 
 const utf8 = new TextEncoder();
@@ -13,10 +14,14 @@ export abstract class BaseSerializer implements Serializer {
   readonly #envelope: Envelope | undefined;
 
   /**
-   * @throws RangeError or TypeError for bad options, naming them.
+   * Checks the options against {@link SERIALIZER_OPTIONS}: a subclass with options of its own
+   * passes on only these.
+   *
+   * @throws TypeError for an unknown option (naming the closest known one) or a value of the wrong
+   *   kind; RangeError for a value out of range.
    */
   constructor(options?: SerializerOptions) {
-    // Built whenever options are given, so every option is checked even when none needs an envelope.
+    checkOptions(options, SERIALIZER_OPTIONS, new.target.name || 'serializer');
     const envelope = options === undefined ? undefined : new Envelope(options, () => this.name);
     this.#envelope = envelope?.active ? envelope : undefined;
   }

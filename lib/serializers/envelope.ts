@@ -10,6 +10,7 @@ import {
 } from 'node:zlib';
 import { describeValue } from '../describe.js';
 import { SerializationError } from '../errors.js';
+import { checks, type OptionCheck, type OptionsSchema } from '../options-schema.js';
 
 /** Compression algorithms a serializer can apply to its payloads. */
 export type Compression = 'gzip' | 'brotli' | 'deflate';
@@ -42,6 +43,27 @@ export interface SerializerOptions {
 export const SERIALIZER_DEFAULTS = Object.freeze({
   compressThreshold: 1_024,
   maxDecompressedBytes: 256 * 1024 * 1024,
+});
+
+const secret: OptionCheck = (value) => {
+  if (typeof value !== 'string' && !(value instanceof Uint8Array))
+    return { message: `expected a string or bytes; got ${describeValue(value)}`, error: 'type' };
+  return value.length === 0
+    ? { message: 'expected a non-empty secret; got an empty one', error: 'range' }
+    : undefined;
+};
+
+/**
+ * The options schema of every serializer but `NullSerializer`: `BaseSerializer`'s constructor and
+ * config validation both check against it.
+ */
+export const SERIALIZER_OPTIONS: OptionsSchema = Object.freeze({
+  fields: Object.freeze({
+    compress: checks.oneOf('gzip', 'brotli', 'deflate'),
+    compressThreshold: checks.integer(0),
+    secret,
+    maxDecompressedBytes: checks.integer(1),
+  }),
 });
 
 // Layout: 'L' 'D' version flags [32-byte HMAC over header and body] body.
@@ -77,36 +99,15 @@ export class Envelope {
   readonly #serializerName: () => string;
 
   /**
+   * @param options - checked already, against {@link SERIALIZER_OPTIONS} (by `BaseSerializer`).
    * @param serializerName - the owning serializer's name, for error messages.
-   * @throws RangeError or TypeError for bad options, naming them.
    */
   constructor(options: SerializerOptions, serializerName: () => string) {
     this.#serializerName = serializerName;
-    if (options.compress !== undefined && !(options.compress in COMPRESS)) {
-      throw new RangeError(
-        `compress must be one of gzip, brotli, deflate; got ${describeValue(options.compress)}`,
-      );
-    }
     this.#compress = options.compress;
     this.#threshold = options.compressThreshold ?? SERIALIZER_DEFAULTS.compressThreshold;
-    if (!Number.isSafeInteger(this.#threshold) || this.#threshold < 0) {
-      throw new RangeError(
-        `compressThreshold must be a non-negative integer; got ${describeValue(options.compressThreshold)}`,
-      );
-    }
     this.#maxOutput = options.maxDecompressedBytes ?? SERIALIZER_DEFAULTS.maxDecompressedBytes;
-    if (!Number.isSafeInteger(this.#maxOutput) || this.#maxOutput < 1) {
-      throw new RangeError(
-        `maxDecompressedBytes must be a positive integer; got ${describeValue(options.maxDecompressedBytes)}`,
-      );
-    }
-    if (options.secret !== undefined) {
-      if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
-        throw new TypeError(`secret must be a string or bytes; got ${describeValue(options.secret)}`);
-      }
-      if (options.secret.length === 0) throw new RangeError('secret must not be empty');
-      this.#secret = Buffer.from(options.secret);
-    }
+    if (options.secret !== undefined) this.#secret = Buffer.from(options.secret);
   }
 
   /** Whether payloads need an envelope at all (`compress` or `secret` was given). */

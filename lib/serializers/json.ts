@@ -1,7 +1,8 @@
 import { describeValue } from '../describe.js';
 import { SerializationError } from '../errors.js';
 import { BaseSerializer } from './base.js';
-import type { SerializerOptions } from './envelope.js';
+import type { SerializerDescriptor } from '../component.js';
+import { SERIALIZER_OPTIONS, type SerializerOptions } from './envelope.js';
 import type { Payload } from './serializer.js';
 import { payloadToText } from './text.js';
 
@@ -52,3 +53,11 @@ export class JsonSerializer extends BaseSerializer {
     }
   }
 }
+
+/** The `json` serializer type: `serializer: 'json'` or `{ type: 'json', compress?, secret?, … }`. */
+export const JSON_SERIALIZER_DESCRIPTOR: SerializerDescriptor<SerializerOptions> = Object.freeze({
+  kind: 'serializer',
+  type: 'json',
+  options: SERIALIZER_OPTIONS,
+  build: (options: SerializerOptions) => new JsonSerializer(options),
+});

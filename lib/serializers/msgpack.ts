@@ -1,7 +1,8 @@
 import { Decoder, Encoder, ExtensionCodec, decode, encode } from '@msgpack/msgpack';
 import { SerializationError } from '../errors.js';
 import { BaseSerializer } from './base.js';
-import type { SerializerOptions } from './envelope.js';
+import type { SerializerDescriptor } from '../component.js';
+import { SERIALIZER_OPTIONS, type SerializerOptions } from './envelope.js';
 import type { Payload } from './serializer.js';
 
 // Application extension types (msgpack reserves negative types; -1 is the standard timestamp,
@@ -95,3 +96,11 @@ export class MsgpackSerializer extends BaseSerializer {
     }
   }
 }
+
+/** The `msgpack` serializer type: `serializer: 'msgpack'` or `{ type: 'msgpack', compress?, secret?, … }`. */
+export const MSGPACK_SERIALIZER_DESCRIPTOR: SerializerDescriptor<SerializerOptions> = Object.freeze({
+  kind: 'serializer',
+  type: 'msgpack',
+  options: SERIALIZER_OPTIONS,
+  build: (options: SerializerOptions) => new MsgpackSerializer(options),
+});

@@ -1,3 +1,5 @@
+import type { SerializerDescriptor } from '../component.js';
+import { checkOptions, NO_OPTIONS } from '../options-schema.js';
 import type { Serializer } from './serializer.js';
 
 /**
@@ -8,6 +10,11 @@ import type { Serializer } from './serializer.js';
 export class NullSerializer implements Serializer<unknown> {
   readonly name = 'null';
 
+  /** @throws TypeError for any option: it takes none. */
+  constructor(options?: Readonly<Record<string, never>>) {
+    checkOptions(options, NO_OPTIONS, 'NullSerializer');
+  }
+
   dumps(value: unknown): unknown {
     return value;
   }
@@ -16,3 +23,12 @@ export class NullSerializer implements Serializer<unknown> {
     return payload;
   }
 }
+
+/** The `null` serializer type (memory backend only): `serializer: 'null'`. It takes no options. */
+export const NULL_SERIALIZER_DESCRIPTOR: SerializerDescriptor<Readonly<Record<string, never>>> =
+  Object.freeze({
+    kind: 'serializer',
+    type: 'null',
+    options: NO_OPTIONS,
+    build: (options: Readonly<Record<string, never>>) => new NullSerializer(options),
+  });

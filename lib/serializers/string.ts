@@ -1,7 +1,8 @@
 import { describeValue } from '../describe.js';
 import { SerializationError } from '../errors.js';
 import { BaseSerializer } from './base.js';
-import type { SerializerOptions } from './envelope.js';
+import type { SerializerDescriptor } from '../component.js';
+import { SERIALIZER_OPTIONS, type SerializerOptions } from './envelope.js';
 import type { Payload } from './serializer.js';
 import { payloadToText } from './text.js';
 
@@ -47,3 +48,11 @@ export class StringSerializer extends BaseSerializer {
     }
   }
 }
+
+/** The `string` serializer type: `serializer: 'string'` or `{ type: 'string', compress?, secret?, … }`. */
+export const STRING_SERIALIZER_DESCRIPTOR: SerializerDescriptor<SerializerOptions> = Object.freeze({
+  kind: 'serializer',
+  type: 'string',
+  options: SERIALIZER_OPTIONS,
+  build: (options: SerializerOptions) => new StringSerializer(options),
+});

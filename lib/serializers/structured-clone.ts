@@ -1,7 +1,8 @@
 import { deserialize, serialize } from 'node:v8';
 import { SerializationError } from '../errors.js';
 import { BaseSerializer } from './base.js';
-import type { SerializerOptions } from './envelope.js';
+import type { SerializerDescriptor } from '../component.js';
+import { SERIALIZER_OPTIONS, type SerializerOptions } from './envelope.js';
 import type { Payload } from './serializer.js';
 
 /**
@@ -59,3 +60,11 @@ export class StructuredCloneSerializer extends BaseSerializer {
     }
   }
 }
+
+/** The `structured-clone` serializer type: `serializer: 'structured-clone'` or `{ type: 'structured-clone', compress?, secret?, … }`. */
+export const STRUCTURED_CLONE_SERIALIZER_DESCRIPTOR: SerializerDescriptor<SerializerOptions> = Object.freeze({
+  kind: 'serializer',
+  type: 'structured-clone',
+  options: SERIALIZER_OPTIONS,
+  build: (options: SerializerOptions) => new StructuredCloneSerializer(options),
+});

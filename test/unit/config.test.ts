@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CacheRegistry, ConfigError } from '../../lib/index.js';
-import { didYouMean, interpolateEnv } from '../../lib/config.js';
+import { interpolateEnv } from '../../lib/config.js';
+import { didYouMean } from '../../lib/did-you-mean.js';
 
 /** Expects setConfig to throw a ConfigError with this path and a message matching `message`. */
 function rejects(config: unknown, path: string, message: RegExp): void {

@@ -230,6 +230,47 @@ describe('the caches registry', function () {
     expect(() => registry.get('p')).to.throw(ConfigError, 'caches.p.backend: picky refuses');
   });
 
+  it('create(alias, overrides) builds none of the backend, serializer or plugins it is told to replace', async function () {
+    class CountedBackend extends MemoryBackend {
+      static created = 0;
+      constructor(options?: ConstructorParameters<typeof MemoryBackend>[0]) {
+        super(options);
+        CountedBackend.created++;
+      }
+    }
+    class CountedSerializer extends JsonSerializer {
+      static created = 0;
+      constructor(options?: SerializerOptions) {
+        super(options);
+        CountedSerializer.created++;
+      }
+    }
+    registry.register('backend', 'counted', CountedBackend);
+    registry.register('serializer', 'counted', CountedSerializer);
+    registry.register('plugin', 'counting', CountingPlugin);
+    registry.setConfig({
+      a: { backend: 'counted', serializer: 'counted', plugins: ['counting'], namespace: 'n' },
+    });
+    const pluginsBefore = CountingPlugin.created;
+    const backend = new MemoryBackend();
+    const serializer = new MsgpackSerializer();
+    const plugin = new HitMissRatioPlugin();
+    const cache = registry.create('a', { backend, serializer, plugins: [plugin] });
+    expect(CountedBackend.created, 'backends built').to.equal(0);
+    expect(CountedSerializer.created, 'serializers built').to.equal(0);
+    expect(CountingPlugin.created - pluginsBefore, 'plugins built').to.equal(0);
+    expect(cache.backend).to.equal(backend);
+    expect(cache.serializer).to.equal(serializer);
+    expect(cache.plugins).to.deep.equal([plugin]);
+    expect(cache.namespace).to.equal('n');
+    // An override left undefined inherits the config's, as undefined options do everywhere.
+    const inherited = registry.create('a', { backend: undefined, serializer: undefined });
+    expect(inherited.backend).to.be.instanceOf(CountedBackend);
+    expect(inherited.serializer).to.be.instanceOf(CountedSerializer);
+    expect(CountedBackend.created).to.equal(1);
+    await Promise.all([cache.close(), inherited.close()]);
+  });
+
   it('binds the alias into every log record', async function () {
     const { logger, records } = recordingLogger();
     registry.setLogger(logger);

@@ -1,8 +1,12 @@
 import { expect } from 'chai';
 import { Cache, ConfigError, JsonSerializer, MemoryBackend, parseRedisUrl } from '../../lib/index.js';
+import { BUILT_IN_COMPONENTS } from '../../lib/built-in-components.js';
+import { ComponentTypes } from '../../lib/factory.js';
+import { redact } from '../../lib/redact.js';
 import { aliasFromUrl } from '../../lib/url.js';
-import { redact } from '../../lib/backends/redis/url.js';
 import type { RedisOptions } from 'ioredis';
+
+const BUILT_INS = new ComponentTypes(BUILT_IN_COMPONENTS);
 
 const tlsOf = (url: string): RedisOptions['tls'] =>
   (parseRedisUrl(url).connection.options as RedisOptions).tls;
@@ -113,6 +117,7 @@ describe('URLs', function () {
       expect(
         aliasFromUrl(
           'memory://?maxSize=5&namespace=app&version=2&ttl=30s&timeout=1s&safe=true&serializer=json',
+          BUILT_INS,
         ),
       ).to.deep.equal({
         backend: { type: 'memory', maxSize: 5 },
@@ -123,7 +128,7 @@ describe('URLs', function () {
         timeout: '1s',
         safe: true,
       });
-      expect(aliasFromUrl('redis://h:1/2?namespace=n&scanCount=5&compress=gzip')).to.deep.equal({
+      expect(aliasFromUrl('redis://h:1/2?namespace=n&scanCount=5&compress=gzip', BUILT_INS)).to.deep.equal({
         backend: { type: 'redis', url: 'redis://h:1/2?scanCount=5' },
         serializer: { type: 'json', compress: 'gzip' },
         namespace: 'n',

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { describeValue } from '../../describe.js';
 import { parseDuration } from '../../duration.js';
 import { ConfigError } from '../../errors.js';
+import { redact } from '../../redact.js';
 
 /** How to reach Redis, as read from a URL. */
 export type RedisConnection =
@@ -159,13 +160,6 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
       };
     }
   }
-}
-
-/** The URL with any password replaced by `***`, for messages and logs. */
-export function redact(url: string): string {
-  return url
-    .replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
-    .replace(/([?&](?:sentinelP|p)assword=)[^&#]*/g, '$1***');
 }
 
 function credentials(

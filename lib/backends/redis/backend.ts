@@ -1,74 +1,21 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { describeValue } from '../describe.js';
-import { ConfigError, NotAnIntegerError } from '../errors.js';
-import { defaultLogger, type Logger } from '../logger.js';
-import { settleWithin } from '../promise.js';
-import { JsonSerializer } from '../serializers/json.js';
-import type { Serializer } from '../serializers/serializer.js';
-import type { Backend } from './backend.js';
-import { globMatcher } from '../glob.js';
-import { escapeGlob } from '../keys.js';
-import { groupBySlot } from './redis/slot.js';
-import { parseRedisUrl, type RedisConnection } from './redis/url.js';
-
-/**
- * Options of {@link RedisBackend}: where to connect (`url`, `client`, or ioredis' own options),
- * plus larder's own. Any other field is passed to ioredis as it is.
- */
-export interface RedisBackendOptions extends RedisOptions {
-  /**
-   * `redis://`, `rediss://`, `redis+unix://`, `redis+sentinel://` or `redis+cluster://` URL
-   * (see docs/redis.md). ioredis options given beside it override what the URL says.
-   */
-  readonly url?: string;
-  /**
-   * An existing ioredis `Redis` or `Cluster` client to use. The backend does not own it: `close()`
-   * leaves it connected, for its owner to close.
-   */
-  readonly client?: Redis | Cluster;
-  /**
-   * Commands issued in the same tick go out in one write. On a single node, larder corks the
-   * socket until the tick's callbacks have run, which adds no latency to a caller that awaits one
-   * command at a time; on a Cluster, ioredis' auto-pipelining does it. Measurements in
-   * docs/redis.md and docs/benchmarks.md.
-   * @default true
-   */
-  readonly autoPipelining?: boolean;
-  /**
-   * `COUNT` hint of each `SCAN` step in `deletePattern` and `clear`.
-   * @default 1000
-   */
-  readonly scanCount?: number;
-  /** Extra ioredis `Cluster` options, for `redis+cluster://` URLs. */
-  readonly clusterOptions?: ClusterOptions;
-  /**
-   * Where connection errors are logged.
-   * @default pino to stderr at `LARDER_LOG_LEVEL` (default `warn`)
-   */
-  readonly logger?: Logger;
-}
-
-/** The frozen defaults of {@link RedisBackendOptions} (and of the ioredis options larder sets). */
-export const REDIS_BACKEND_DEFAULTS = Object.freeze({
-  autoPipelining: true,
-  scanCount: 1_000,
-  // Commands sent while disconnected fail after one reconnection attempt instead of twenty, so a
-  // command the cache already gave up on (timeout) does not land much later when Redis comes back.
-  maxRetriesPerRequest: 1,
-});
-
-const LARDER_OPTION_NAMES = new Set([
-  'url',
-  'client',
-  'autoPipelining',
-  'scanCount',
-  'clusterOptions',
-  'logger',
-]);
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { describeValue } from '../../describe.js';
+import { ConfigError, NotAnIntegerError } from '../../errors.js';
+import { globMatcher } from '../../glob.js';
+import { escapeGlob } from '../../keys.js';
+import { defaultLogger, type Logger } from '../../logger.js';
+import { checkOptions } from '../../options-schema.js';
+import { settleWithin } from '../../promise.js';
+import { JsonSerializer } from '../../serializers/json.js';
+import type { Serializer } from '../../serializers/serializer.js';
+import type { Backend } from '../backend.js';
+import { createClient, type Client } from './client.js';
+import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
+import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET } from './scripts.js';
+import { groupBySlot } from './slot.js';
+import { parseRedisUrl } from './url.js';
 
 const NOT_AN_INTEGER = /not an integer|out of range/i;
-
-type Client = Redis | Cluster;
 
 /**
  * A store in Redis over ioredis: a single node, a Sentinel-managed master, or a Cluster. Each
@@ -104,33 +51,27 @@ export class RedisBackend implements Backend {
   #closing: Promise<void> | undefined;
 
   /**
-   * @throws ConfigError for a bad URL or options that contradict each other.
-   * @throws RangeError for a bad `scanCount`.
+   * @throws TypeError for a larder option of the wrong kind (`client` that is not an ioredis client).
+   * @throws RangeError for a larder option out of range (`scanCount`).
+   * @throws ConfigError for a bad URL (its `path` names the part: `url.db`) or options that
+   *   contradict each other.
    */
   constructor(options: RedisBackendOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`RedisBackend options must be an object; got ${describeValue(options)}`);
-    }
+    // larder's own options are checked here; ioredis checks its own.
+    checkOptions(options, REDIS_BACKEND_OPTIONS, 'RedisBackend');
     const ioredisOptions: RedisOptions = {};
     for (const [name, value] of Object.entries(options)) {
-      if (!LARDER_OPTION_NAMES.has(name)) (ioredisOptions as Record<string, unknown>)[name] = value;
+      if (!Object.hasOwn(REDIS_BACKEND_OPTIONS.fields, name))
+        (ioredisOptions as Record<string, unknown>)[name] = value;
     }
     const parsed = options.url === undefined ? undefined : parseRedisUrl(options.url);
     const scanCount = options.scanCount ?? parsed?.scanCount ?? REDIS_BACKEND_DEFAULTS.scanCount;
-    if (!Number.isInteger(scanCount) || scanCount < 1) {
-      throw new RangeError(`scanCount must be a positive integer; got ${describeValue(options.scanCount)}`);
-    }
     this.scanCount = scanCount;
     const autoPipelining =
       options.autoPipelining ?? parsed?.autoPipelining ?? REDIS_BACKEND_DEFAULTS.autoPipelining;
     this.#logger = (options.logger ?? defaultLogger()).child({ backend: 'redis' });
 
     if (options.client !== undefined) {
-      if (!(options.client instanceof Redis || options.client instanceof Cluster)) {
-        throw new TypeError(
-          `client must be an ioredis Redis or Cluster; got ${describeValue(options.client)}`,
-        );
-      }
       if (options.url !== undefined)
         throw new ConfigError('give RedisBackend either url or client, not both', { path: 'client' });
       this.client = options.client;
@@ -407,51 +348,6 @@ export class RedisBackend implements Backend {
     return removed;
   }
 }
-
-function createClient(
-  connection: RedisConnection | undefined,
-  overrides: RedisOptions,
-  autoPipelining: boolean,
-  clusterOptions: ClusterOptions | undefined,
-): Client {
-  // A single node batches by corking its socket per tick (RedisBackend#batched), which needs no
-  // help from ioredis; a Cluster relies on ioredis' auto-pipelining.
-  const base = { maxRetriesPerRequest: REDIS_BACKEND_DEFAULTS.maxRetriesPerRequest };
-  if (connection?.kind === 'cluster') {
-    return new Cluster([...connection.nodes], {
-      enableAutoPipelining: autoPipelining,
-      ...clusterOptions,
-      redisOptions: {
-        ...base,
-        enableAutoPipelining: autoPipelining,
-        ...connection.options.redisOptions,
-        ...overrides,
-        ...clusterOptions?.redisOptions,
-      },
-    });
-  }
-  return new Redis({ ...base, enableAutoPipelining: false, ...connection?.options, ...overrides });
-}
-
-// Compare-and-X scripts: one atomic round trip each, and no WATCH, which would need a connection
-// of its own (ioredis multiplexes every caller over one). EVAL hands the script body each time;
-// they are a few hundred bytes, and Redis caches them by hash.
-const COMPARE_AND_SET = `
-local current = redis.call('GET', KEYS[1])
-if ARGV[1] == '0' then
-  if current then return 0 end
-elseif current ~= ARGV[2] then
-  return 0
-end
-if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-else redis.call('SET', KEYS[1], ARGV[3]) end
-return 1`;
-const COMPARE_AND_DELETE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-const COMPARE_AND_EXPIRE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
 
 // How long close() waits for QUIT's answer, and then for the socket to end.
 const CLOSE_WAIT_MS = 1_000;
