@@ -426,6 +426,18 @@ describe('MemoryBackend', function () {
     });
   });
 
+  describe('deletePattern', function () {
+    it('matches over UTF-8 bytes as Redis does: h?llo leaves héllo, h??llo removes it', function () {
+      const backend = new MemoryBackend();
+      for (const key of ['hello', 'héllo', '__larder:lock:hello']) backend.set(key, 1, 0);
+      expect(backend.deletePattern('h?llo')).to.equal(1);
+      expect(backend.raw('keys', [])).to.have.members(['héllo', '__larder:lock:hello']);
+      expect(backend.deletePattern('h??llo')).to.equal(1);
+      expect(backend.deletePattern('*')).to.equal(0);
+      expect(backend.raw('keys', ['__larder:*'])).to.deep.equal(['__larder:lock:hello']);
+    });
+  });
+
   describe('raw', function () {
     it('answers size, bytes and keys, and refuses other commands', function () {
       const backend = new MemoryBackend();
