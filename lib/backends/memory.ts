@@ -49,6 +49,7 @@ export const MEMORY_BACKEND_DEFAULTS = Object.freeze({
   maxSize: 10_000,
   maxBytes: 0,
   sweepInterval: 1_000,
+  clock: systemClock,
 });
 
 /**
@@ -101,7 +102,7 @@ export class MemoryBackend implements Backend {
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw new TypeError(`sizeOf must be a function; got ${describeValue(options.sizeOf)}`);
     }
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock ?? MEMORY_BACKEND_DEFAULTS.clock;
     if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
       throw new TypeError(`clock must be an object with a now() method; got ${describeValue(clock)}`);
     }

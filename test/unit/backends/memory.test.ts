@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import sinon from 'sinon';
-import { Cache, JsonSerializer, MemoryBackend, type Clock } from '../../../lib/index.js';
+import {
+  Cache,
+  JsonSerializer,
+  MEMORY_BACKEND_DEFAULTS,
+  MemoryBackend,
+  systemClock,
+  type Clock,
+} from '../../../lib/index.js';
 import { KeyHandle } from '../../../lib/backends/backend.js';
 
 const DAY = 86_400_000;
@@ -41,6 +48,7 @@ describe('MemoryBackend', function () {
         sweepIntervalMs: 1_000,
         acceptsReferences: true,
       });
+      expect(MEMORY_BACKEND_DEFAULTS.clock).to.equal(systemClock);
     });
   });
 
