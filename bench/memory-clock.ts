@@ -32,16 +32,28 @@ interface Store {
 }
 
 type BackendFactory = () => MemoryBackend;
+// A build's Cache, so that each backend is read through the Cache of its own build.
+type CacheFactory = (backend: MemoryBackend) => { get(key: string): unknown; close(): unknown };
 const dateNowClock: Clock = { now: () => Date.now() };
-const larders: [string, BackendFactory][] = [
-  ['larder, systemClock (default)', () => new MemoryBackend({ maxSize: CAPACITY })],
-  ['larder, Date.now() on every call', () => new MemoryBackend({ maxSize: CAPACITY, clock: dateNowClock })],
+const thisCache: CacheFactory = (backend) => new Cache({ backend });
+const larders: [string, BackendFactory, CacheFactory][] = [
+  ['larder, systemClock (default)', () => new MemoryBackend({ maxSize: CAPACITY }), thisCache],
+  [
+    'larder, Date.now() on every call',
+    () => new MemoryBackend({ maxSize: CAPACITY, clock: dateNowClock }),
+    thisCache,
+  ],
 ];
 if (beforePath !== undefined) {
   const before = (await import(pathToFileURL(resolve(beforePath)).href)) as {
     MemoryBackend: new (options: object) => MemoryBackend;
+    Cache: new (options: object) => ReturnType<CacheFactory>;
   };
-  larders.push(['larder, --before build', () => new before.MemoryBackend({ maxSize: CAPACITY })]);
+  larders.push([
+    'larder, --before build',
+    () => new before.MemoryBackend({ maxSize: CAPACITY }),
+    (backend) => new before.Cache({ backend }),
+  ]);
 }
 
 const closers: (() => unknown)[] = [];
@@ -104,10 +116,10 @@ for (const [ttl, label] of [
     reference: true,
     run: awaitedGets(lru.get),
   });
-  for (const [subject, make] of larders) {
+  for (const [subject, make, cacheOver] of larders) {
     const store = filled(() => backendStore(make, ttl), ttl) as ReturnType<typeof backendStore>;
     cells.push({ workload, subject, kind: 'larder', run: syncGets(store) });
-    const cache = new Cache({ backend: store.backend });
+    const cache = cacheOver(store.backend);
     closers.push(() => cache.close());
     cells.push({
       workload: cacheWorkload,

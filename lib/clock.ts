@@ -47,7 +47,11 @@ function forget(): void {
 
 function read(): number {
   const now = Date.now();
-  if (Date.now !== SYSTEM_DATE_NOW) return now;
+  if (Date.now !== SYSTEM_DATE_NOW) {
+    // Faked: nothing is reused now, nor once the fake is gone (a reading from before it).
+    reading = 0;
+    return now;
+  }
   reading = now;
   reusesLeft = MAX_REUSES;
   if (!forgetting) {

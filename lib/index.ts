@@ -76,6 +76,7 @@ export {
 export { parseDuration, type Duration } from './duration.js';
 export { systemClock, type Clock } from './clock.js';
 export { defaultKeyBuilder, type Key, type KeyBuilder } from './keys.js';
+export { globMatcher, isReservedKey } from './glob.js';
 export type { MaybePromise } from './promise.js';
 export type { Logger } from './logger.js';
 export {

@@ -1,8 +1,8 @@
 /**
  * A binary min-heap of items by expiry time, kept as two parallel arrays (no node objects). An item
- * whose expiry changes is simply pushed again, and the heap never searches for its old node: the
- * caller, which knows each item's current expiry, skips the stale ones as they come out. That keeps
- * every update O(log n).
+ * whose expiry changes is pushed again (or not at all: see Sweeper), and the heap never searches for
+ * its old node: the caller, which knows each item's current expiry, skips the stale ones as they
+ * come out. That keeps every update O(log n).
  */
 export class ExpiryHeap<T> {
   #at: number[] = [];
@@ -35,11 +35,15 @@ export class ExpiryHeap<T> {
   }
 
   /**
-   * Removes and yields every item pushed with a time at or before `now`, earliest first. Stale
-   * pushes come out too (an item may come out more than once): the caller decides what is due.
+   * Removes and yields every item pushed with a time at or before `now`, earliest first, with the
+   * time it was pushed with. Stale pushes come out too (an item may come out more than once): the
+   * caller decides what is due. Pushes made meanwhile come out too if they are due by `now`.
    */
-  *popExpired(now: number): Generator<T> {
-    while (this.#at.length > 0 && this.#at[0]! <= now) yield this.#popTop();
+  *popExpired(now: number): Generator<[at: number, item: T]> {
+    while (this.#at.length > 0 && this.#at[0]! <= now) {
+      const at = this.#at[0]!;
+      yield [at, this.#popTop()];
+    }
   }
 
   /** Empties the heap. */
@@ -48,28 +52,42 @@ export class ExpiryHeap<T> {
     this.#items = [];
   }
 
+  /**
+   * Replaces the whole heap with `items`, to come out at the matching `times` (both arrays are taken
+   * over). Builds it bottom-up in O(n), where n pushes would cost O(n log n).
+   */
+  replace(times: number[], items: T[]): void {
+    this.#at = times;
+    this.#items = items;
+    for (let i = (times.length >> 1) - 1; i >= 0; i--) this.#siftDown(i, times[i]!, items[i]!);
+  }
+
   #popTop(): T {
     const times = this.#at;
     const items = this.#items;
     const top = items[0]!;
     const lastAt = times.pop()!;
     const last = items.pop()!;
-    const n = times.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= n) break;
-        const right = left + 1;
-        const child = right < n && times[right]! < times[left]! ? right : left;
-        if (times[child]! >= lastAt) break;
-        times[i] = times[child]!;
-        items[i] = items[child]!;
-        i = child;
-      }
-      times[i] = lastAt;
-      items[i] = last;
-    }
+    if (times.length > 0) this.#siftDown(0, lastAt, last);
     return top;
+  }
+
+  // Puts `item` (due at `at`) at index `i` or below, moving earlier children up.
+  #siftDown(i: number, at: number, item: T): void {
+    const times = this.#at;
+    const items = this.#items;
+    const n = times.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && times[right]! < times[left]! ? right : left;
+      if (times[child]! >= at) break;
+      times[i] = times[child]!;
+      items[i] = items[child]!;
+      i = child;
+    }
+    times[i] = at;
+    items[i] = item;
   }
 }

@@ -51,6 +51,7 @@ export const MEMORY_BACKEND_DEFAULTS = Object.freeze({
   maxSize: 10_000,
   maxBytes: 0,
   sweepInterval: 1_000,
+  clock: systemClock,
 });
 
 /**
@@ -91,7 +92,7 @@ export class MemoryBackend implements Backend {
     checkOptions(options, MEMORY_BACKEND_OPTIONS, 'MemoryBackend');
     const { maxSize = MEMORY_BACKEND_DEFAULTS.maxSize, maxBytes = MEMORY_BACKEND_DEFAULTS.maxBytes } =
       options;
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock ?? MEMORY_BACKEND_DEFAULTS.clock;
     if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
       throw new TypeError(`clock must be an object with a now() method; got ${describeValue(clock)}`);
     }

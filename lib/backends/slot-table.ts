@@ -27,6 +27,12 @@ export class SlotTable {
   expiresAt: Float64Array;
   /** Each slot's size as counted for `maxBytes`. */
   sizes: Float64Array;
+  /**
+   * For the sweep: a time at which the slot is still due to come out of the expiry heap (0: none
+   * known). It outlives the entry, since the push it stands for does: a new entry in the slot whose
+   * expiry is no earlier is already covered by it.
+   */
+  dueAt: Float64Array;
   // Recency neighbours: `prev` points toward the oldest end.
   #next: Uint32Array;
   #prev: Uint32Array;
@@ -43,6 +49,7 @@ export class SlotTable {
     const capacity = Math.min(INITIAL_CAPACITY, this.#maxSlots);
     this.expiresAt = new Float64Array(capacity);
     this.sizes = new Float64Array(capacity);
+    this.dueAt = new Float64Array(capacity);
     this.#next = new Uint32Array(capacity);
     this.#prev = new Uint32Array(capacity);
   }
@@ -93,6 +100,7 @@ export class SlotTable {
     const capacity = Math.min(INITIAL_CAPACITY, this.#maxSlots);
     this.expiresAt = new Float64Array(capacity);
     this.sizes = new Float64Array(capacity);
+    this.dueAt = new Float64Array(capacity);
     this.#next = new Uint32Array(capacity);
     this.#prev = new Uint32Array(capacity);
   }
@@ -117,6 +125,7 @@ export class SlotTable {
     const capacity = Math.min(this.#next.length * 2, this.#maxSlots);
     this.expiresAt = grown(this.expiresAt, new Float64Array(capacity));
     this.sizes = grown(this.sizes, new Float64Array(capacity));
+    this.dueAt = grown(this.dueAt, new Float64Array(capacity));
     this.#next = grown(this.#next, new Uint32Array(capacity));
     this.#prev = grown(this.#prev, new Uint32Array(capacity));
   }

@@ -27,6 +27,12 @@ const TIMER_SCOPE = new AsyncResource('LarderSweep');
  *
  * Nothing waits on a per-entry timer, so an expiry beyond a timer's 24.8-day limit is reached in
  * steps: a run that finds nothing due simply aims again.
+ *
+ * A slot is pushed onto the heap only when no push of it is due at or before the new expiry
+ * (`SlotTable.dueAt`). An entry rewritten with a ttl, the common case, is later than its last push,
+ * so the write pushes nothing: when that push comes out, the run finds the entry alive and pushes
+ * it again at its current expiry. The heap thus holds about one push per entry with a ttl, however
+ * often entries are rewritten.
  */
 export class Sweeper {
   readonly #table: SlotTable;
@@ -54,6 +60,11 @@ export class Sweeper {
     this.#lastRun = clock.now();
   }
 
+  /** How many pushes the heap holds, stale ones included. */
+  get pending(): number {
+    return this.#heap.size;
+  }
+
   /** The clock time the next run is aimed at; Infinity while none is scheduled. */
   get aimedAt(): number {
     return this.#aimedAt;
@@ -61,7 +72,12 @@ export class Sweeper {
 
   /** Notes that the entry in `slot` now expires at `at` (clock time); `entries`: how many are held. */
   schedule(slot: number, at: number, entries: number): void {
-    // An entry whose expiry changes is pushed again; its stale pushes are skipped as they come out.
+    const dueAt = this.#table.dueAt;
+    const due = dueAt[slot]!;
+    // A push due no later comes out first, and the run it wakes pushes the entry again.
+    if (due !== 0 && due <= at) return;
+    dueAt[slot] = at;
+    // An expiry brought forward leaves the later push behind, skipped when it comes out.
     this.#heap.push(at, slot);
     if (this.#heap.size > 2 * entries + HEAP_SLACK) this.#compact();
     if (at < this.#aimedAt) this.#aim(at);
@@ -76,6 +92,7 @@ export class Sweeper {
   /** Forgets every expiry (the store has been emptied). */
   clear(): void {
     this.#heap.clear();
+    this.#table.dueAt.fill(0);
     this.#stop();
   }
 
@@ -112,22 +129,38 @@ export class Sweeper {
   };
 
   #reclaim(now: number): void {
-    const { keys } = this.#table;
+    const table = this.#table;
+    const { keys } = table;
     // A slot may come out stale: freed (no key), rewritten with a later expiry, or freed and taken
-    // by another key since. Only an entry whose current expiry has passed is removed.
-    for (const slot of this.#heap.popExpired(now)) {
+    // by another key since. Only an entry whose current expiry has passed is removed; one that
+    // expires later is pushed again, unless a push due no later is still to come.
+    for (const [at, slot] of this.#heap.popExpired(now)) {
+      const dueAt = table.dueAt;
+      if (dueAt[slot] === at) dueAt[slot] = 0;
       if (keys[slot] === undefined) continue;
-      const expiresAt = this.#table.expiresAt[slot]!;
-      if (expiresAt !== 0 && expiresAt <= now) this.#remove(slot);
+      const expiresAt = table.expiresAt[slot]!;
+      if (expiresAt === 0) continue;
+      if (expiresAt <= now) {
+        this.#remove(slot);
+      } else if (dueAt[slot] === 0 || dueAt[slot]! > expiresAt) {
+        dueAt[slot] = expiresAt;
+        this.#heap.push(expiresAt, slot);
+      }
     }
   }
 
   // Drops the heap's stale pushes: one push per entry that expires, at its current time.
   #compact(): void {
-    const { keys, expiresAt } = this.#table;
-    this.#heap.clear();
+    const { keys, expiresAt, dueAt } = this.#table;
+    const times: number[] = [];
+    const slots: number[] = [];
     for (let slot = 1; slot < keys.length; slot++) {
-      if (keys[slot] !== undefined && expiresAt[slot] !== 0) this.#heap.push(expiresAt[slot]!, slot);
+      const at = keys[slot] === undefined ? 0 : expiresAt[slot]!;
+      dueAt[slot] = at;
+      if (at === 0) continue;
+      times.push(at);
+      slots.push(slot);
     }
+    this.#heap.replace(times, slots);
   }
 }

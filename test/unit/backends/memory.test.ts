@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import sinon from 'sinon';
-import { Cache, JsonSerializer, MemoryBackend, type Clock } from '../../../lib/index.js';
+import {
+  Cache,
+  JsonSerializer,
+  MEMORY_BACKEND_DEFAULTS,
+  MemoryBackend,
+  systemClock,
+  type Clock,
+} from '../../../lib/index.js';
 import { KeyHandle } from '../../../lib/backends/backend.js';
 
 const DAY = 86_400_000;
@@ -41,6 +48,7 @@ describe('MemoryBackend', function () {
         sweepIntervalMs: 1_000,
         acceptsReferences: true,
       });
+      expect(MEMORY_BACKEND_DEFAULTS.clock).to.equal(systemClock);
     });
   });
 
@@ -423,6 +431,18 @@ describe('MemoryBackend', function () {
       counting.set('k', 2, 0);
       expect(counting.peek(new KeyHandle('k'))).to.equal(2);
       expect(counting.reads).to.equal(1);
+    });
+  });
+
+  describe('deletePattern', function () {
+    it('matches over UTF-8 bytes as Redis does: h?llo leaves héllo, h??llo removes it', function () {
+      const backend = new MemoryBackend();
+      for (const key of ['hello', 'héllo', '__larder:lock:hello']) backend.set(key, 1, 0);
+      expect(backend.deletePattern('h?llo')).to.equal(1);
+      expect(backend.raw('keys', [])).to.have.members(['héllo', '__larder:lock:hello']);
+      expect(backend.deletePattern('h??llo')).to.equal(1);
+      expect(backend.deletePattern('*')).to.equal(0);
+      expect(backend.raw('keys', ['__larder:*'])).to.deep.equal(['__larder:lock:hello']);
     });
   });
 
