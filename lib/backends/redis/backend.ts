@@ -1,14 +1,14 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { describeValue } from '../../describe.js';
 import { ConfigError, NotAnIntegerError } from '../../errors.js';
-import { globMatcher } from '../../glob.js';
+import { isReservedKey } from '../../glob.js';
 import { escapeGlob } from '../../keys.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { checkOptions } from '../../options-schema.js';
 import { settleWithin } from '../../promise.js';
 import { JsonSerializer } from '../../serializers/json.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import type { Backend } from '../backend.js';
+import { RESERVED_KEY_PREFIX, type Backend } from '../backend.js';
 import { createClient, type Client } from './client.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
 import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET } from './scripts.js';
@@ -237,7 +237,7 @@ export class RedisBackend implements Backend {
   }
 
   async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    const matches = globMatcher(pattern);
+    const matches = ownKeysOf(pattern);
     for (const node of this.#masters()) {
       let cursor = '0';
       do {
@@ -323,8 +323,7 @@ export class RedisBackend implements Backend {
 
   // Follows SCAN's cursor until it returns to 0, unlinking each batch as it comes.
   async #scanAndUnlink(node: Redis, pattern: string): Promise<number> {
-    // SCAN's MATCH does the matching; the matcher only leaves larder's own keys out.
-    const matches = globMatcher(pattern);
+    const matches = ownKeysOf(pattern);
     let removed = 0;
     let cursor = '0';
     do {
@@ -383,3 +382,9 @@ function orUndefined<T>(value: T | null): T | undefined {
 }
 
 function nothing(): void {}
+
+// SCAN's MATCH has matched the pattern already (over bytes, exactly); what is left is to leave
+// larder's own keys out, unless the pattern asks for them.
+function ownKeysOf(pattern: string): (key: string) => boolean {
+  return pattern.startsWith(RESERVED_KEY_PREFIX) ? () => true : (key) => !isReservedKey(key);
+}
