@@ -4,10 +4,10 @@ import type { SuiteTime } from '../../lib/testing/index.js';
 
 /**
  * How the conformance suites let time pass on Redis, which lives on real time: a ttl of one unit
- * (20 ms) is only checked after sleeping three, and keys that must stay have an hour, so a loaded
+ * (10 ms) is only checked after sleeping three, and keys that must stay have an hour, so a loaded
  * machine makes the suites slower but fails none of them.
  */
-export const REDIS_TIME: SuiteTime = { unitMs: 20 };
+export const REDIS_TIME: SuiteTime = { unitMs: 10 };
 
 /**
  * A backend over an emptied database, as the suites need one for each test. A Cluster client is
