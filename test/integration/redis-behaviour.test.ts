@@ -1,72 +1,45 @@
 import { Redis } from 'ioredis';
-import { Cache, RedisBackend, type Backend } from '../../lib/index.js';
-import { describeCacheBehaviour } from '../support/backend-conformance.js';
+import { RedisBackend } from '../../lib/index.js';
+import { describeCacheConformance } from '../../lib/testing/index.js';
+import { REDIS_TIME, emptyRedisBackend } from '../support/redis-conformance.js';
 import { sharedCluster, sharedRedis } from '../support/redis-fixtures.js';
 
-// One backend per test, emptied before use and shared by every cache the test builds.
-let store: Promise<Backend> | undefined;
+// The Cache-level suite over Redis, reached every way a user can: TCP, a unix socket, without
+// auto-pipelining, through the caller's own client, and a 3-master Cluster. Each test gets a
+// fresh backend over an emptied database.
 const userClients: Redis[] = [];
 afterEach(function () {
-  store = undefined;
   userClients.splice(0).forEach((client) => client.disconnect());
 });
 
-function freshStore(make: () => Promise<RedisBackend>): Promise<Backend> {
-  return (store ??= make().then(async (backend) => {
-    await backend.clear('');
-    return backend;
-  }));
-}
+const common = { probe: RedisBackend.prototype, time: REDIS_TIME };
 
-describeCacheBehaviour(
-  'Redis (single node, TCP)',
-  async (options) =>
-    new Cache({
-      ...options,
-      backend: await freshStore(async () => new RedisBackend({ url: (await sharedRedis()).url })),
-    }),
-);
+describeCacheConformance('Redis (single node, TCP)', {
+  ...common,
+  makeBackend: async () => emptyRedisBackend({ url: (await sharedRedis()).url }),
+});
 
-describeCacheBehaviour(
-  'Redis (unix socket)',
-  async (options) =>
-    new Cache({
-      ...options,
-      backend: await freshStore(
-        async () => new RedisBackend({ url: `redis+unix://${(await sharedRedis()).socketPath}?db=1` }),
-      ),
-    }),
-);
+describeCacheConformance('Redis (unix socket)', {
+  ...common,
+  makeBackend: async () =>
+    emptyRedisBackend({ url: `redis+unix://${(await sharedRedis()).socketPath}?db=1` }),
+});
 
-describeCacheBehaviour(
-  'Redis (auto-pipelining)',
-  async (options) =>
-    new Cache({
-      ...options,
-      backend: await freshStore(
-        async () => new RedisBackend({ url: `${(await sharedRedis()).url}/2?autoPipelining=false` }),
-      ),
-    }),
-);
+describeCacheConformance('Redis (without auto-pipelining)', {
+  ...common,
+  makeBackend: async () => emptyRedisBackend({ url: `${(await sharedRedis()).url}/2?autoPipelining=false` }),
+});
 
-describeCacheBehaviour(
-  "Redis (the caller's own client)",
-  async (options) =>
-    new Cache({
-      ...options,
-      backend: await freshStore(async () => {
-        const client = new Redis({ port: (await sharedRedis()).port, db: 3 });
-        userClients.push(client);
-        return new RedisBackend({ client });
-      }),
-    }),
-);
+describeCacheConformance("Redis (the caller's own client)", {
+  ...common,
+  makeBackend: async () => {
+    const client = new Redis({ port: (await sharedRedis()).port, db: 3 });
+    userClients.push(client);
+    return emptyRedisBackend({ client });
+  },
+});
 
-describeCacheBehaviour(
-  'Redis Cluster (3 masters)',
-  async (options) =>
-    new Cache({
-      ...options,
-      backend: await freshStore(async () => new RedisBackend({ url: (await sharedCluster()).url })),
-    }),
-);
+describeCacheConformance('Redis Cluster (3 masters)', {
+  ...common,
+  makeBackend: async () => emptyRedisBackend({ url: (await sharedCluster()).url }),
+});

@@ -25,8 +25,8 @@ export class DelayedBackend implements Backend {
   }
 
   // Listing keys is a walk over pages; its pages are passed through as they come.
-  scan(pattern: string, count: number): AsyncIterable<string[]> {
-    return this.#inner.scan(pattern, count);
+  scan(pattern: string, count: number, signal?: AbortSignal): AsyncIterable<string[]> {
+    return this.#inner.scan(pattern, count, signal);
   }
 
   defaultSerializer(): Serializer<unknown> {

@@ -1,33 +1,27 @@
-import { Cache, JsonSerializer, MemoryBackend } from '../../lib/index.js';
+import { JsonSerializer, MemoryBackend } from '../../lib/index.js';
+import { describeCacheConformance } from '../../lib/testing/index.js';
 import { DelayedBackend } from '../support/async-backend.js';
-import { describeCacheBehaviour } from '../support/backend-conformance.js';
+import { MemoryClockSeam } from '../support/memory-clock.js';
 
-import type { Backend } from '../../lib/index.js';
+// The Cache-level suite over the memory backend, on a clock the suite advances (no sleeps).
+const seam = new MemoryClockSeam();
 
-// One store per test, shared by every cache the test builds, as a real Redis database would be.
-let store: Backend | undefined;
-afterEach(function () {
-  store = undefined;
+describeCacheConformance('memory (live references)', {
+  makeBackend: () => seam.backend(),
+  probe: MemoryBackend.prototype,
+  time: seam.time,
 });
-const shared = (make: () => Backend): Backend => (store ??= make());
 
-describeCacheBehaviour(
-  'memory (live references)',
-  (options) => new Cache({ ...options, backend: shared(() => new MemoryBackend()) }),
-);
+describeCacheConformance('memory (JSON payloads)', {
+  makeBackend: () => seam.backend(),
+  probe: MemoryBackend.prototype,
+  time: seam.time,
+  cacheOptions: { serializer: new JsonSerializer() },
+});
 
-describeCacheBehaviour(
-  'memory (JSON payloads)',
-  (options) =>
-    new Cache({ ...options, backend: shared(() => new MemoryBackend()), serializer: new JsonSerializer() }),
-);
-
-describeCacheBehaviour(
-  'memory answering asynchronously',
-  (options) =>
-    new Cache({
-      ...options,
-      backend: shared(() => new DelayedBackend(new MemoryBackend(), 1)),
-      serializer: new JsonSerializer(),
-    }),
-);
+describeCacheConformance('memory answering asynchronously', {
+  makeBackend: () => new DelayedBackend(seam.backend(), 1),
+  probe: new DelayedBackend(new MemoryBackend()),
+  time: seam.time,
+  cacheOptions: { serializer: new JsonSerializer() },
+});
