@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { globMatcher } from '../glob.js';
+import { JsonSerializer } from '../serializers/json.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Backend, KeyHandle } from './backend.js';
@@ -121,7 +122,8 @@ export class MemoryBackend implements Backend {
   }
 
   defaultSerializer(): Serializer<unknown> {
-    return new NullSerializer();
+    // With maxBytes and no sizeOf, values must be payloads whose size can be counted.
+    return this.acceptsReferences ? new NullSerializer() : new JsonSerializer();
   }
 
   get(key: string): unknown {

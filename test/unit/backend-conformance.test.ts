@@ -1,10 +1,10 @@
 import { MemoryBackend } from '../../lib/index.js';
 import { describeBackendConformance } from '../../lib/testing/index.js';
 import { DelayedBackend } from '../support/async-backend.js';
-import { MemoryClockSeam } from '../support/memory-clock.js';
+import { MemoryOnManualClock } from '../support/memory-clock.js';
 
 // The Backend-level suite over the memory backend, on a clock the suite advances (no sleeps).
-const seam = new MemoryClockSeam();
+const seam = new MemoryOnManualClock();
 
 describeBackendConformance('memory (live references)', {
   makeBackend: () => seam.backend(),

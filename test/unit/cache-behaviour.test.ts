@@ -1,10 +1,10 @@
 import { JsonSerializer, MemoryBackend } from '../../lib/index.js';
 import { describeCacheConformance } from '../../lib/testing/index.js';
 import { DelayedBackend } from '../support/async-backend.js';
-import { MemoryClockSeam } from '../support/memory-clock.js';
+import { MemoryOnManualClock } from '../support/memory-clock.js';
 
 // The Cache-level suite over the memory backend, on a clock the suite advances (no sleeps).
-const seam = new MemoryClockSeam();
+const seam = new MemoryOnManualClock();
 
 describeCacheConformance('memory (live references)', {
   makeBackend: () => seam.backend(),

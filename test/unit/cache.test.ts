@@ -8,6 +8,7 @@ import {
   ConfigError,
   JsonSerializer,
   MemoryBackend,
+  NullSerializer,
   SerializationError,
   StringSerializer,
   type Plugin,
@@ -49,8 +50,21 @@ describe('Cache', function () {
 
     it('refuses NullSerializer on a backend that cannot keep references', function () {
       const backend = new MemoryBackend({ maxBytes: 1_000 });
-      expect(() => new Cache({ backend })).to.throw(ConfigError, /serializer/);
+      expect(() => new Cache({ backend, serializer: new NullSerializer() })).to.throw(
+        ConfigError,
+        /serializer/,
+      );
       expect(() => new Cache({ backend, serializer: new JsonSerializer() })).not.to.throw();
+    });
+
+    it('defaults to a serializer the backend can hold: JSON for a memory backend bounded by bytes', async function () {
+      const cache = new Cache({ backend: new MemoryBackend({ maxBytes: 1_000 }) });
+      expect(cache.serializer).to.be.instanceOf(JsonSerializer);
+      const value = { a: 1 };
+      await cache.set('k', value);
+      const read = await cache.get('k');
+      expect(read).to.deep.equal(value);
+      expect(read).not.to.equal(value);
     });
   });
 

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { describeValue } from '../../describe.js';
-import { ConfigError, NotAnIntegerError } from '../../errors.js';
+import { ConfigError, NotAnIntegerError, OutOfRangeError } from '../../errors.js';
 import { isReservedKey } from '../../glob.js';
 import { escapeGlob } from '../../keys.js';
 import { defaultLogger, type Logger } from '../../logger.js';
@@ -11,7 +11,7 @@ import type { Serializer } from '../../serializers/serializer.js';
 import { RESERVED_KEY_PREFIX, type Backend } from '../backend.js';
 import { createClient, type Client } from './client.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
-import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET } from './scripts.js';
+import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET, INCREMENT_SAFELY } from './scripts.js';
 import { groupBySlot } from './slot.js';
 import { parseRedisUrl } from './url.js';
 
@@ -186,8 +186,11 @@ export class RedisBackend implements Backend {
 
   async increment(key: string, delta: number): Promise<number> {
     try {
-      return await this.#batched().incrby(key, delta);
+      return Number(await this.#batched().eval(INCREMENT_SAFELY, 1, key, delta));
     } catch (error) {
+      if (error instanceof Error && error.message.includes('LARDER_OUT_OF_RANGE')) {
+        throw new OutOfRangeError(`incrementing key "${key}" leaves the safe integer range`, key);
+      }
       if (error instanceof Error && NOT_AN_INTEGER.test(error.message)) {
         throw new NotAnIntegerError(key);
       }

@@ -15,5 +15,17 @@ export const COMPARE_AND_DELETE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 export const COMPARE_AND_EXPIRE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+redis.call('PERSIST', KEYS[1])
+return 1`;
+// INCRBY, undone in the same atomic step when the result leaves the range a JavaScript number
+// holds exactly, so a caller never gets an inexact answer and the stored value never changes.
+// The answer is text: a Lua number on its way to an integer reply can lose the last digit.
+export const INCREMENT_SAFELY = `
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if value > 9007199254740991 or value < -9007199254740991 then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+  return redis.error_reply('LARDER_OUT_OF_RANGE')
+end
+return redis.call('GET', KEYS[1])`;
