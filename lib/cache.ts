@@ -2,6 +2,7 @@ import type { CacheEntries } from './arguments.js';
 import type { BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
 import { CacheCore } from './cache-core.js';
+import type { CacheOperations } from './cache-operations.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
 import { cacheFromUrl } from './from-url.js';
@@ -35,7 +36,8 @@ const TRUE = Promise.resolve(true);
  * per-operation timeouts. Every method is async and validates its arguments before touching the
  * backend, so a rejected call changes nothing.
  *
- * Each operation checks its arguments and hands a small descriptor to the one operation runner
+ * The operations beyond get, set and getOrSet are documented on {@link CacheOperations}. Each
+ * checks its arguments and hands a small descriptor to the one operation runner
  * (lib/operation.ts); `get` and `set` without hooks take a fast path that answers the same way.
  *
  * @typeParam V - the type of cached values.
@@ -46,7 +48,7 @@ const TRUE = Promise.resolve(true);
  * const hit = await cache.get('42');
  * ```
  */
-export class Cache<V = unknown> {
+export class Cache<V = unknown> implements CacheOperations<V> {
   /** Where entries live. */
   readonly backend: Backend;
   /** How values are encoded for the backend. */
@@ -203,11 +205,6 @@ export class Cache<V = unknown> {
     }
   }
 
-  /**
-   * Reads several values in one backend round trip.
-   *
-   * @returns values in the order of `keys`, `undefined` for each miss.
-   */
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
     return operations.multiGet(this.#core, keys, options);
   }
@@ -251,86 +248,42 @@ export class Cache<V = unknown> {
     });
   }
 
-  /**
-   * Stores a value only if the key is absent, atomically.
-   *
-   * @returns `true` (`false` in safe mode when the backend failed).
-   * @throws KeyExistsError if the key is present.
-   */
   add(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
     return operations.add(this.#core, key, value, options);
   }
 
-  /**
-   * Stores several values with one ttl; atomic on backends that offer `multiSet` (Redis, memory).
-   * Every key and value is checked and encoded before anything is written.
-   *
-   * @param entries - `[key, value]` pairs, a `Map`, or a plain object.
-   * @returns `true` (`false` in safe mode when the backend failed).
-   */
   multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean> {
     return operations.multiSet(this.#core, entries, options);
   }
 
-  /** @returns whether the key is present and unexpired (`false` in safe mode on failure). */
   exists(key: Key, options?: OperationOptions): Promise<boolean> {
     return operations.exists(this.#core, key, options);
   }
 
-  /**
-   * Adds `delta` to the integer at `key`, keeping its ttl; a missing key is created as `delta`.
-   * Works with serializers that store integers as plain numbers or text (null, string, json,
-   * without compress/secret); others are refused with a `TypeError` before anything is written.
-   *
-   * @returns the new value.
-   * @throws TypeError if `delta` is not an integer; NotAnIntegerError (a TypeError) if the stored
-   *   value is not one; OutOfRangeError (a RangeError) past the safe integer range. Never degraded by safe mode.
-   */
   increment(key: Key, delta = 1, options?: OperationOptions): Promise<number> {
     return operations.increment(this.#core, key, delta, options);
   }
 
-  /**
-   * Sets a new ttl on an existing key; `0` or `null` removes its expiry.
-   *
-   * @returns `false` if the key is missing (or in safe mode on failure).
-   */
   expire(key: Key, ttl: Duration | null, options?: OperationOptions): Promise<boolean> {
     return operations.expire(this.#core, key, ttl, options);
   }
 
-  /** @returns ms left, `Infinity` if the key never expires, `undefined` if it is missing. */
   ttl(key: Key, options?: OperationOptions): Promise<number | undefined> {
     return operations.ttl(this.#core, key, options);
   }
 
-  /** @returns how many keys were removed (0 or 1). */
   delete(key: Key, options?: OperationOptions): Promise<number> {
     return operations.remove(this.#core, key, options);
   }
 
-  /** @returns how many keys were removed. */
   multiDelete(keys: readonly Key[], options?: OperationOptions): Promise<number> {
     return operations.multiDelete(this.#core, keys, options);
   }
 
-  /**
-   * Removes this namespace's (and version's) keys matching a Redis-style glob: `?`, `*`, `[ae]`,
-   * `[^e]`, `[a-b]`, and `\` to escape. The glob applies to the caller's keys, not the stored ones.
-   *
-   * @returns how many keys were removed.
-   * @throws UnsupportedOperationError if the backend cannot delete by pattern.
-   */
   deletePattern(glob: string, options?: OperationOptions): Promise<number> {
     return operations.deletePattern(this.#core, glob, options);
   }
 
-  /**
-   * Removes every key of this cache's namespace, in every version. A cache with no namespace
-   * (and a key builder that adds nothing around keys) empties its whole backend.
-   *
-   * @returns `true` (`false` in safe mode on failure).
-   */
   clear(options?: OperationOptions): Promise<boolean> {
     return operations.clear(this.#core, options);
   }
@@ -366,82 +319,26 @@ export class Cache<V = unknown> {
     return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
   }
 
-  /**
-   * Takes a lock on `key`: one holder at a time across every process sharing the backend (on the
-   * memory backend, within this process). Acquisition is `SET NX PX` with a random token on Redis;
-   * release and extend only act while the token still matches. The lock lives outside every
-   * namespace, at `__larder:lock:<final key>`, so clearing or listing a namespace never touches it.
-   *
-   * @returns the held {@link Lock}; release it when done.
-   * @throws LockTimeoutError if `wait` runs out first; RangeError for a bad lease or wait. Never
-   *   degraded by safe mode.
-   * @example
-   * ```ts
-   * const lock = await cache.lock('report', { lease: '30s', wait: '5s' });
-   * try { await rebuildReport(); } finally { await lock.release(); }
-   * ```
-   */
   lock(key: Key, options: LockOptions): Promise<Lock> {
     return acquireLock(this.#core, key, options);
   }
 
-  /**
-   * Runs `fn` while holding the lock on `key`, and releases it afterwards whatever happens.
-   *
-   * @returns what `fn` resolves to.
-   * @throws LockTimeoutError if the lock could not be taken within `wait`; whatever `fn` throws.
-   */
   withLock<R>(key: Key, fn: (lock: Lock) => R | Promise<R>, options: LockOptions): Promise<R> {
     return withLock(this.#core, key, fn, options);
   }
 
-  /**
-   * Reads `key` for a read-modify-write: `set` on the answer stores a new value only if nobody
-   * changed the key in between (an atomic compare-and-set of the stored payload).
-   *
-   * @throws OptimisticLockError from `set` when the key changed since it was read.
-   * @example
-   * ```ts
-   * const { value, set } = await cache.optimisticLock('counter');
-   * await set({ n: (value?.n ?? 0) + 1 });
-   * ```
-   */
   optimisticLock(key: Key, options?: OperationOptions): Promise<OptimisticLock<V>> {
     return optimisticLock(this.#core, key, options);
   }
 
-  /**
-   * The key as the backend stores it: namespace, version and key builder applied.
-   *
-   * @throws TypeError for a bad key.
-   */
   storedKey(key: Key, options?: OperationOptions): string {
     return this.#keys.finalKey(key, options);
   }
 
-  /**
-   * Walks this namespace's (and version's) keys matching a Redis-style glob, in pages, as the
-   * caller's keys (namespace and version taken off). On Redis it follows `SCAN` on every master,
-   * never `KEYS`; keys written or removed during the walk may or may not be seen. Every page is
-   * under the time limit, and `signal` stops the walk.
-   *
-   * @param glob - over the caller's keys. @default '*'
-   * @throws UnsupportedOperationError if the backend cannot list keys.
-   * @example
-   * ```ts
-   * for await (const page of cache.scan('user:*')) console.log(page);
-   * ```
-   */
   scan(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]> {
     return scanPages(this.backend, this.#core.capabilities, this.#keys, this.#runner, glob, options);
   }
 
-  /**
-   * Sends a command straight to the backend (for Redis, an ioredis command name).
-   *
-   * @returns the backend's answer.
-   * @throws UnsupportedOperationError if the backend takes no raw commands.
-   */
   raw(command: string, ...args: unknown[]): Promise<unknown> {
     return operations.raw(this.#core, command, args);
   }

@@ -1,4 +1,5 @@
 export { Cache, type CacheEntries } from './cache.js';
+export type { CacheOperations } from './cache-operations.js';
 export { Lock, type LockOptions, type OptimisticLock } from './locks.js';
 export { cached, type CachedFunction, type CachedMethodDecorator, type CachedOptions } from './cached.js';
 export { callKey, encodeArgs } from './call-key.js';
