@@ -25,7 +25,20 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
   switch (name) {
     case 'Map + await': {
       const map = new Map<string, object>();
-      return { name, kind: 'raw', get: (key) => map.get(key), set: (key, value) => map.set(key, value) };
+      // A Map has no expiry: its ttl'd write stores the deadline beside the value, and its read
+      // checks it, which is the least any cache with ttls must do.
+      const timed = new Map<string, { value: object; until: number }>();
+      return {
+        name,
+        kind: 'raw',
+        get: (key) => {
+          const entry = timed.get(key);
+          if (entry !== undefined) return entry.until > Date.now() ? entry.value : undefined;
+          return map.get(key);
+        },
+        set: (key, value) => map.set(key, value),
+        setWithTtl: (key, value, ttl) => timed.set(key, { value, until: Date.now() + ttl }),
+      };
     }
     case 'lru-cache': {
       const lru = new LRUCache<string, object>({ max: capacity });
@@ -35,6 +48,7 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
         reference: true,
         get: (key) => lru.get(key),
         set: (key, value) => lru.set(key, value),
+        setWithTtl: (key, value, ttl) => lru.set(key, value, { ttl }),
       };
     }
     case 'larder': {
@@ -45,6 +59,7 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
         kind: 'larder',
         get: (key) => cache.get(key),
         set: (key, value) => cache.set(key, value),
+        setWithTtl: (key, value, ttl) => cache.set(key, value, { ttl }),
         close: () => cache.close(),
       };
     }
@@ -58,18 +73,31 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
         kind: 'peer',
         get: (key) => cache.get(key),
         set: (key, value) => cache.set(key, value),
+        setWithTtl: (key, value, ttl) => cache.set(key, value, ttl),
         close: () => cache.disconnect().then(() => undefined),
       };
     }
     case 'keyv': {
       // keyv's README: `new Keyv()` stores in memory by default (an unbounded Map).
       const keyv = new Keyv<object>();
-      return { name, kind: 'peer', get: (key) => keyv.get(key), set: (key, value) => keyv.set(key, value) };
+      return {
+        name,
+        kind: 'peer',
+        get: (key) => keyv.get(key),
+        set: (key, value) => keyv.set(key, value),
+        setWithTtl: (key, value, ttl) => keyv.set(key, value, ttl),
+      };
     }
     case 'cacheable': {
       // cacheable's README: `new Cacheable()` keeps its primary store in memory.
       const cache = new Cacheable();
-      return { name, kind: 'peer', get: (key) => cache.get(key), set: (key, value) => cache.set(key, value) };
+      return {
+        name,
+        kind: 'peer',
+        get: (key) => cache.get(key),
+        set: (key, value) => cache.set(key, value),
+        setWithTtl: (key, value, ttl) => cache.set(key, value, ttl),
+      };
     }
     case 'bentocache': {
       // bentocache's README: a one-level store with the memory driver as its L1 layer.
@@ -82,6 +110,7 @@ export function memorySubject(name: MemorySubjectName, capacity: number): Subjec
         kind: 'peer',
         get: (key) => bento.get({ key }),
         set: (key, value) => bento.set({ key, value }),
+        setWithTtl: (key, value, ttl) => bento.set({ key, value, ttl }),
         close: () => bento.disconnect(),
       };
     }

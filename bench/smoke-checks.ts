@@ -49,6 +49,8 @@ export function checkSmokeReport(report: Report): void {
     'memory get (miss)',
     'cached() hit',
     'memory set',
+    "memory get (hit), ttl'd entries",
+    'memory set, { ttl } per call',
     ...REDIS_WORKLOADS,
     ...REDIS_WORKLOADS.map((w) => `${w} (msgpack)`),
   ]);
@@ -56,6 +58,8 @@ export function checkSmokeReport(report: Report): void {
     report.results.filter((r) => r.workload === workload).map((r) => r.subject);
   deepStrictEqual(subjectsOf('memory get (hit)'), MEMORY_SUBJECTS);
   deepStrictEqual(subjectsOf('memory set'), MEMORY_SUBJECTS);
+  deepStrictEqual(subjectsOf("memory get (hit), ttl'd entries"), MEMORY_SUBJECTS);
+  deepStrictEqual(subjectsOf('memory set, { ttl } per call'), MEMORY_SUBJECTS);
   deepStrictEqual(subjectsOf('cached() hit'), [
     'lru-cache get',
     'larder cached(), key option',

@@ -13,6 +13,8 @@ export interface Subject {
   readonly reference?: boolean;
   get(key: string): unknown;
   set(key: string, value: object): unknown;
+  /** A write with a ttl given per call, the way applications write (memory subjects). */
+  setWithTtl?(key: string, value: object, ttlMs: number): unknown;
   /** Reads many keys at once, the way the library's docs do it (MGET, getMany, mget …). */
   getMany?(keys: readonly string[]): Promise<unknown>;
   close?(): Promise<void> | void;

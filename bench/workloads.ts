@@ -16,6 +16,8 @@ import {
 } from './subject.js';
 
 const CAPACITY = 20_000;
+// An hour: long enough that nothing expires during a run.
+const TTL_MS = 3_600_000;
 
 /**
  * Awaits `fn` on `ops` keys in turn (with each key's index): one operation in flight, as in a
@@ -85,11 +87,24 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
     ),
     ...cellsOf('memory set', subjects, (s) => loop((k, i) => s.set(k, VALUES[i]!), KEYS)),
   );
+
+  // As applications call a cache: every entry has a ttl, and every write passes one per call.
+  const ttlSubjects = MEMORY_SUBJECTS.map((name) => memorySubject(name, CAPACITY));
+  for (const subject of ttlSubjects) {
+    await checkRoundTrip(subject);
+    for (const [i, key] of KEYS.entries()) await subject.setWithTtl!(key, VALUES[i]!, TTL_MS);
+  }
+  cells.push(
+    ...cellsOf("memory get (hit), ttl'd entries", ttlSubjects, (s) => loop((k) => s.get(k), KEYS)),
+    ...cellsOf('memory set, { ttl } per call', ttlSubjects, (s) =>
+      loop((k, i) => s.setWithTtl!(k, VALUES[i]!, TTL_MS), KEYS),
+    ),
+  );
   return {
     cells,
     close: async () => {
       await memo.close();
-      for (const subject of subjects) await subject.close?.();
+      for (const subject of [...subjects, ...ttlSubjects]) await subject.close?.();
     },
   };
 }
