@@ -10,7 +10,8 @@ export class BackendThrew {
   constructor(readonly cause: unknown) {}
 }
 
-function threw(error: unknown): unknown {
+/** What a backend threw, marked as its failure (a LarderError stays as it is). */
+export function threw(error: unknown): unknown {
   return error instanceof LarderError ? error : new BackendThrew(error);
 }
 

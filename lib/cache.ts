@@ -73,9 +73,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether the backend can peek, and gets read remembered key handles with it.
-  readonly #canPeek: boolean;
+  // Whether gets read remembered key handles with the backend's peek.
   readonly #peeks: boolean;
+  // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
+  readonly #readsNow: boolean;
   // Whether a getOrSet hit may be answered on the spot: a synchronous backend, no plugin
   // observing getOrSet or its inner get.
   readonly #hitsNow: boolean;
@@ -102,8 +103,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#synchronous = core.synchronous;
     this.#getFast = !core.runner.observes('get');
     this.#setFast = !core.runner.observes('set');
-    this.#canPeek = core.capabilities.peek;
-    this.#peeks = this.#canPeek && core.keys.remembers;
+    this.#peeks = core.capabilities.peek && core.keys.remembers;
+    this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#hitsNow = this.#getFast && this.#synchronous && !core.runner.observes('getOrSet');
     holdBackend(core.backend);
   }
@@ -158,7 +159,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       } catch (error) {
         return this.#runner.failed('get', key, error, fallback, false);
       }
-      if (!isPending(answer, this.#synchronous)) {
+      // What peek answers is a value by contract, never a pending answer.
+      if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
@@ -191,14 +193,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    * @internal
    */
   [readNow](handle: KeyHandle): V | undefined | typeof LATER {
-    if (!this.#getFast || !this.#canPeek || this.#closing !== undefined) return LATER;
+    if (!this.#readsNow || this.#closing !== undefined) return LATER;
     try {
+      // What peek answers is a value by contract (larder/testing checks it), never a promise.
       const payload = this.backend.peek!(handle);
-      // A backend that answered with a promise after all: `get` will read again.
-      if (isNativePromise(payload)) {
-        payload.then(undefined, () => undefined);
-        return LATER;
-      }
       return payload === undefined ? undefined : this.#codec.decode(payload, handle.key);
     } catch {
       return LATER;

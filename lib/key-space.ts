@@ -63,7 +63,9 @@ export class KeySpace {
     const text = typeof key === 'string' && key !== '' ? key : normalizeKey(key);
     if (options === undefined || (options.namespace === undefined && options.version === undefined)) {
       if (this.#builder === undefined) {
-        return this.#handles === undefined ? this.#prefix + text : this.#handles.get(text).key;
+        if (this.#handles !== undefined) return this.#handles.get(text).key;
+        // Only a cache without a prefix could reach larder's own keys.
+        return this.#prefix === '' ? unreserved(text) : this.#prefix + text;
       }
       return checkBuiltKey(this.#builder(text, this.namespace, this.version));
     }
@@ -110,9 +112,9 @@ export class KeySpace {
     return keyAffixes(builder, namespace, version);
   }
 
-  /** The key a lock on `key` lives at (see {@link RESERVED_KEY_PREFIX}). */
-  lockKey(key: unknown): string {
-    return LOCK_PREFIX + this.finalKey(key);
+  /** The key a lock on `key` (in the chosen key space) lives at (see {@link RESERVED_KEY_PREFIX}). */
+  lockKey(key: unknown, options?: KeySpaceOptions): string {
+    return LOCK_PREFIX + this.finalKey(key, options);
   }
 }
 
@@ -143,5 +145,16 @@ function checkBuiltKey(built: unknown): string {
   if (typeof built !== 'string' || built === '') {
     throw new TypeError(`keyBuilder must return a non-empty string; got ${describeValue(built)}`);
   }
-  return built;
+  return unreserved(built);
+}
+
+// A final key that is not one of larder's own (locks): a caller's key must never overwrite
+// another process's lock. The first-character test keeps the common case to one comparison.
+function unreserved(finalKey: string): string {
+  if (finalKey.charCodeAt(0) === 95 /* _ */ && finalKey.startsWith(RESERVED_KEY_PREFIX)) {
+    throw new TypeError(
+      `key "${finalKey}" is under "${RESERVED_KEY_PREFIX}", which larder keeps for its own keys (locks); use another key or a namespace`,
+    );
+  }
+  return finalKey;
 }

@@ -14,7 +14,7 @@ import { NO_FALLBACK, type OperationRunner } from './operation.js';
 import type { OperationOptions } from './options.js';
 
 /** Options of {@link Cache.lock} and {@link Cache.withLock}. */
-export interface LockOptions {
+export interface LockOptions extends Pick<OperationOptions, 'namespace' | 'version'> {
   /** How long the lock holds before it expires on its own, should its holder never release it. */
   readonly lease: Duration;
   /**
@@ -118,7 +118,7 @@ export async function acquireLock<V>(cache: LockPort<V>, key: Key, options: Lock
   const leaseMs = parseLease(options.lease);
   const waitMs = options.wait === undefined ? 0 : parseDuration(options.wait, 'wait');
   const text = normalizeKey(key);
-  const lockKey = cache.keys.lockKey(text);
+  const lockKey = cache.keys.lockKey(text, options);
   requireCapability(cache.capabilities.locks, cache.backend, 'compareAndDelete', 'lock');
   const { port, runner } = cache;
   const run = <T>(work: () => T | PromiseLike<T>): Promise<T> =>

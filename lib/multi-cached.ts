@@ -113,7 +113,12 @@ export function multiCached<A extends unknown[], R>(
         { fn: name, err: error },
         'cache read failed; calling the function with every id (fail open)',
       );
-      return (await fn.apply(this, args)) as Awaited<R>;
+      // Answered in the shape every other call answers in, for every id asked.
+      const answer = await fn.apply(this, args);
+      const answered = shapeOf(answer);
+      learnedShape ??= answered;
+      const values = valuesFor(answer, ids, answered);
+      return reshape(ids, values, options.shape ?? learnedShape) as Awaited<R>;
     }
     let shape = options.shape;
     const values = stored.map((entry) => {

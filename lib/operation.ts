@@ -10,19 +10,25 @@ import {
 } from './errors.js';
 import type { Logger } from './logger.js';
 import type { OperationOptions } from './options.js';
-import { PluginHooks, type OperationHooks } from './plugins/hooks.js';
+import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, CacheView, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
 
 /** Marks operations that have no "nothing happened" answer in safe mode. */
 export const NO_FALLBACK: unique symbol = Symbol('no fallback');
 
+/**
+ * What the runner runs: every operation plugins observe, and the pages of `scan` (which has no
+ * hooks: a walk is many calls).
+ */
+export type RunnableOperation = CacheOperation | 'scan';
+
 /** A safe-mode answer: a value, a function making one, or none. */
 export type Fallback<T> = T | (() => T) | typeof NO_FALLBACK;
 
 /** One call of a cache operation, as the runner runs it. */
 export interface Operation<T> {
-  readonly op: CacheOperation;
+  readonly op: RunnableOperation;
   /** The key as the caller gave it, for single-key operations (hooks, errors, logs). */
   readonly key?: unknown;
   /** The keys as the caller gave them, for multi-key operations. */
@@ -107,10 +113,16 @@ export class OperationRunner {
     if (signal?.aborted) throw signal.reason;
     const timeoutMs =
       options?.timeout === undefined ? this.#settings.timeoutMs : parseTimeout(options.timeout);
-    const hooks = this.#hooks.of(op);
+    const hooks = op === 'scan' ? undefined : this.#hooks.of(op);
     const started = hooks === undefined ? 0 : performance.now();
-    if (hooks !== undefined && hooks.pre.length > 0)
-      await this.#runHooks(hooks.pre, this.#context(operation));
+    if (hooks !== undefined && hooks.pre.length > 0) {
+      // Awaited only when some hook answered with a promise: synchronous hooks add no tick.
+      const pending = this.#hooks.run(
+        hooks.pre,
+        this.#context(operation as Operation<T> & { op: CacheOperation }),
+      );
+      if (pending !== undefined) await pending;
+    }
 
     let result: T | undefined;
     let failure: unknown;
@@ -136,17 +148,19 @@ export class OperationRunner {
     if (hooks !== undefined && hooks.post.length > 0) {
       const durationMs = performance.now() - started;
       const view = this.#settings.view;
+      const hooked = op as CacheOperation;
       const post: PostHookContext = failed
-        ? { cache: view, op, key, keys, options, error: failure, durationMs }
-        : { cache: view, op, key, keys, options, result, durationMs };
-      await this.#runHooks(hooks.post, post);
+        ? { cache: view, op: hooked, key, keys, options, error: failure, durationMs }
+        : { cache: view, op: hooked, key, keys, options, result, durationMs };
+      const pending = this.#hooks.run(hooks.post, post);
+      if (pending !== undefined) await pending;
     }
     if (failed) throw failure;
     return result as T;
   }
 
   /** A backend's pending answer under the cache's default time limit. */
-  timed<T>(answer: PromiseLike<T>, op: CacheOperation, key: unknown): Promise<T> {
+  timed<T>(answer: PromiseLike<T>, op: RunnableOperation, key: unknown): Promise<T> {
     // Promise.resolve hands a native promise back as it is: no allocation without a limit.
     return this.#deadlines === undefined
       ? Promise.resolve(answer)
@@ -160,7 +174,7 @@ export class OperationRunner {
    *   (a rejection of its answer) rather than from the caller's arguments.
    */
   recover<T>(
-    op: CacheOperation,
+    op: RunnableOperation,
     key: unknown,
     error: unknown,
     fallback: Fallback<T>,
@@ -189,7 +203,7 @@ export class OperationRunner {
 
   /** A fast path's failure, answered as {@link run} would answer it. */
   failed<T>(
-    op: CacheOperation,
+    op: RunnableOperation,
     key: unknown,
     error: unknown,
     fallback: Fallback<T>,
@@ -202,7 +216,7 @@ export class OperationRunner {
     }
   }
 
-  #classify(op: CacheOperation, error: unknown, fromBackend: boolean): unknown {
+  #classify(op: RunnableOperation, error: unknown, fromBackend: boolean): unknown {
     if (error instanceof BackendThrew) return new BackendError(op, this.#settings.backendName, error.cause);
     if (error instanceof LarderError || !fromBackend) return error;
     return new BackendError(op, this.#settings.backendName, error);
@@ -223,13 +237,8 @@ export class OperationRunner {
     );
   }
 
-  #context(operation: Operation<unknown>): PreHookContext {
+  #context(operation: Operation<unknown> & { op: CacheOperation }): PreHookContext {
     const { op, key, keys, options } = operation;
     return { cache: this.#settings.view, op, key, keys, options };
-  }
-
-  async #runHooks(hooks: OperationHooks['pre'], ctx: PreHookContext): Promise<void> {
-    const pending = this.#hooks.run(hooks, ctx);
-    if (pending !== undefined) await pending;
   }
 }

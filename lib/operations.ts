@@ -5,10 +5,11 @@ import { entriesOf, keysOf, type CacheEntries } from './arguments.js';
 import { requireCapability } from './backends/capabilities.js';
 import type { CacheCore } from './cache-core.js';
 import { describeValue } from './describe.js';
-import { parseTtl, type Duration } from './duration.js';
+import { parseTimeout, parseTtl, type Duration } from './duration.js';
 import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
+import { isPending } from './promise.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 
 export function multiGet<V>(
@@ -72,9 +73,19 @@ export function multiSet<V>(
       );
       if (core.capabilities.multiSet)
         return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
-      // Without an atomic batch, one write per entry.
-      const writes = encoded.map(([key, payload]) => core.port.call('set', key, payload, ttlMs));
-      return core.synchronous ? true : Promise.all(writes).then(() => true);
+      // Without an atomic batch, one write per entry, each failure handled: a write that throws
+      // after earlier ones answered with promises must not leave those unhandled.
+      const writes: PromiseLike<unknown>[] = [];
+      try {
+        for (const [key, payload] of encoded) {
+          const answer = core.port.call('set', key, payload, ttlMs);
+          if (isPending(answer, core.synchronous)) writes.push(answer);
+        }
+      } catch (error) {
+        for (const write of writes) write.then(undefined, () => undefined);
+        throw error;
+      }
+      return writes.length === 0 ? true : Promise.all(writes).then(() => true);
     },
   });
 }
@@ -203,12 +214,14 @@ export function getOrSet<V>(
       }
       const finalKey = core.keys.finalKey(key, options);
       const ttlMs = core.ttlOf(options);
-      // The shared work must not depend on the first caller's signal or time limit: the runner
-      // races each caller's own signal against it, and the inner get and set have their limits.
+      // The shared work must not depend on the first caller's signal: the runner races each
+      // caller's own against it. A per-call time limit bounds the inner get and set (the factory
+      // takes what it takes), so callers share only with callers of the same limit.
+      const timeoutMs = options?.timeout === undefined ? undefined : parseTimeout(options.timeout);
       const shared =
         options === undefined
           ? undefined
-          : { namespace: options.namespace, version: options.version, ttl: ttlMs };
+          : { namespace: options.namespace, version: options.version, timeout: options.timeout, ttl: ttlMs };
       const compute = async (): Promise<V> => {
         const value = await factory();
         if (value === undefined) {
@@ -218,8 +231,10 @@ export function getOrSet<V>(
         }
         return value;
       };
-      // Callers share a computation only if they would store it alike: same final key, same ttl.
-      return core.getOrSet.call(cache, String(key), `${ttlMs}\u0000${finalKey}`, compute, shared);
+      // Callers share a computation only if they would run and store it alike: same final key,
+      // same ttl, same time limit.
+      const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}`;
+      return core.getOrSet.call(cache, String(key), share, compute, shared);
     },
   });
 }

@@ -153,10 +153,13 @@ export class ReadThrough<R> {
     options: WriteOptions | undefined,
   ): Promise<R> {
     const lease = this.#policy.leaseMs!;
-    const namespace = options?.namespace;
+    // The lock is on the entry's own final key (the same key space), so every process that would
+    // store this entry excludes the others, whatever its cache's own namespace.
+    const lockOptions = { lease, wait: lease, namespace: options?.namespace, version: options?.version };
+    let computing = false;
     try {
       return await cache.withLock(
-        namespace ? `${namespace}:${key}` : key,
+        key,
         async () => {
           // Whoever held the lock before us has probably stored the result by now.
           const stored = await cache.get(key, readOptions(options));
@@ -165,12 +168,15 @@ export class ReadThrough<R> {
             if (entry === undefined) return stored as R;
             if (this.#policy.clock.now() < entry.freshUntil) return entry.value;
           }
+          computing = true;
           return this.#computeAndStore(cache, key, compute, options);
         },
-        { lease, wait: lease },
+        lockOptions,
       );
     } catch (error) {
-      if (!(error instanceof LockTimeoutError) && !isCacheFailure(error)) throw error;
+      // Only a lock that could not be taken falls back to computing without it; what the
+      // computation itself threw is the caller's (it must not run twice).
+      if (computing || (!(error instanceof LockTimeoutError) && !isCacheFailure(error))) throw error;
       cache.logger.warn(
         { key, fn: this.#policy.name, err: error },
         'cache lock unavailable; computing without it (fail open)',

@@ -4,6 +4,7 @@ import { describeValue } from './describe.js';
 import { CacheClosedError } from './errors.js';
 import type { KeySpace } from './key-space.js';
 import { escapeGlob } from './keys.js';
+import { threw } from './backend-port.js';
 import { NO_FALLBACK, type OperationRunner } from './operation.js';
 import type { OperationOptions } from './options.js';
 
@@ -30,24 +31,40 @@ export async function* scanPages(
     throw new RangeError(`count must be a positive integer; got ${describeValue(count)}`);
   requireCapability(can.scan, backend, 'scan', 'scan');
   const { prefix, suffix } = keys.affixes(options, true);
-  const pages = backend.scan!(escapeGlob(prefix) + glob + escapeGlob(suffix), count, options?.signal)[
-    Symbol.asyncIterator
-  ]();
+  let pages: AsyncIterator<string[]>;
+  try {
+    pages = backend.scan!(escapeGlob(prefix) + glob + escapeGlob(suffix), count, options?.signal)[
+      Symbol.asyncIterator
+    ]();
+  } catch (error) {
+    throw runner.recover('scan', undefined, threw(error), NO_FALLBACK, undefined, true);
+  }
   try {
     for (;;) {
-      // 'raw' is the runner's closest operation for hooks: none observe scan (it is not a plugin
-      // operation), and its failures are classified and bounded as any other.
+      // Each page is a run of its own: no hooks observe scan, and its failures are classified
+      // and bounded as any other operation's.
       const page = await runner.run({
-        op: 'scan' as 'raw',
+        op: 'scan',
         options,
         fallback: NO_FALLBACK,
-        work: () => pages.next(),
+        work: () => {
+          try {
+            return pages.next();
+          } catch (error) {
+            throw threw(error);
+          }
+        },
       });
       if (page.done === true) return;
       yield page.value.map((key) => key.slice(prefix.length, key.length - suffix.length));
     }
   } finally {
-    // A walk stopped early (break, timeout, abort) lets the backend release its cursor.
-    void Promise.resolve(pages.return?.()).catch(() => undefined);
+    // A walk stopped early (break, timeout, abort) lets the backend release its cursor; what that
+    // throws must not hide how the walk ended.
+    try {
+      void Promise.resolve(pages.return?.()).catch(() => undefined);
+    } catch {
+      // Nothing to add to the walk's own outcome.
+    }
   }
 }
