@@ -113,7 +113,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    * Builds a cache from a URL: `memory://?maxSize=10000`, `redis://[:password@]host[:port][/db]`,
    * `rediss://…`, `redis+unix:///path/redis.sock`, `redis+sentinel://h1:26379,h2:26379/mymaster[/db]`
    * or `redis+cluster://h1:7000,h2:7001`, with the query parameters `namespace`, `version`, `ttl`,
-   * `timeout`, `serializer`, `safe` and the backend's own.
+   * `timeout`, `serializer`, `compress`, `safe` and the backend's own.
    *
    * @param overrides - options that win over what the URL says.
    * @throws ConfigError naming the part of the URL at fault.

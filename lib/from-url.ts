@@ -12,7 +12,8 @@ let builtIns: ComponentTypes | undefined;
  * What `Cache.fromUrl` does: reads the URL with the built-in component types, builds what
  * `overrides` do not replace (an overridden backend is never built, so no connection is opened for
  * it), and hands the options to `construct`. The cache class is passed in, so that this module
- * does not import the cache, and the cache imports none of the config machinery.
+ * does not import the cache; cache.ts imports this one function and not the registry (the
+ * `caches` registry, which knows registered types too, builds caches on its own).
  *
  * @throws TypeError for a URL that is not a string; ConfigError naming the part of the URL at fault.
  */

@@ -67,8 +67,8 @@ export interface Backend {
   /**
    * Capability (counters): adds `delta` to the integer stored at `key` and returns the new value,
    * keeping the key's ttl. A missing key is created holding `initial` (the encoded `delta`). Throws
-   * `NotAnIntegerError` if the stored value is not an integer, `RangeError` if the result would
-   * leave the safe integer range.
+   * `NotAnIntegerError` if the stored value is not an integer, `OutOfRangeError` if the result
+   * would leave the safe integer range (both exported; any other error is a `BackendError`).
    */
   increment?(key: string, delta: number, initial: unknown): MaybePromise<number>;
   /** Capability: removes every key matching a Redis-style glob over final keys; returns how many. */

@@ -8,7 +8,7 @@ import { skipped, type TestFunctions } from '../runner.js';
 export interface BackendSuiteOptions extends SharedSuiteOptions {
   /**
    * A value this backend refuses to store (it throws or rejects), if there is one: `multiSet`'s
-   * all-or-nothing test writes it between good entries. Without it that test is reported skipped.
+   * all-or-nothing test writes it between good entries. Without it that test is not defined.
    */
   readonly unstorable?: unknown;
 }
