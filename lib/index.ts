@@ -16,14 +16,8 @@ export {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-export { KeyHandle, RESERVED_KEY_PREFIX, type Backend } from './backends/backend.js';
-export {
-  CAPABILITY_METHODS,
-  CORE_METHODS,
-  capabilitiesOf,
-  type BackendCapabilities,
-  type Capability,
-} from './backends/capabilities.js';
+export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle } from './backends/backend.js';
+export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';
 export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/options.js';

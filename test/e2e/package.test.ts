@@ -68,8 +68,11 @@ describe('the packed package, installed in a consumer', function () {
 
   before(async function () {
     dir = await mkdtemp(join(tmpdir(), 'larder-package-'));
-    // `npm pack` runs the `prepare` script first, so the tarball holds a fresh build.
-    const pack = await run('npm', ['pack', '--pack-destination', dir], { timeoutMs: 120_000 });
+    // `npm test` builds dist/ first (its pretest script). Packing without scripts keeps this file
+    // from rebuilding dist/ while a test in the other worker reads it.
+    const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {
+      timeoutMs: 120_000,
+    });
     expect(pack.code, pack.stdout + pack.stderr).to.equal(0);
     const tarballs = (await readdir(dir)).filter((name) => name.endsWith('.tgz'));
     expect(tarballs).to.have.length(1);

@@ -1,12 +1,6 @@
 import { expect } from 'chai';
-import {
-  Cache,
-  CORE_METHODS,
-  NullSerializer,
-  UnsupportedOperationError,
-  capabilitiesOf,
-  type Backend,
-} from '../../../lib/index.js';
+import { CORE_METHODS, capabilitiesOf } from '../../../lib/backends/capabilities.js';
+import { Cache, NullSerializer, UnsupportedOperationError, type Backend } from '../../../lib/index.js';
 
 // The smallest backend the contract allows: the core methods over a Map, no capability at all.
 class CoreOnly implements Backend {
