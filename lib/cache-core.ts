@@ -11,6 +11,7 @@ import { KeySpace } from './key-space.js';
 import type { LockPort } from './locks.js';
 import { defaultLogger, type Logger } from './logger.js';
 import { OperationRunner, type Operation } from './operation.js';
+import { refuseUnknownOptions } from './options-schema.js';
 import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOptions } from './options.js';
 import type { CacheView, Plugin } from './plugins/plugin.js';
 import { isPending } from './promise.js';
@@ -48,6 +49,7 @@ export class CacheCore<V> implements LockPort<V> {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`Cache options must be an object; got ${describeValue(options)}`);
     }
+    refuseUnknownOptions(options, CACHE_OPTION_NAMES, 'Cache');
     const backend = options.backend ?? new MemoryBackend();
     this.capabilities = capabilitiesOf(backend);
     this.backend = backend;
@@ -109,6 +111,41 @@ export class CacheCore<V> implements LockPort<V> {
     return options?.ttl === undefined ? this.ttlMs : parseTtl(options.ttl);
   }
 }
+
+/**
+ * Checks cache options on their own, without building anything: what `caches.create` does with
+ * its overrides, so that a mistake in them is the caller's `TypeError` / `RangeError`, never taken
+ * for the alias config's.
+ *
+ * @throws TypeError or RangeError as `new Cache` would for these options.
+ */
+export function checkCacheOptions(options: CacheOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Cache options must be an object; got ${describeValue(options)}`);
+  }
+  refuseUnknownOptions(options, CACHE_OPTION_NAMES, 'Cache');
+  if (options.backend !== undefined) capabilitiesOf(options.backend);
+  new KeySpace(options.namespace, options.version, options.keyBuilder, false);
+  if (options.ttl !== undefined) parseTtl(options.ttl);
+  if (options.timeout !== undefined) parseTimeout(options.timeout);
+  pluginsOf(options.plugins);
+  booleanOf(options.safe, 'safe');
+  if (options.logger !== undefined) loggerOf(options.logger);
+}
+
+// Every option of CacheOptions, for the check that refuses the others.
+const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
+  'backend',
+  'serializer',
+  'namespace',
+  'version',
+  'keyBuilder',
+  'ttl',
+  'timeout',
+  'plugins',
+  'safe',
+  'logger',
+];
 
 function loggerOf(logger: unknown): Logger {
   if (logger === undefined) return defaultLogger();

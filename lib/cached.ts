@@ -5,6 +5,7 @@ import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { KeyHandle } from './backends/backend.js';
 import { systemClock, type Clock } from './clock.js';
 import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import { refuseUnknownOptions } from './options-schema.js';
 import { ReadThrough } from './read-through.js';
 import { resolveCache } from './registry.js';
 
@@ -152,10 +153,23 @@ interface CheckedOptions<A extends unknown[], R> extends CachedOptions<A, R> {
   readonly leaseMs: number | undefined;
 }
 
+const CACHED_OPTION_NAMES: readonly (keyof CachedOptions)[] = [
+  'cache',
+  'ttl',
+  'namespace',
+  'key',
+  'skipCache',
+  'staleTtl',
+  'staleIfError',
+  'lock',
+  'clock',
+];
+
 function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): CheckedOptions<A, R> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`cached() options must be an object; got ${describeValue(options)}`);
   }
+  refuseUnknownOptions(options, CACHED_OPTION_NAMES, 'cached()');
   const { cache, key, skipCache, namespace, lock } = options;
   if (cache !== undefined && typeof cache !== 'string' && typeof (cache as Cache).get !== 'function') {
     throw new TypeError(`cache must be a Cache or an alias; got ${describeValue(cache)}`);

@@ -3,6 +3,7 @@ import { callKey, functionKeyName } from './call-key.js';
 import { describeValue } from './describe.js';
 import { parseTtl, type Duration } from './duration.js';
 import { isCacheFailure } from './errors.js';
+import { refuseUnknownOptions } from './options-schema.js';
 import { resolveCache } from './registry.js';
 
 /** The shapes a batch function may answer in. */
@@ -66,6 +67,10 @@ export function multiCached<A extends unknown[], R>(
   options: MultiCachedOptions<A> = {},
 ): MultiCachedFunction<A, Awaited<R>> {
   if (typeof fn !== 'function') throw new TypeError(`multiCached needs a function; got ${describeValue(fn)}`);
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`multiCached() options must be an object; got ${describeValue(options)}`);
+  }
+  refuseUnknownOptions(options, MULTI_CACHED_OPTION_NAMES, 'multiCached()');
   const keysFrom = options.keysFrom ?? 0;
   if (!Number.isSafeInteger(keysFrom) || keysFrom < 0) {
     throw new RangeError(`keysFrom must be an argument index; got ${describeValue(options.keysFrom)}`);
@@ -206,6 +211,16 @@ export function multiCached<A extends unknown[], R>(
     cache: { get: cacheNow },
   }) as MultiCachedFunction<A, Awaited<R>>;
 }
+
+const MULTI_CACHED_OPTION_NAMES: readonly (keyof MultiCachedOptions)[] = [
+  'cache',
+  'ttl',
+  'namespace',
+  'keysFrom',
+  'key',
+  'skipCache',
+  'shape',
+];
 
 const SHAPE_MARK = '__larder_shape__';
 const SHAPES: readonly string[] = ['array', 'map', 'object'];

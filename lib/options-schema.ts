@@ -205,6 +205,19 @@ function fieldOf(table: Readonly<Record<string, OptionCheck>>, name: string): Op
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
+/**
+ * Refuses an options object that names anything but `known`: a typo must not be taken for the
+ * default (`namepsace` would let `clear()` empty a whole database). For the options that are
+ * checked one by one in code (the cache's, cached()'s); components use {@link checkOptions}.
+ *
+ * @throws TypeError naming the unknown option and the closest known one.
+ */
+export function refuseUnknownOptions(options: object, known: readonly string[], owner: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) throw new TypeError(unknownOption(name, `${owner} option`, known));
+  }
+}
+
 function unknownOption(name: string, what: string, known: readonly string[]): string {
   const guess = didYouMean(name, known);
   if (guess !== undefined) return `unknown ${what} "${name}"; did you mean "${guess}"?`;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_COMPONENTS } from './built-in-components.js';
+import { checkCacheOptions } from './cache-core.js';
 import { Cache } from './cache.js';
 import type { ComponentKind, Registration } from './component.js';
 import {
@@ -178,6 +179,9 @@ export class CacheRegistry {
       const known = [...new Set([DEFAULT_ALIAS, ...this.#specs.keys()])].join(', ');
       throw new ConfigError(`unknown cache alias "${alias}"; known: ${known}`, { path: `caches.${alias}` });
     }
+    // A mistake in the overrides is the caller's (TypeError / RangeError); what fails after this is
+    // the alias config's (ConfigError).
+    checkCacheOptions(overrides);
     const logger = (overrides.logger ?? this.#logger ?? defaultLogger()).child({ alias });
     const path = `caches.${alias}`;
     try {
