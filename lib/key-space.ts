@@ -50,7 +50,7 @@ export class KeySpace {
     // (the memo's) would cost more than the backend's own.
     this.#handles =
       remember && this.#builder === undefined && prefix !== ''
-        ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + key)
+        ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + wellFormed(key))
         : undefined;
   }
 
@@ -65,7 +65,7 @@ export class KeySpace {
       if (this.#builder === undefined) {
         if (this.#handles !== undefined) return this.#handles.get(text).key;
         // Only a cache without a prefix could reach larder's own keys.
-        return this.#prefix === '' ? unreserved(text) : this.#prefix + text;
+        return this.#prefix === '' ? unreserved(wellFormed(text)) : this.#prefix + wellFormed(text);
       }
       return checkBuiltKey(this.#builder(text, this.namespace, this.version));
     }
@@ -145,7 +145,18 @@ function checkBuiltKey(built: unknown): string {
   if (typeof built !== 'string' || built === '') {
     throw new TypeError(`keyBuilder must return a non-empty string; got ${describeValue(built)}`);
   }
-  return unreserved(built);
+  return unreserved(wellFormed(built));
+}
+
+// Redis keys are bytes: a lone surrogate has no UTF-8 form, and two keys with different ones would
+// become the same key. Refused on every backend, so a key means the same thing everywhere.
+function wellFormed(key: string): string {
+  if (!key.isWellFormed()) {
+    throw new TypeError(
+      `key ${JSON.stringify(key)} is not well-formed UTF-16 (it has a lone surrogate), so it has no byte form a store can keep apart from others`,
+    );
+  }
+  return key;
 }
 
 // A final key that is not one of larder's own (locks): a caller's key must never overwrite

@@ -78,3 +78,23 @@ describe('failures are classified where the backend is called', function () {
     expect(new Error('plain')).not.to.be.instanceOf(LarderError);
   });
 });
+
+describe('keys are well-formed text', function () {
+  it('refuses a key with a lone surrogate on every path, so no two keys collide as bytes', async function () {
+    const root = new Cache();
+    const namespaced = new Cache({ namespace: 'app' });
+    const built = new Cache({ keyBuilder: (key) => `b/${key}` });
+    for (const cache of [root, namespaced, built]) {
+      for (const key of ['\uD800', 'a\uDBFFb', '\uDC00x']) {
+        expect(await cache.set(key, 1).catch((e: unknown) => e), key).to.be.instanceOf(TypeError);
+        expect(await cache.get(key).catch((e: unknown) => e), key).to.be.instanceOf(TypeError);
+      }
+      expect(await cache.set('emoji \u{1F600}', 1)).to.equal(true);
+      expect(await cache.get('emoji \u{1F600}')).to.equal(1);
+    }
+    // cached()'s default keys encode their arguments, lone surrogates escaped: they stay apart.
+    const fn = cached(async (s: string) => s.length, { cache: namespaced });
+    expect(fn.keyFor('\uD800')).not.to.equal(fn.keyFor('\uDBFF'));
+    expect(await fn('\uD800')).to.equal(1);
+  });
+});
