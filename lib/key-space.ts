@@ -1,5 +1,6 @@
 import { RESERVED_KEY_PREFIX, type KeyHandle } from './backends/backend.js';
 import { describeValue } from './describe.js';
+import { ConfigError } from './errors.js';
 import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
 import { defaultKeyBuilder, keyAffixes, normalizeKey, type KeyAffixes, type KeyBuilder } from './keys.js';
 
@@ -103,13 +104,32 @@ export class KeySpace {
     const builder = this.#builder ?? defaultKeyBuilder;
     const namespace =
       options?.namespace === undefined ? this.namespace : namespaceOf(options.namespace, 'options.namespace');
-    if (!withVersion) return keyAffixes(builder, namespace, undefined);
+    if (!withVersion) return this.#separated(keyAffixes(builder, namespace, undefined), namespace);
     const version =
       options?.version === undefined ? this.version : versionOf(options.version, 'options.version');
     if (namespace === this.namespace && version === this.version) {
-      return (this.#affixes ??= keyAffixes(builder, namespace, version));
+      return (this.#affixes ??= this.#separated(keyAffixes(builder, namespace, version), namespace));
     }
-    return keyAffixes(builder, namespace, version);
+    return this.#separated(keyAffixes(builder, namespace, version), namespace);
+  }
+
+  // A namespace's affixes, if its keys cannot be confused with another namespace's: a key builder
+  // that glues the namespace to the key (`app` + `le:1`) would let clear() of `app` remove
+  // `apple:1`. The default builder always puts `:` between them.
+  #separated(affixes: KeyAffixes, namespace: string | undefined): KeyAffixes {
+    const last = affixes.prefix.at(-1);
+    if (
+      this.#builder !== undefined &&
+      namespace !== undefined &&
+      last !== undefined &&
+      /[\p{L}\p{N}]/u.test(last)
+    ) {
+      throw new ConfigError(
+        `keyBuilder puts "${affixes.prefix}" before keys of namespace "${namespace}" with no separator, so clear() and deletePattern() of it would reach other namespaces' keys (of "${namespace}x", say); end the namespace part with a separator such as ":"`,
+        { path: 'keyBuilder' },
+      );
+    }
+    return affixes;
   }
 
   /** The key a lock on `key` (in the chosen key space) lives at (see {@link RESERVED_KEY_PREFIX}). */

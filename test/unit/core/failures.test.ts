@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   BackendError,
   Cache,
+  ConfigError,
   LarderError,
   MemoryBackend,
   NotAnIntegerError,
@@ -96,5 +97,50 @@ describe('keys are well-formed text', function () {
     const fn = cached(async (s: string) => s.length, { cache: namespaced });
     expect(fn.keyFor('\uD800')).not.to.equal(fn.keyFor('\uDBFF'));
     expect(await fn('\uD800')).to.equal(1);
+  });
+});
+
+describe('a key builder without a separator', function () {
+  it("refuses clear() and deletePattern() of a namespace that would reach another one's keys", async function () {
+    const backend = new MemoryBackend();
+    const glued = new Cache({ backend, namespace: 'app', keyBuilder: (key, ns) => `${ns ?? ''}${key}` });
+    const apple = new Cache({ backend, namespace: 'apple' });
+    await apple.set('1', 'kept');
+    for (const call of [() => glued.clear(), () => glued.deletePattern('*')]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as ConfigError).path).to.equal('keyBuilder');
+    }
+    expect(await apple.get('1')).to.equal('kept');
+    const separated = new Cache({ backend, namespace: 'app', keyBuilder: (key, ns) => `${ns ?? ''}/${key}` });
+    await separated.set('k', 1);
+    expect(await separated.clear()).to.equal(true);
+    expect(await apple.get('1')).to.equal('kept');
+  });
+});
+
+describe('plugin contexts of multi-key operations', function () {
+  it('carry the keys as the caller gave them, for multiGet, multiSet and multiDelete, pre and post', async function () {
+    const seen: string[] = [];
+    const record = (ctx: { op: string; keys?: readonly unknown[] }): void => {
+      seen.push(`${ctx.op}:${ctx.keys?.join(',')}`);
+    };
+    const cache = new Cache({
+      plugins: [
+        { preMultiGet: record, postMultiGet: record, preMultiSet: record, postMultiSet: record },
+        { preMultiDelete: record, postMultiDelete: record },
+      ],
+    });
+    await cache.multiSet({ a: 1, b: 2 });
+    await cache.multiGet(['a', 'b']);
+    await cache.multiDelete(['a']);
+    expect(seen).to.deep.equal([
+      'multiSet:a,b',
+      'multiSet:a,b',
+      'multiGet:a,b',
+      'multiGet:a,b',
+      'multiDelete:a',
+      'multiDelete:a',
+    ]);
   });
 });
