@@ -4,7 +4,7 @@ import { Cache, RedisBackend, cached, multiCached } from '../../lib/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
 import { freePort } from '../support/redis-server.js';
-import { runTs } from '../support/run.js';
+import { spawnTs } from '../support/run.js';
 
 describe('cached() across processes on one Redis', function () {
   this.timeout(60_000);
@@ -17,17 +17,27 @@ describe('cached() across processes on one Redis', function () {
     const server = await sharedRedis();
     const admin = new Redis({ port: server.port, db });
     await admin.flushdb();
-    // Far enough ahead for every process to have started, so they all call at the same instant.
-    const startAt = String(Date.now() + 5_000);
-    const runs = await Promise.all(
-      Array.from({ length: PROCESSES }, () =>
-        runTs('test/fixtures/stampede-worker.ts', [`${server.url}/${db}`, startAt, mode]),
-      ),
+    const workers = Array.from({ length: PROCESSES }, () =>
+      spawnTs('test/fixtures/stampede-worker.ts', [`${server.url}/${db}`, mode, String(PROCESSES)]),
     );
-    for (const run of runs) expect(run.code, run.stderr).to.equal(0);
-    const computations = Number(await admin.get('stampede:computations'));
-    admin.disconnect();
-    return { outputs: runs.map((run) => run.stdout.trim()), computations };
+    try {
+      // Every process connected and warmed up before any of them calls: one that started late
+      // would find the result already stored.
+      expect(await Promise.all(workers.map((worker) => worker.nextLine()))).to.deep.equal(
+        Array(PROCESSES).fill('ready'),
+      );
+      for (const worker of workers) worker.send('go');
+      const outputs = await Promise.all(workers.map((worker) => worker.nextLine()));
+      const runs = await Promise.all(workers.map((worker) => worker.done));
+      for (const run of runs) expect(run.code, run.stderr).to.equal(0);
+      for (const run of runs)
+        expect(run.stdout, 'nothing printed after the result').to.match(/^ready\n[^\n]*\n$/);
+      const computations = Number(await admin.get('stampede:computations'));
+      return { outputs, computations };
+    } finally {
+      for (const worker of workers) worker.kill();
+      admin.disconnect();
+    }
   }
 
   it('with lock, one process computes and the others get its result', async function () {

@@ -70,10 +70,22 @@ describe('Cache', function () {
 
   describe('timeouts', function () {
     it('rejects with CacheTimeoutError naming op, key and limit when the backend is too slow', async function () {
-      const cache = new Cache({ backend: new DelayedBackend(new MemoryBackend(), 200), timeout: 20 });
-      const started = Date.now();
-      const error = await cache.get('slow').catch((e: unknown) => e);
-      expect(Date.now() - started).to.be.below(150);
+      // On fake timers, so "at its limit, long before the backend answers" is exact on any machine.
+      const timers = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      const inner = new MemoryBackend();
+      const reads = sinon.spy(inner, 'get');
+      const cache = new Cache({ backend: new DelayedBackend(inner, 200), timeout: 20 });
+      let error: unknown;
+      const settled = cache.get('slow').then(
+        () => (error = 'no error'),
+        (e: unknown) => (error = e),
+      );
+      await timers.tickAsync(19);
+      expect(error, 'settled before its limit').to.equal(undefined);
+      await timers.tickAsync(2);
+      await settled;
+      expect(reads.called, 'the backend, due to answer at 200 ms, has answered').to.equal(false);
+      timers.restore();
       expect(error).to.be.instanceOf(CacheTimeoutError);
       expect(error).to.include({ code: 'LARDER_TIMEOUT', op: 'get', key: 'slow', timeoutMs: 20 });
     });

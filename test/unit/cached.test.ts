@@ -12,10 +12,18 @@ import {
   callKey,
   encodeArgs,
 } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { DelayedBackend } from '../support/async-backend.js';
 import { recordingLogger } from '../support/recording-logger.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Runs every promise job queued so far (and those they queue), as a memory cache's calls use no timers. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A cache whose time is `clock` alone: its backend expires by it, and cached() is given it too. */
+function cacheOn(clock: ManualClock, logger = recordingLogger().logger): Cache {
+  return new Cache({ backend: new MemoryBackend({ clock }), serializer: new JsonSerializer(), logger });
+}
 
 describe('cached()', function () {
   let cache: Cache;
@@ -25,6 +33,8 @@ describe('cached()', function () {
   });
 
   it('stores the result and answers later calls from the cache, keeping the function type', async function () {
+    // On a clock of its own, so the ttl read is exactly the one written, however slow the machine.
+    const cache = cacheOn(new ManualClock());
     let calls = 0;
     const getUser = cached(
       async (id: string, full: boolean) => {
@@ -39,7 +49,7 @@ describe('cached()', function () {
     expect(calls).to.equal(1);
     await getUser('42', false);
     expect(calls).to.equal(2);
-    expect(await cache.ttl(getUser.keyFor('42', true))).to.be.within(59_000, 60_000);
+    expect(await cache.ttl(getUser.keyFor('42', true))).to.equal(60_000);
     expect(getUser.cache).to.equal(cache);
   });
 
@@ -167,36 +177,55 @@ describe('cached()', function () {
     }
   });
 
+  // Time passes on a ManualClock that both the backend and cached() read, and a computation that
+  // must still be running is held on a gate the test opens: what is served when depends on nothing
+  // but the test's own steps, never on how fast the machine runs.
   describe('staleTtl', function () {
     it('serves a stale result at once while exactly one background call refreshes it', async function () {
+      const clock = new ManualClock();
       let version = 0;
       let running = 0;
+      let gate = Promise.resolve();
       const fn = cached(
         async () => {
           running++;
-          await sleep(40);
+          await gate;
           running--;
           return ++version;
         },
-        { cache, key: 'k', ttl: 50, staleTtl: '5s' },
+        { cache: cacheOn(clock), key: 'k', ttl: 50, staleTtl: '5s', clock },
       );
       expect(await fn()).to.equal(1);
-      await sleep(70);
-      const started = Date.now();
-      expect(await Promise.all([fn(), fn(), fn()])).to.deep.equal([1, 1, 1]);
-      expect(Date.now() - started).to.be.below(30);
+      clock.advance(70);
+      let open!: () => void;
+      gate = new Promise((resolve) => (open = resolve));
+      // Answered while the refresh cannot finish: the stale result, without waiting for it.
+      let answered: number[] | undefined;
+      void Promise.all([fn(), fn(), fn()]).then((values) => (answered = values));
+      await settle();
+      expect(answered, 'answered while the refresh is still running').to.deep.equal([1, 1, 1]);
       expect(await fn()).to.equal(1);
       expect(running).to.equal(1);
-      await sleep(80);
+      expect(version).to.equal(1);
+      open();
+      await settle();
+      expect(running).to.equal(0);
       expect(version).to.equal(2);
       expect(await fn()).to.equal(2);
     });
 
     it('computes afresh once past the stale window', async function () {
+      const clock = new ManualClock();
       let version = 0;
-      const fn = cached(async () => ++version, { cache, key: 'k', ttl: 20, staleTtl: 30 });
+      const fn = cached(async () => ++version, {
+        cache: cacheOn(clock),
+        key: 'k',
+        ttl: 20,
+        staleTtl: 30,
+        clock,
+      });
       await fn();
-      await sleep(80);
+      clock.advance(80);
       expect(await fn()).to.equal(2);
     });
   });
@@ -204,21 +233,21 @@ describe('cached()', function () {
   describe('staleIfError', function () {
     it('serves the stale result when the function throws after expiry, and logs the error', async function () {
       const { logger, records } = recordingLogger();
-      const logged = new Cache({ logger });
+      const clock = new ManualClock();
       let fail = false;
       const fn = cached(
         async () => {
           if (fail) throw new Error('upstream down');
           return 'good';
         },
-        { cache: logged, key: 'k', ttl: 30, staleIfError: 200 },
+        { cache: cacheOn(clock, logger), key: 'k', ttl: 30, staleIfError: 200, clock },
       );
       expect(await fn()).to.equal('good');
       fail = true;
-      await sleep(60);
+      clock.advance(60);
       expect(await fn()).to.equal('good');
       expect(records.some((r) => r.level === 50 && /staleIfError/.test(String(r.msg)))).to.equal(true);
-      await sleep(250);
+      clock.advance(250);
       expect(((await fn().catch((e: unknown) => e)) as Error).message).to.equal('upstream down');
     });
 
