@@ -1,5 +1,5 @@
 import type { CacheEntries } from './arguments.js';
-import type { BackendPort } from './backend-port.js';
+import { threw, type BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
 import { CacheCore } from './cache-core.js';
 import type { CacheOperations } from './cache-operations.js';
@@ -152,12 +152,24 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // backend answers at once.
       const fallback = options?.default;
       let answer: unknown;
+      // Two steps, so that what the key throws stays the caller's mistake and what the backend
+      // throws is its failure, without the port's extra call on the hot path.
+      let finalKey: string | KeyHandle;
+      try {
+        finalKey = this.#peeks
+          ? this.#keys.handle(key)!
+          : this.#synchronous
+            ? this.#keys.readKey(key)
+            : this.#keys.finalKey(key);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       try {
         answer = this.#peeks
-          ? this.#port.peek(this.#keys.handle(key)!)
-          : this.#port.get(this.#keys.finalKey(key));
+          ? this.backend.peek!(finalKey as KeyHandle)
+          : this.backend.get(finalKey as string);
       } catch (error) {
-        return this.#runner.failed('get', key, error, fallback, false);
+        return this.#runner.failed('get', key, threw(error), fallback, false);
       }
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {

@@ -35,6 +35,20 @@ describe('the core over a real Redis', function () {
     expect(['end', 'close']).to.include(backend.client.status);
   });
 
+  it('refuses keys with a lone surrogate, which would collide as bytes, for reads and writes', async function () {
+    const cache = new Cache({ backend: new RedisBackend({ url, logger: recordingLogger().logger }) });
+    try {
+      await cache.set('\uFFFD', 'replacement character');
+      for (const key of ['\uD800', '\uDBFF']) {
+        expect(await cache.get(key).catch((e: unknown) => e), key).to.be.instanceOf(TypeError);
+        expect(await cache.set(key, 1).catch((e: unknown) => e), key).to.be.instanceOf(TypeError);
+      }
+      expect(await cache.get('\uFFFD')).to.equal('replacement character');
+    } finally {
+      await cache.close();
+    }
+  });
+
   it("keeps locks out of a namespace's clear, deletePattern and scan", async function () {
     const backend = new RedisBackend({ url, logger: recordingLogger().logger });
     const holder = new Cache({ backend, namespace: 'app' });
