@@ -77,6 +77,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #peeks: boolean;
   // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
   readonly #readsNow: boolean;
+  // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
+  readonly #getsNow: boolean;
   // Whether a getOrSet hit may be answered on the spot: a synchronous backend, no plugin
   // observing getOrSet or its inner get.
   readonly #hitsNow: boolean;
@@ -105,6 +107,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#setFast = !core.runner.observes('set');
     this.#peeks = core.capabilities.peek && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
+    this.#getsNow = this.#getFast && this.#synchronous;
     this.#hitsNow = this.#getFast && this.#synchronous && !core.runner.observes('getOrSet');
     holdBackend(core.backend);
   }
@@ -198,18 +201,29 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   /**
-   * The value of a final key's handle read on the spot, or {@link LATER} when only `get` can
-   * answer (a backend without `peek`, a plugin observing gets, a closed cache, or any failure,
-   * which `get` then reports properly). For the read-throughs: a memoised hit costs no promise
-   * of its own.
+   * The value read on the spot, or {@link LATER} when only `get` can answer (a backend that can
+   * neither peek nor answer synchronously, a plugin observing gets, a closed cache, or any
+   * failure, which `get` then reports properly). The target is a final key's handle (read with
+   * `peek`), or a caller's key in the cache's own key space (read with a synchronous `get`). For
+   * the read-throughs: a memoised hit costs no promise of its own.
    * @internal
    */
-  [readNow](handle: KeyHandle): V | undefined | typeof LATER {
-    if (!this.#readsNow || this.#closing !== undefined) return LATER;
+  [readNow](target: KeyHandle | string): V | undefined | typeof LATER {
+    if (this.#closing !== undefined) return LATER;
     try {
+      if (typeof target === 'string') {
+        if (!this.#getsNow) return LATER;
+        const payload = this.backend.get(this.#keys.readKey(target));
+        if (isNativePromise(payload)) {
+          payload.then(undefined, () => undefined);
+          return LATER;
+        }
+        return payload === undefined ? undefined : this.#codec.decode(payload, target);
+      }
+      if (!this.#readsNow) return LATER;
       // What peek answers is a value by contract (larder/testing checks it), never a promise.
-      const payload = this.backend.peek!(handle);
-      return payload === undefined ? undefined : this.#codec.decode(payload, handle.key);
+      const payload = this.backend.peek!(target);
+      return payload === undefined ? undefined : this.#codec.decode(payload, target.key);
     } catch {
       return LATER;
     }

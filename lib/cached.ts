@@ -307,21 +307,23 @@ class Memoizer<A extends unknown[], R> {
       handle = this.#handleOfOne(arg, cache);
       if (handle === undefined) {
         key = this.#keyOfOne(arg);
-        handle = new KeyHandle(cache.storedKey(key, this.#namespaceOptions));
+        // A key of the cache's own key space is read as it is: no handle to make per call.
+        if (this.#namespaceOptions !== undefined)
+          handle = new KeyHandle(cache.storedKey(key, this.#namespaceOptions));
       }
     } catch (error) {
       return Promise.reject(error);
     }
-    const hit = this.#engine.hitNow(cache, handle);
+    const hit = this.#engine.hitNow(cache, handle ?? key!);
     if (hit !== undefined) return hit;
     // A remembered handle stands for a default key, which cannot throw.
     key ??= this.#keyOfOne(arg);
-    return this.#engine.call(
-      cache,
-      key,
-      handle.key,
-      () => fn.apply(thisArg, [arg] as A),
-      this.#namespaceOptions,
-    );
+    let share: string;
+    try {
+      share = handle?.key ?? cache.storedKey(key, this.#namespaceOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#engine.call(cache, key, share, () => fn.apply(thisArg, [arg] as A), this.#namespaceOptions);
   }
 }

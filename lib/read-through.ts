@@ -60,8 +60,8 @@ export class ReadThrough<R> {
    * A fresh hit read on the spot (a cache over a backend that can `peek`, with nothing observing
    * gets), or `undefined`: then {@link call}.
    */
-  hitNow(cache: Cache<unknown>, handle: KeyHandle): Promise<R> | undefined {
-    const now = cache[readNow](handle);
+  hitNow(cache: Cache<unknown>, target: KeyHandle | string): Promise<R> | undefined {
+    const now = cache[readNow](target);
     if (now === undefined || now === LATER) return undefined;
     if (!this.#stale) return Promise.resolve(now as R);
     const entry = asStaleEntry<R>(now);
