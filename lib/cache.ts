@@ -254,9 +254,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       }
       let answer: unknown;
       try {
-        answer = this.#port.set(finalKey, payload, ttlMs);
+        answer = this.backend.set(finalKey, payload, ttlMs);
       } catch (error) {
-        return this.#runner.failed('set', key, error, false, false);
+        return this.#runner.failed('set', key, threw(error), false, false);
       }
       if (!isPending(answer, this.#synchronous)) return TRUE;
       return this.#runner.timed(answer, 'set', key).then(

@@ -31,6 +31,8 @@ export class KeySpace {
   // builder: the key is the final key) and no backend hint to keep.
   readonly #handles: KeyMemo<string> | undefined;
   #affixes: KeyAffixes | undefined;
+  // Whether final keys are the caller's keys as given: no prefix, no builder, nothing remembered.
+  readonly #asGiven: boolean;
 
   /**
    * @param remember - whether to remember handles of recent keys' final keys: worth it when a
@@ -53,6 +55,7 @@ export class KeySpace {
       remember && this.#builder === undefined && prefix !== ''
         ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + wellFormed(key))
         : undefined;
+    this.#asGiven = this.#handles === undefined && this.#builder === undefined && prefix === '';
   }
 
   /**
@@ -82,14 +85,15 @@ export class KeySpace {
    * nothing else builds the key: for an in-process store's `get`, where such a key can only miss
    * (every write refuses it, and a JavaScript string key collides with no other), so the scan,
    * which cost a memory get 15–25 %, buys nothing. A store of bytes (Redis) gets the full check:
-   * there it would reach another key's bytes.
+   * there it would reach another key's bytes. Reserved keys are not refused here either (what is
+   * stored is read, and no write can reach them).
    *
    * @throws TypeError for a key that is not a non-empty string or finite number, or one of larder's own.
    */
   readKey(key: unknown): string {
-    if (this.#handles !== undefined || this.#builder !== undefined || this.#prefix !== '')
-      return this.finalKey(key);
-    return unreserved(typeof key === 'string' && key !== '' ? key : normalizeKey(key));
+    if (!this.#asGiven) return this.finalKey(key);
+    // Nor the reserved prefix: a read cannot disturb a lock, and every write is refused.
+    return typeof key === 'string' && key !== '' ? key : normalizeKey(key);
   }
 
   /** Whether {@link handle} remembers handles (else it answers `undefined`). */
