@@ -40,6 +40,8 @@ const DEFAULT_MEMORY: AliasConfig = Object.freeze({ backend: 'memory' });
 export class CacheRegistry {
   readonly #types = new ComponentTypes(BUILT_IN_COMPONENTS);
   #config: CachesConfig | undefined;
+  // What loading the LARDER_CONFIG file threw: every later call throws it again.
+  #environmentError: unknown;
   #specs = new Map<string, AliasSpec>();
   readonly #built = new Map<string, Cache>();
   #logger: Logger | undefined;
@@ -51,6 +53,7 @@ export class CacheRegistry {
    */
   setConfig(config: CachesConfig): void {
     const specs = this.#check(config);
+    this.#environmentError = undefined;
     this.#config = copyConfig(config);
     this.#specs = specs;
     this.#closeBuilt();
@@ -204,14 +207,25 @@ export class CacheRegistry {
     return normalizeAlias(DEFAULT_MEMORY, `caches.${DEFAULT_ALIAS}`, this.#types);
   }
 
-  // The config in force; on first use with none set, the file LARDER_CONFIG names, if any.
+  // The config in force; on first use with none set, the file LARDER_CONFIG names, if any. A bad
+  // file stays an error on every later call (until setConfig replaces it): an app must never run
+  // on an in-memory default without a sign, when its config meant Redis.
   #currentConfig(): CachesConfig {
+    if (this.#environmentError !== undefined) throw this.#environmentError;
     if (this.#config === undefined) {
       const path = process.env.LARDER_CONFIG;
-      this.#config = {};
-      if (path !== undefined && path !== '') this.loadConfig(path);
+      if (path === undefined || path === '') {
+        this.#config = {};
+      } else {
+        try {
+          this.loadConfig(path);
+        } catch (error) {
+          this.#environmentError = error;
+          throw error;
+        }
+      }
     }
-    return this.#config;
+    return this.#config!;
   }
 
   #check(config: unknown): Map<string, AliasSpec> {

@@ -190,6 +190,27 @@ describe('the caches registry', function () {
     expect(registry.get().namespace).to.equal('via-env');
   });
 
+  it('keeps a bad LARDER_CONFIG an error on every later call, never an in-memory default', function () {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ sessions: { serializer: 'mspack' } }));
+    process.env.LARDER_CONFIG = file;
+    const first = (() => {
+      try {
+        registry.get();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(first).to.be.instanceOf(ConfigError);
+    for (const call of [() => registry.get(), () => registry.get('sessions'), () => registry.create()]) {
+      expect(call).to.throw(ConfigError).that.equals(first);
+    }
+    // An explicit config replaces it.
+    registry.setConfig({ default: { namespace: 'explicit' } });
+    expect(registry.get().namespace).to.equal('explicit');
+  });
+
   it('builds registered backends, serializers and plugins by name, with their options', async function () {
     registry.register('serializer', 'reversing', ReversingSerializer);
     registry.register('plugin', 'counting', CountingPlugin);
