@@ -30,6 +30,8 @@ export interface ReadThroughPolicy<R> {
 }
 
 const STALE_MARK = '__larder_stale__';
+// What #freshOf answers for an entry past its ttl.
+const STALE: unique symbol = Symbol('stale');
 
 /** What is stored when a stale mode is on: the result and when it stops being fresh. */
 interface StaleEntry<R> {
@@ -64,9 +66,15 @@ export class ReadThrough<R> {
     const now = cache[readNow](target);
     if (now === undefined || now === LATER) return undefined;
     if (!this.#stale) return Promise.resolve(now as R);
-    const entry = asStaleEntry<R>(now);
-    if (entry === undefined) return Promise.resolve(now as R);
-    return this.#policy.clock.now() < entry.freshUntil ? Promise.resolve(entry.value) : undefined;
+    const fresh = this.#freshOf(now);
+    return fresh === STALE ? undefined : Promise.resolve(fresh);
+  }
+
+  // The fresh result a stored value holds, or STALE when it is a stale mode's entry past its ttl.
+  #freshOf(stored: unknown): R | typeof STALE {
+    const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
+    if (entry === undefined) return stored as R;
+    return this.#policy.clock.now() < entry.freshUntil ? entry.value : STALE;
   }
 
   /**
@@ -164,9 +172,8 @@ export class ReadThrough<R> {
           // Whoever held the lock before us has probably stored the result by now.
           const stored = await cache.get(key, readOptions(options));
           if (stored !== undefined) {
-            const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
-            if (entry === undefined) return stored as R;
-            if (this.#policy.clock.now() < entry.freshUntil) return entry.value;
+            const fresh = this.#freshOf(stored);
+            if (fresh !== STALE) return fresh;
           }
           computing = true;
           return this.#computeAndStore(cache, key, compute, options);
