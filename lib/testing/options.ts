@@ -2,6 +2,7 @@ import type { Backend } from '../backends/backend.js';
 import { CAPABILITY_METHODS, capabilitiesOf, type Capability } from '../backends/capabilities.js';
 import { describeValue } from '../describe.js';
 import { isPromiseLike } from '../promise.js';
+import { resolveTestFunctions, type TestFunctions } from './runner.js';
 
 /**
  * How the suites let time pass. Either a clock the suite advances (the backend must read its time
@@ -102,6 +103,26 @@ export class SuiteTimer {
   elapse(n: number): Promise<void> {
     return this.#advance(this.units(n));
   }
+}
+
+/**
+ * What both suites start from: their options checked, the runner's test functions, the suite's
+ * time, and the capabilities it checks.
+ *
+ * @throws TypeError for a `makeBackend` that is not a function, or no test functions.
+ */
+export function startSuite(
+  options: SharedSuiteOptions,
+  fns: Partial<TestFunctions> | undefined,
+): { test: TestFunctions; time: SuiteTimer; capabilities: Readonly<Record<Capability, CapabilityState>> } {
+  if (typeof options?.makeBackend !== 'function') {
+    throw new TypeError(`options.makeBackend must be a function; got ${describeValue(options?.makeBackend)}`);
+  }
+  return {
+    test: resolveTestFunctions(fns),
+    time: new SuiteTimer(options.time),
+    capabilities: resolveCapabilities(options),
+  };
 }
 
 /**

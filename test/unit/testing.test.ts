@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { MemoryBackend, type Backend } from '../../lib/index.js';
+import { CORE_METHODS } from '../../lib/backends/capabilities.js';
 import {
   MANUAL_CLOCK_START,
   ManualClock,
@@ -35,18 +36,7 @@ function recorder(): { fns: TestFunctions; titles: string[] } {
 // A backend with the core methods only, taken from a memory backend.
 function coreOnly(): Backend {
   const memory = new MemoryBackend();
-  const methods = [
-    'get',
-    'multiGet',
-    'set',
-    'add',
-    'delete',
-    'multiDelete',
-    'exists',
-    'expire',
-    'ttl',
-    'clear',
-  ];
+  const methods = CORE_METHODS.filter((name) => name !== 'defaultSerializer' && name !== 'close');
   return Object.assign(Object.fromEntries(methods.map((name) => [name, (memory as never)[name]])), {
     name: 'core-only',
     acceptsReferences: true,

@@ -1,7 +1,6 @@
 import type { Backend } from '../../backends/backend.js';
-import { describeValue } from '../../describe.js';
-import { resolveCapabilities, SuiteTimer } from '../options.js';
-import { resolveTestFunctions, type TestFunctions } from '../runner.js';
+import { startSuite } from '../options.js';
+import type { TestFunctions } from '../runner.js';
 import { describeCompare } from './compare.js';
 import { describeCapability, type BackendSuite, type BackendSuiteOptions } from './context.js';
 import { describeCore } from './core.js';
@@ -41,12 +40,7 @@ export function describeBackendConformance(
   options: BackendSuiteOptions,
   fns?: Partial<TestFunctions>,
 ): void {
-  if (typeof options?.makeBackend !== 'function') {
-    throw new TypeError(`options.makeBackend must be a function; got ${describeValue(options?.makeBackend)}`);
-  }
-  const test = resolveTestFunctions(fns);
-  const time = new SuiteTimer(options.time);
-  const capabilities = resolveCapabilities(options);
+  const { test, time, capabilities } = startSuite(options, fns);
   let current: Backend | undefined;
   const suite: BackendSuite = {
     fns: test,

@@ -1,8 +1,7 @@
 import type { Backend } from '../../backends/backend.js';
 import { Cache } from '../../cache.js';
-import { describeValue } from '../../describe.js';
-import { resolveCapabilities, SuiteTimer } from '../options.js';
-import { resolveTestFunctions, type TestFunctions } from '../runner.js';
+import { startSuite } from '../options.js';
+import type { TestFunctions } from '../runner.js';
 import type { CacheSuite, CacheSuiteOptions, SuiteCacheOptions } from './context.js';
 import { describeCoordination } from './coordination.js';
 import { describeKeys } from './keys.js';
@@ -34,12 +33,7 @@ export function describeCacheConformance(
   options: CacheSuiteOptions,
   fns?: Partial<TestFunctions>,
 ): void {
-  if (typeof options?.makeBackend !== 'function') {
-    throw new TypeError(`options.makeBackend must be a function; got ${describeValue(options?.makeBackend)}`);
-  }
-  const test = resolveTestFunctions(fns);
-  const time = new SuiteTimer(options.time);
-  const capabilities = resolveCapabilities(options);
+  const { test, time, capabilities } = startSuite(options, fns);
   let backend: Backend | undefined;
   let main: Cache | undefined;
   const open: Cache[] = [];
