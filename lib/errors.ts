@@ -78,10 +78,42 @@ export class BackendError extends LarderError {
   /** The backend's name, e.g. `'memory'` or `'redis'`. */
   readonly backend: string;
 
-  constructor(op: string, backend: string, cause: unknown) {
-    super(`${backend} backend failed during ${op}: ${messageOf(cause)}`, 'LARDER_BACKEND', { cause });
+  /** `subclass` is for subclasses that say more (OutcomeUnknownError): their message and code. */
+  constructor(
+    op: string,
+    backend: string,
+    cause: unknown,
+    subclass?: { readonly message: string; readonly code: string },
+  ) {
+    super(
+      subclass?.message ?? `${backend} backend failed during ${op}: ${messageOf(cause)}`,
+      subclass?.code ?? 'LARDER_BACKEND',
+      { cause },
+    );
     this.op = op;
     this.backend = backend;
+  }
+}
+
+/**
+ * A write was sent, and the connection dropped before its reply came: it may or may not have been
+ * applied, and larder did not send it again (a resent write could apply twice, or overwrite a newer
+ * value). Read the key to learn where it stands. A {@link BackendError}, so safe mode and
+ * `cached()` treat it as a failure. docs/errors-and-timeouts.md has the guarantee.
+ */
+export class OutcomeUnknownError extends BackendError {
+  /** The key as the backend stores it, when the write had exactly one. */
+  readonly key: string | undefined;
+
+  constructor(op: string, backend: string, cause: unknown, key?: string) {
+    super(op, backend, cause, {
+      code: 'LARDER_OUTCOME_UNKNOWN',
+      message:
+        `${op}${key === undefined ? '' : ` of key "${key}"`} may or may not have been applied: the ` +
+        `connection to ${backend} dropped after it was sent and before its reply came, and larder ` +
+        `did not send it again (${messageOf(cause)}); read the key to learn where it stands`,
+    });
+    this.key = key;
   }
 }
 

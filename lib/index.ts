@@ -85,6 +85,7 @@ export {
   NotAnIntegerError,
   OptimisticLockError,
   OutOfRangeError,
+  OutcomeUnknownError,
   UnsupportedOperationError,
   SerializationError,
   type LarderErrorOptions,

@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
 import type { Codec } from './codec.js';
 import { describeValue } from './describe.js';
 import { parseDuration, type Duration } from './duration.js';
-import { LockTimeoutError, OptimisticLockError } from './errors.js';
+import { LockTimeoutError, OptimisticLockError, OutcomeUnknownError } from './errors.js';
 import type { KeySpace } from './key-space.js';
 import { normalizeKey, type Key } from './keys.js';
 import type { Logger } from './logger.js';
@@ -125,15 +125,32 @@ export async function acquireLock<V>(cache: LockPort<V>, key: Key, options: Lock
     runner.run({ op: 'lock', key: text, fallback: NO_FALLBACK, work });
   const token = randomUUID();
   const deadline = cache.clock.now() + waitMs;
+  // A lock command whose reply was lost (OutcomeUnknownError) is settled by reading the lock key:
+  // the token is unique, so finding it in place proves who holds the lock.
+  const holds = async (): Promise<boolean> => isToken(await run(() => port.get(lockKey)), token);
+  const unlessUnknown = async (error: unknown, proven: () => Promise<boolean>): Promise<boolean> => {
+    if (!(error instanceof OutcomeUnknownError)) throw error;
+    return proven();
+  };
+  const release = (): Promise<boolean> =>
+    run(() => port.call('compareAndDelete', lockKey, token)).catch((error: unknown) =>
+      // Still in place: the delete did not run, and may run now. Gone: it ran, or the lease ran
+      // out first, which cannot be told apart, so the unknown outcome stands.
+      unlessUnknown(error, async () => {
+        if (await holds()) return release();
+        throw error;
+      }),
+    );
+  const extend = (ms: number): Promise<boolean> =>
+    run(() => port.call('compareAndExpire', lockKey, token, ms)).catch((error: unknown) =>
+      // Still in place: extending again from now is what was asked. Gone: not held any more.
+      unlessUnknown(error, async () => ((await holds()) ? extend(ms) : false)),
+    );
   for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-    const acquired = await run(() => port.call('add', lockKey, token, leaseMs));
-    if (acquired) {
-      const control: LockControl = {
-        release: () => run(() => port.call('compareAndDelete', lockKey, token)),
-        extend: (ms) => run(() => port.call('compareAndExpire', lockKey, token, ms)),
-      };
-      return new Lock(text, token, control, parseLease);
-    }
+    const acquired = await run(() => port.call('add', lockKey, token, leaseMs)).catch((error: unknown) =>
+      unlessUnknown(error, holds),
+    );
+    if (acquired) return new Lock(text, token, { release, extend }, parseLease);
     const left = deadline - cache.clock.now();
     if (left <= 0) throw new LockTimeoutError(text, waitMs);
     // Jittered, so waiters started together do not retry in lockstep.
@@ -193,6 +210,15 @@ export async function optimisticLock<V>(
     return true;
   };
   return { value, set };
+}
+
+// Whether a stored payload is the token (a string on the memory backend, bytes on Redis).
+function isToken(stored: unknown, token: string): boolean {
+  if (typeof stored === 'string') return stored === token;
+  return (
+    stored instanceof Uint8Array &&
+    Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString() === token
+  );
 }
 
 function parseLease(lease: unknown): number {

@@ -183,7 +183,12 @@ describe('RedisBackend on a real server', function () {
     });
 
     it('never lets a command overtake one already queued in a pipeline of a shared client', async function () {
-      const client = new Redis({ port: (await sharedRedis()).port, db: 5, enableAutoPipelining: true });
+      const client = new Redis({
+        port: (await sharedRedis()).port,
+        db: 5,
+        enableAutoPipelining: true,
+        autoResendUnfulfilledCommands: false,
+      });
       const shared = new Cache({ backend: new RedisBackend({ client }) });
       try {
         await client.ping();
@@ -202,7 +207,11 @@ describe('RedisBackend on a real server', function () {
     });
 
     it('two caches over one plain client cork its socket together and keep one order', async function () {
-      const client = new Redis({ port: (await sharedRedis()).port, db: 5 });
+      const client = new Redis({
+        port: (await sharedRedis()).port,
+        db: 5,
+        autoResendUnfulfilledCommands: false,
+      });
       const first = new Cache({ backend: new RedisBackend({ client }), namespace: 'one' });
       const second = new Cache({ backend: new RedisBackend({ client }), namespace: 'one' });
       try {
@@ -247,7 +256,11 @@ describe('RedisBackend on a real server', function () {
 
   describe('clients', function () {
     it("leaves a caller's own client connected on close", async function () {
-      const client = new Redis({ port: (await sharedRedis()).port, db: 5 });
+      const client = new Redis({
+        port: (await sharedRedis()).port,
+        db: 5,
+        autoResendUnfulfilledCommands: false,
+      });
       const borrowed = new Cache({ backend: new RedisBackend({ client }) });
       await borrowed.set('k', 1);
       await borrowed.close();

@@ -1,21 +1,22 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { describeValue } from '../../describe.js';
 import { ConfigError, NotAnIntegerError, OutOfRangeError } from '../../errors.js';
-import { isReservedKey } from '../../glob.js';
 import { escapeGlob } from '../../keys.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { checkOptions } from '../../options-schema.js';
 import { settleWithin } from '../../promise.js';
 import { JsonSerializer } from '../../serializers/json.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import { RESERVED_KEY_PREFIX, type Backend } from '../backend.js';
-import { createClient, type Client } from './client.js';
+import type { Backend } from '../backend.js';
+import { checkClient, createClient, type Client } from './client.js';
+import { InFlight } from './in-flight.js';
+import { Masters, perSlot, sum } from './masters.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
 import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET, INCREMENT_SAFELY } from './scripts.js';
-import { groupBySlot } from './slot.js';
 import { parseRedisUrl } from './url.js';
 
 const NOT_AN_INTEGER = /not an integer|out of range/i;
+const REFUSED_DB = /DB index is out of range|invalid DB index/i;
 
 /**
  * A store in Redis over ioredis: a single node, a Sentinel-managed master, or a Cluster. Each
@@ -45,6 +46,8 @@ export class RedisBackend implements Backend {
     stream?.uncork();
   };
   readonly #logger: Logger;
+  readonly #inFlight: InFlight;
+  readonly #masters: Masters;
   readonly #onError: (error: Error) => void;
   readonly #onReady: () => void;
   #healthy = true;
@@ -80,10 +83,19 @@ export class RedisBackend implements Backend {
       this.client = createClient(parsed?.connection, ioredisOptions, autoPipelining, options.clusterOptions);
       this.#ownsClient = true;
     }
+    try {
+      checkClient(this.client, this.#ownsClient);
+    } catch (error) {
+      if (this.#ownsClient) this.client.disconnect();
+      throw error;
+    }
+    this.#inFlight = new InFlight(this.client);
+    this.#masters = new Masters(this.client, this.#inFlight, scanCount);
 
     // An 'error' event with no listener would crash the process: log it instead, loudly on the
     // first failure and quietly while ioredis keeps reconnecting.
     this.#onError = (error: Error) => {
+      if (REFUSED_DB.test(error.message)) return this.#refusedDb(error, options.url !== undefined);
       if (this.#healthy) this.#logger.warn({ err: error }, 'redis connection error; ioredis is reconnecting');
       else this.#logger.debug({ err: error }, 'redis connection error');
       this.#healthy = false;
@@ -128,20 +140,22 @@ export class RedisBackend implements Backend {
   }
 
   get(key: string): Promise<Buffer | undefined> {
-    return this.#batched().getBuffer(key).then(orUndefined);
+    return this.#inFlight.read(() => this.#batched().getBuffer(key).then(orUndefined));
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
     if (!this.isCluster) {
-      return (await this.#batched().mgetBuffer(...keys)).map(orUndefined);
+      return (await this.#inFlight.read(() => this.#batched().mgetBuffer(...keys))).map(orUndefined);
     }
     const values = new Array<Buffer | undefined>(keys.length);
-    await this.#perSlot(
+    await perSlot(
       keys,
       (key) => key,
       async (group) => {
-        const found = await this.client.mgetBuffer(...group.map(({ item }) => item));
+        const found = await this.#inFlight.read(() =>
+          this.client.mgetBuffer(...group.map(({ item }) => item)),
+        );
         group.forEach(({ index }, i) => (values[index] = found[i] ?? undefined));
       },
     );
@@ -150,43 +164,53 @@ export class RedisBackend implements Backend {
 
   set(key: string, value: unknown, ttlMs: number): Promise<void> {
     const payload = payloadOf(value);
-    const client = this.#batched();
-    const reply = ttlMs === 0 ? client.set(key, payload) : client.set(key, payload, 'PX', ttlMs);
-    return reply.then(nothing);
+    return this.#inFlight
+      .write('set', key, () => {
+        const client = this.#batched();
+        return ttlMs === 0 ? client.set(key, payload) : client.set(key, payload, 'PX', ttlMs);
+      })
+      .then(nothing);
   }
 
   async add(key: string, value: unknown, ttlMs: number): Promise<boolean> {
     const payload = payloadOf(value);
-    const reply =
+    const reply = await this.#inFlight.write('add', key, () =>
       ttlMs === 0
-        ? await this.#batched().set(key, payload, 'NX')
-        : await this.#batched().set(key, payload, 'PX', ttlMs, 'NX');
+        ? this.#batched().set(key, payload, 'NX')
+        : this.#batched().set(key, payload, 'PX', ttlMs, 'NX'),
+    );
     return reply === 'OK';
   }
 
   async multiSet(entries: readonly (readonly [string, unknown])[], ttlMs: number): Promise<void> {
     if (entries.length === 0) return;
     const pairs = entries.map(([key, value]) => [key, payloadOf(value)] as const);
-    if (!this.isCluster) return this.#setAll(pairs, ttlMs);
+    const only = entries.length === 1 ? entries[0]![0] : undefined;
+    if (!this.isCluster) return this.#inFlight.write('multiSet', only, () => this.#setAll(pairs, ttlMs));
     // Atomic per hash slot: a Cluster cannot run one transaction across slots.
-    await this.#perSlot(
+    await perSlot(
       pairs,
       ([key]) => key,
       (group) =>
-        this.#setAll(
-          group.map(({ item }) => item),
-          ttlMs,
+        this.#inFlight.write('multiSet', only, () =>
+          this.#setAll(
+            group.map(({ item }) => item),
+            ttlMs,
+          ),
         ),
     );
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.#batched().exists(key)) === 1;
+    return (await this.#inFlight.read(() => this.#batched().exists(key))) === 1;
   }
 
   async increment(key: string, delta: number): Promise<number> {
     try {
-      return Number(await this.#batched().eval(INCREMENT_SAFELY, 1, key, delta));
+      const sum = this.#inFlight.write('increment', key, () =>
+        this.#batched().eval(INCREMENT_SAFELY, 1, key, delta),
+      );
+      return Number(await sum);
     } catch (error) {
       if (error instanceof Error && error.message.includes('LARDER_OUT_OF_RANGE')) {
         throw new OutOfRangeError(`incrementing key "${key}" leaves the safe integer range`, key);
@@ -199,58 +223,54 @@ export class RedisBackend implements Backend {
   }
 
   async expire(key: string, ttlMs: number): Promise<boolean> {
-    if (ttlMs !== 0) return (await this.#batched().pexpire(key, ttlMs)) === 1;
+    const write = <T>(send: () => Promise<T>): Promise<T> => this.#inFlight.write('expire', key, send);
+    if (ttlMs !== 0) return (await write(() => this.#batched().pexpire(key, ttlMs))) === 1;
     // PERSIST answers 0 both for a missing key and for one with no ttl; EXISTS in the same
     // transaction tells them apart.
-    const replies = await this.#batched().multi().exists(key).persist(key).exec();
+    const replies = await write(() => this.#batched().multi().exists(key).persist(key).exec());
     return transactionResults(replies)[0] === 1;
   }
 
   async ttl(key: string): Promise<number | undefined> {
-    const ms = await this.#batched().pttl(key);
+    const ms = await this.#inFlight.read(() => this.#batched().pttl(key));
     if (ms === -2) return undefined;
     return ms === -1 ? Infinity : ms;
   }
 
   async delete(key: string): Promise<number> {
-    return this.#batched().unlink(key);
+    return this.#inFlight.write('delete', key, () => this.#batched().unlink(key));
   }
 
   async multiDelete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    if (!this.isCluster) return this.#batched().unlink(...keys);
-    const counts = await this.#perSlot(
+    const only = keys.length === 1 ? keys[0] : undefined;
+    const write = (send: () => Promise<number>): Promise<number> =>
+      this.#inFlight.write('multiDelete', only, send);
+    if (!this.isCluster) return write(() => this.#batched().unlink(...keys));
+    const counts = await perSlot(
       keys,
       (key) => key,
-      (group) => this.client.unlink(...group.map(({ item }) => item)),
+      (group) => write(() => this.client.unlink(...group.map(({ item }) => item))),
     );
     return sum(counts);
   }
 
-  async deletePattern(pattern: string): Promise<number> {
-    return sum(await Promise.all(this.#masters().map((node) => this.#scanAndUnlink(node, pattern))));
+  deletePattern(pattern: string): Promise<number> {
+    return this.#inFlight.write('deletePattern', undefined, () => this.#masters.deletePattern(pattern));
   }
 
   async clear(prefix: string): Promise<void> {
-    if (prefix === '') {
-      await Promise.all(this.#masters().map((node) => node.flushdb('ASYNC')));
+    if (prefix !== '') {
+      await this.#inFlight.write('clear', undefined, () =>
+        this.#masters.deletePattern(`${escapeGlob(prefix)}*`),
+      );
       return;
     }
-    await this.deletePattern(`${escapeGlob(prefix)}*`);
+    await this.#inFlight.write('clear', undefined, () => this.#masters.flush());
   }
 
-  async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    const matches = ownKeysOf(pattern);
-    for (const node of this.#masters()) {
-      let cursor = '0';
-      do {
-        if (signal?.aborted === true) return;
-        const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
-        cursor = next;
-        const keys = found.filter(matches);
-        if (keys.length > 0) yield keys;
-      } while (cursor !== '0');
-    }
+  scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
+    return this.#masters.scan(pattern, count, signal);
   }
 
   async compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): Promise<boolean> {
@@ -260,19 +280,31 @@ export class RedisBackend implements Backend {
       payloadOf(value),
       ttlMs,
     ];
-    return (await this.#batched().eval(COMPARE_AND_SET, 1, key, ...args)) === 1;
+    const reply = this.#inFlight.write('compareAndSet', key, () =>
+      this.#batched().eval(COMPARE_AND_SET, 1, key, ...args),
+    );
+    return (await reply) === 1;
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
-    return (await this.#batched().eval(COMPARE_AND_DELETE, 1, key, expected)) === 1;
+    const reply = this.#inFlight.write('compareAndDelete', key, () =>
+      this.#batched().eval(COMPARE_AND_DELETE, 1, key, expected),
+    );
+    return (await reply) === 1;
   }
 
   async compareAndExpire(key: string, expected: string, ttlMs: number): Promise<boolean> {
-    return (await this.#batched().eval(COMPARE_AND_EXPIRE, 1, key, expected, ttlMs)) === 1;
+    const reply = this.#inFlight.write('compareAndExpire', key, () =>
+      this.#batched().eval(COMPARE_AND_EXPIRE, 1, key, expected, ttlMs),
+    );
+    return (await reply) === 1;
   }
 
   async raw(command: string, args: readonly unknown[]): Promise<unknown> {
-    return this.#batched().call(command, ...(args as (string | number | Buffer)[]));
+    // Whether a raw command is a read cannot be told here: it is never sent twice.
+    return this.#inFlight.write(command, undefined, () =>
+      this.#batched().call(command, ...(args as (string | number | Buffer)[])),
+    );
   }
 
   close(): Promise<void> {
@@ -282,6 +314,7 @@ export class RedisBackend implements Backend {
 
   async #close(): Promise<void> {
     if (!this.#ownsClient) {
+      this.#inFlight.detach();
       this.client.off('error', this.#onError);
       this.client.off('ready', this.#onReady);
       return;
@@ -301,6 +334,20 @@ export class RedisBackend implements Backend {
     if (ended !== undefined) await atMost(ended, CLOSE_WAIT_MS);
   }
 
+  // The server refused the db index asked for (SELECT 99 on a 16-db server); ioredis would go on
+  // in db 0, where nothing may run: every command answers a ConfigError, and an owned client stops.
+  #refusedDb(error: Error, fromUrl: boolean): void {
+    const db = this.client instanceof Redis ? this.client.options.db : undefined;
+    const refused = new ConfigError(
+      `Redis refused database ${db ?? '(unknown)'} (${error.message}): a server has 16 databases, ` +
+        '0 to 15, unless its `databases` setting says otherwise',
+      { path: fromUrl ? 'url.db' : 'db', cause: error },
+    );
+    this.#inFlight.fail(refused);
+    this.#logger.error(refused.message);
+    if (this.#ownsClient) this.client.disconnect();
+  }
+
   async #setAll(pairs: readonly (readonly [string, string | Buffer])[], ttlMs: number): Promise<void> {
     if (ttlMs === 0) {
       await this.#batched().mset(...pairs.flat());
@@ -310,45 +357,6 @@ export class RedisBackend implements Backend {
     for (const [key, payload] of pairs) transaction.set(key, payload, 'PX', ttlMs);
     transactionResults(await transaction.exec());
   }
-
-  // Runs `work` once per hash slot of the items, concurrently: one round trip in all.
-  #perSlot<T, R>(
-    items: readonly T[],
-    keyOf: (item: T) => string,
-    work: (group: { item: T; index: number }[]) => Promise<R>,
-  ): Promise<R[]> {
-    return Promise.all([...groupBySlot(items, keyOf).values()].map(work));
-  }
-
-  #masters(): Redis[] {
-    return this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
-  }
-
-  // Follows SCAN's cursor until it returns to 0, unlinking each batch as it comes.
-  async #scanAndUnlink(node: Redis, pattern: string): Promise<number> {
-    const matches = ownKeysOf(pattern);
-    let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', this.scanCount);
-      cursor = next;
-      const keys = found.filter(matches);
-      if (keys.length === 0) continue;
-      if (!this.isCluster) {
-        removed += await node.unlink(...keys);
-      } else {
-        // One node holds many slots; a multi-key command must stay within one.
-        removed += sum(
-          await this.#perSlot(
-            keys,
-            (key) => key,
-            (group) => node.unlink(...group.map(({ item }) => item)),
-          ),
-        );
-      }
-    } while (cursor !== '0');
-    return removed;
-  }
 }
 
 // How long close() waits for QUIT's answer, and then for the socket to end.
@@ -357,10 +365,6 @@ const CLOSE_WAIT_MS = 1_000;
 // Waits for `pending`, but no longer than `ms`; close() must finish even if Redis never answers.
 function atMost(pending: Promise<unknown>, ms: number): Promise<unknown> {
   return settleWithin(pending, ms, undefined, () => new Error('gave up waiting')).catch(() => undefined);
-}
-
-function sum(counts: readonly number[]): number {
-  return counts.reduce((total, count) => total + count, 0);
 }
 
 // ioredis sends Buffers as bytes but stringifies any other Uint8Array ("1,2,3"): wrap it, without copying.
@@ -385,9 +389,3 @@ function orUndefined<T>(value: T | null): T | undefined {
 }
 
 function nothing(): void {}
-
-// SCAN's MATCH has matched the pattern already (over bytes, exactly); what is left is to leave
-// larder's own keys out, unless the pattern asks for them.
-function ownKeysOf(pattern: string): (key: string) => boolean {
-  return pattern.startsWith(RESERVED_KEY_PREFIX) ? () => true : (key) => !isReservedKey(key);
-}
