@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { larderInProcess as larder } from '../support/cli.js';
+import { runCli } from '../../lib/cli/run.js';
+import { larderInProcess as larder, memoryIO } from '../support/cli.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
-import { run } from '../support/run.js';
+import { freePort } from '../support/redis-server.js';
+import { ROOT, run } from '../support/run.js';
 
 /** Runs the real `larder` bin from source in a process of its own, as `npm run larder -- …` does. */
 const larderBin = (args: readonly string[]) =>
@@ -86,12 +88,25 @@ describe('the larder command line, against a real Redis', function () {
     // The 10 m set, less no more than has passed since (a slow machine takes longer, never less).
     expect(parsed.ttlMs, `ttl ${elapsed} ms after the set`).to.be.within(600_000 - elapsed, 600_000);
 
-    expect(await larder(['get', 'sessions', 'nobody', '--config', config])).to.include({
-      code: 1,
-      stdout: '(not found) nobody\n',
-    });
     expect(await larder(['delete', 'sessions', 'user:1', '--config', config])).to.include({ code: 0 });
     expect(await larder(['delete', 'sessions', 'user:1', '--config', config])).to.include({ code: 1 });
+  });
+
+  it('a missing key: "(not found)" goes to stderr, stdout stays empty, exit 1 (get and delete)', async function () {
+    expect(await larder(['get', 'sessions', 'nobody', '--config', config])).to.deep.equal({
+      code: 1,
+      stdout: '',
+      stderr: '(not found) nobody\n',
+    });
+    expect(await larder(['delete', 'sessions', 'nobody', '--config', config])).to.deep.equal({
+      code: 1,
+      stdout: '',
+      stderr: '(not found) nobody\n',
+    });
+    // --json is one document on stdout for every outcome, this one included.
+    const json = await larder(['get', 'sessions', 'nobody', '--json', '--config', config]);
+    expect(json).to.include({ code: 1, stderr: '' });
+    expect(JSON.parse(json.stdout)).to.deep.equal({ alias: 'sessions', key: 'nobody', found: false });
   });
 
   it('decodes values with the alias serializer', async function () {
@@ -120,11 +135,67 @@ describe('the larder command line, against a real Redis', function () {
     expect(refused.code).to.equal(2);
     expect(refused.stderr).to.match(/add --yes/);
     expect(await admin.dbsize()).to.equal(2);
-    expect(await larder(['clear', 'sessions', '--yes', '--config', config])).to.include({
+    expect(await larder(['clear', 'sessions', '--yes', '--config', config])).to.deep.equal({
       code: 0,
-      stdout: 'cleared namespace "sess"\n',
+      stdout: 'cleared 1 key of namespace "sess"\n',
+      stderr: '',
     });
     expect(await admin.keys('*')).to.deep.equal(['other:b']);
+  });
+
+  it('clear says how many keys it removed from a namespace, every version of it, with --json too', async function () {
+    const server = await sharedRedis();
+    const versioned = join(dir, 'versioned.json');
+    writeFileSync(
+      versioned,
+      JSON.stringify({
+        sessions: `${server.url}/13?namespace=sess`,
+        v2: { backend: { type: 'redis', url: `${server.url}/13` }, namespace: 'ver', version: 2 },
+      }),
+    );
+    await admin.mset('sess:a', '1', 'sess:b', '2', 'sess:c', '3', 'other:d', '4');
+    const human = await larder(['clear', 'sessions', '--yes', '--count', '1', '--config', versioned]);
+    expect(human).to.deep.equal({ code: 0, stdout: 'cleared 3 keys of namespace "sess"\n', stderr: '' });
+    // As clear() does, a versioned alias clears its whole namespace, not only its own version.
+    await admin.mset('ver:1:a', '1', 'ver:2:b', '2', 'ver:c', '3');
+    const json = await larder(['clear', 'v2', '--yes', '--json', '--config', versioned]);
+    expect(json.code, json.stderr).to.equal(0);
+    expect(JSON.parse(json.stdout)).to.deep.equal({
+      alias: 'v2',
+      cleared: true,
+      scope: 'namespace',
+      namespace: 'ver',
+      removed: 3,
+    });
+    expect(await admin.keys('*')).to.deep.equal(['other:d']);
+  });
+
+  it('clear of an alias with no namespace says it emptied the whole store', async function () {
+    const server = await sharedRedis();
+    await admin.mset('a', '1', 'b', '2');
+    expect(await larder(['clear', '--url', `${server.url}/13`, '--yes'])).to.deep.equal({
+      code: 0,
+      stdout: "cleared the whole redis store (every key in it, not only larder's; not counted)\n",
+      stderr: '',
+    });
+    expect(await admin.dbsize()).to.equal(0);
+  });
+
+  it('clear shows its progress on stderr at a terminal, page by page, and wipes it', async function () {
+    const server = await sharedRedis();
+    await admin.mset('sess:a', '1', 'sess:b', '2', 'sess:c', '3');
+    const terminal = memoryIO({ tty: true, answer: 'url' });
+    const code = await runCli(
+      ['clear', '--url', `${server.url}/13?namespace=sess`, '--count', '1'],
+      terminal.io,
+    );
+    expect(code, terminal.err()).to.equal(0);
+    expect(terminal.out()).to.equal('cleared 3 keys of namespace "sess"\n');
+    // SCAN may hand back pages of any size (COUNT is a hint), so check the running total grows to 3.
+    const shown = [...terminal.err().matchAll(/\rremoved (\d+) keys?…/g)].map(([, n]) => Number(n));
+    expect(shown.at(-1), terminal.err()).to.equal(3);
+    expect(shown).to.deep.equal([...shown].sort((a, b) => a - b));
+    expect(terminal.err().endsWith('\r\x1b[K'), terminal.err()).to.equal(true);
   });
 
   it('info reports backend, namespace, key count, bytes and ttl spread', async function () {
@@ -193,6 +264,58 @@ describe('the larder command line, against a real Redis', function () {
     expect((await larder(['--help'])).stdout).to.contain('Exit codes: 0 ok, 1 not found, 2 error.');
   });
 
+  it('with no config found, the error says to pass --config <file> or set LARDER_CONFIG', async function () {
+    const none = await larder(['get', 'sessions', 'k'], {});
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.contain('unknown cache alias "sessions"; known: default');
+    expect(none.stderr).to.contain('--config <file>');
+    expect(none.stderr).to.contain('LARDER_CONFIG');
+    // A config that was found but lacks the alias is a plain typo: no hint about finding one.
+    const found = await larder(['get', 'sesions', 'k', '--config', config]);
+    expect(found.stderr).not.to.contain('LARDER_CONFIG');
+  });
+
+  it('an unknown flag is one line with balanced quotes and the closest flag', async function () {
+    const typo = await larder(['get', 'sessions', 'k', '--jsn', '--config', config]);
+    expect(typo.code).to.equal(2);
+    expect(typo.stdout).to.equal('');
+    const lines = typo.stderr.split('\n').filter((line) => line !== '');
+    expect(lines, typo.stderr).to.have.length(1);
+    expect(lines[0]).to.match(/^larder: unknown option "--jsn"; did you mean "--json"\?/);
+    for (const quote of ['"', "'"]) {
+      expect(lines[0]!.split(quote).length % 2, `${quote} in ${lines[0]}`).to.equal(1);
+    }
+  });
+
+  it('--version and -V print the version in package.json', async function () {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await larder(['--version'])).to.deep.equal({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await larder(['-V'])).to.deep.equal({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('at a terminal, an unreachable Redis is human lines: the library warning, then the error', async function () {
+    const port = await freePort();
+    const terminal = memoryIO({ tty: true });
+    const code = await runCli(['ping', '--url', `redis://127.0.0.1:${port}/0`], terminal.io);
+    expect(code).to.equal(2);
+    expect(terminal.out()).to.equal('');
+    const lines = terminal
+      .err()
+      .split('\n')
+      .filter((line) => line !== '');
+    for (const line of lines) {
+      expect(line, terminal.err()).to.match(/^larder: /);
+      expect(line, terminal.err()).not.to.match(/^\s*at |"level"|\{"/);
+    }
+    expect(lines[0]).to.match(/^larder: warning: redis connection error; .*ECONNREFUSED/);
+    expect(lines.at(-1)).to.equal(`larder: cannot reach redis at 127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('the real bin: --version reads package.json from where the bin is', async function () {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await larderBin(['-V'])).to.include({ code: 0, stdout: `${version}\n` });
+  });
+
   it('the real bin: set writes the value and exits 0 with OK on stdout', async function () {
     const set = await larderBin(['set', 'sessions', 'user:2', '{"name":"Grace"}', '--config', config]);
     expect(set, set.stderr).to.include({ code: 0, stdout: 'OK\n' });
@@ -204,6 +327,9 @@ describe('the larder command line, against a real Redis', function () {
   it('the real bin: exits 2 when Redis is unreachable, within the timeout', async function () {
     const down = await larderBin(['ping', '--url', 'redis://127.0.0.1:1/0']);
     expect(down.code).to.equal(2);
-    expect(down.stderr).to.match(/larder: .*(failed|timed out)/);
+    // Not a terminal here: the same one-line messages, never a pino JSON record with a stack.
+    const lines = down.stderr.split('\n').filter((line) => line !== '');
+    for (const line of lines) expect(line, down.stderr).to.match(/^larder: [^{]*$/);
+    expect(lines.at(-1)).to.equal('larder: cannot reach redis at 127.0.0.1:1 (ECONNREFUSED)');
   });
 });

@@ -2,7 +2,10 @@ import { PassThrough, Writable } from 'node:stream';
 import { runCli, type CliIO } from '../../lib/cli/run.js';
 import type { RunResult } from './run.js';
 
-/** Streams standing in for a terminal (or a pipe), collecting what the command line writes. */
+/**
+ * Streams standing in for a terminal (`tty`: stdin, stdout and stderr all are one) or for pipes,
+ * collecting what the command line writes.
+ */
 export function memoryIO(options: { tty?: boolean; answer?: string; env?: NodeJS.ProcessEnv } = {}): {
   io: CliIO;
   out: () => string;
@@ -23,7 +26,10 @@ export function memoryIO(options: { tty?: boolean; answer?: string; env?: NodeJS
     collect((text) => (out += text)),
     { isTTY: options.tty === true },
   );
-  const stderr = collect((text) => (err += text));
+  const stderr = Object.assign(
+    collect((text) => (err += text)),
+    { isTTY: options.tty === true },
+  );
   const stdin = Object.assign(new PassThrough(), { isTTY: options.tty === true });
   stdin.end(options.answer === undefined ? undefined : `${options.answer}\n`);
   return { io: { stdout, stderr, stdin, env: options.env ?? {} }, out: () => out, err: () => err };
