@@ -170,7 +170,7 @@ describe('the packed package, installed in a consumer', function () {
       expect(map.sources, path).to.have.length.greaterThan(0);
       expect(map.sourcesContent, path).to.have.length(map.sources.length);
       for (const content of map.sourcesContent ?? [])
-        expect(content, path).to.be.a('string').that.is.not.empty;
+        expect(content, path).to.be.a('string').and.to.have.length.greaterThan(0);
     }
     // The sources themselves, as compiled (npm test builds dist/ from lib/ first).
     const index = JSON.parse(readFileSync(join(installed, 'dist/index.js.map'), 'utf8')) as SourceMap;
