@@ -12,6 +12,22 @@ interface PackageJson {
   readonly engines: Record<string, string>;
   readonly dependencies: Record<string, string>;
   readonly bin: Record<string, string>;
+  readonly scripts?: Record<string, string>;
+  readonly repository?: { readonly type: string; readonly url: string };
+  readonly homepage?: string;
+  readonly bugs?: { readonly url: string };
+}
+
+/** One entry of `npm pack --json`'s answer. */
+interface PackReport {
+  readonly filename: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
+/** The parts of a source map these tests read. */
+interface SourceMap {
+  readonly sources: readonly string[];
+  readonly sourcesContent?: readonly (string | null)[];
 }
 
 interface LockEntry {
@@ -58,6 +74,7 @@ describe('the packed package, installed in a consumer', function () {
   let dir: string;
   let consumer: string;
   let installed: string;
+  let packed: readonly string[];
   const inConsumer = (command: string, args: readonly string[]): Promise<RunResult> =>
     // The bin's `#!/usr/bin/env node` finds the node running these tests first.
     run(command, args, {
@@ -70,12 +87,15 @@ describe('the packed package, installed in a consumer', function () {
     dir = await mkdtemp(join(tmpdir(), 'larder-package-'));
     // `npm test` builds dist/ first (its pretest script). Packing without scripts keeps this file
     // from rebuilding dist/ while a test in the other worker reads it.
-    const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {
+    const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
       timeoutMs: 120_000,
     });
     expect(pack.code, pack.stdout + pack.stderr).to.equal(0);
     const tarballs = (await readdir(dir)).filter((name) => name.endsWith('.tgz'));
     expect(tarballs).to.have.length(1);
+    const reports = JSON.parse(pack.stdout) as PackReport[];
+    expect(reports.map((report) => report.filename)).to.deep.equal(tarballs);
+    packed = reports[0]!.files.map((file) => file.path);
     const tarball = `file:../${tarballs[0]!}`;
 
     consumer = join(dir, 'consumer');
@@ -111,6 +131,51 @@ describe('the packed package, installed in a consumer', function () {
       expect(existsSync(join(installed, file)), file).to.equal(true);
     for (const path of ['lib', 'test', 'bench', 'examples', 'docs', 'tsconfig.json', '.ci'])
       expect(existsSync(join(installed, path)), path).to.equal(false);
+  });
+
+  it('packs the licence and the build, and no other top-level files', function () {
+    expect(packed).to.include.members(['LICENSE', 'package.json', 'README.md', 'CHANGELOG.md']);
+    expect(packed).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']);
+    expect(packed.filter((path) => !path.startsWith('dist/')).sort()).to.deep.equal([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]);
+    const licence = readFileSync(join(installed, 'LICENSE'), 'utf8');
+    expect(licence).to.match(/^MIT License\n\nCopyright \(c\) the larder authors\n/);
+  });
+
+  it('runs no script when a consumer installs it, and says where it comes from', function () {
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as PackageJson;
+    expect(pkg.license).to.equal('MIT');
+    // npm warns about, and some installs refuse, packages that run code at install time.
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(pkg.scripts ?? {}, script).to.not.have.property(script);
+    // The three point at the same repository.
+    const repo = /^git\+(https:\/\/github\.com\/[\w.-]+\/[\w.-]+)\.git$/.exec(pkg.repository?.url ?? '')?.[1];
+    expect(repo, `repository ${JSON.stringify(pkg.repository)}`).to.be.a('string');
+    expect(pkg.homepage).to.equal(`${repo!}#readme`);
+    expect(pkg.bugs?.url).to.equal(`${repo!}/issues`);
+  });
+
+  it('ships source maps that carry their sources, since lib/ is not shipped', function () {
+    const maps = packed.filter((path) => path.endsWith('.map'));
+    const scripts = packed.filter((path) => path.endsWith('.js'));
+    // One map per compiled file, and no declaration maps: those cannot carry their sources, and
+    // would send an editor's "go to definition" to a lib/ file that is not there.
+    expect(maps.sort()).to.deep.equal(scripts.map((path) => `${path}.map`).sort());
+    for (const path of maps) {
+      const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as SourceMap;
+      expect(map.sources, path).to.have.length.greaterThan(0);
+      expect(map.sourcesContent, path).to.have.length(map.sources.length);
+      for (const content of map.sourcesContent ?? [])
+        expect(content, path).to.be.a('string').and.to.have.length.greaterThan(0);
+    }
+    // The sources themselves, as compiled (npm test builds dist/ from lib/ first).
+    const index = JSON.parse(readFileSync(join(installed, 'dist/index.js.map'), 'utf8')) as SourceMap;
+    expect(index.sources).to.deep.equal(['../lib/index.ts']);
+    expect(index.sourcesContent?.[0]).to.equal(readFileSync(join(ROOT, 'lib', 'index.ts'), 'utf8'));
   });
 
   it('works through ESM import', async function () {
