@@ -1,4 +1,4 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { describeValue } from '../../describe.js';
 import { ConfigError, NotAnIntegerError, OutOfRangeError } from '../../errors.js';
 import { escapeGlob } from '../../keys.js';
@@ -10,6 +10,7 @@ import type { Serializer } from '../../serializers/serializer.js';
 import type { Backend } from '../backend.js';
 import { checkClient, createClient, type Client } from './client.js';
 import { InFlight } from './in-flight.js';
+import { isCluster } from './ioredis.js';
 import { Masters, perSlot, sum } from './masters.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
 import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET, INCREMENT_SAFELY } from './scripts.js';
@@ -106,7 +107,7 @@ export class RedisBackend implements Backend {
     };
     this.client.on('error', this.#onError);
     this.client.on('ready', this.#onReady);
-    this.#batching = autoPipelining && this.client instanceof Redis ? this.client : undefined;
+    this.#batching = autoPipelining && !isCluster(this.client) ? this.client : undefined;
   }
 
   /**
@@ -132,7 +133,7 @@ export class RedisBackend implements Backend {
 
   /** Whether the client is a Redis Cluster client. */
   get isCluster(): boolean {
-    return this.client instanceof Cluster;
+    return isCluster(this.client);
   }
 
   defaultSerializer(): Serializer<unknown> {
@@ -337,7 +338,7 @@ export class RedisBackend implements Backend {
   // The server refused the db index asked for (SELECT 99 on a 16-db server); ioredis would go on
   // in db 0, where nothing may run: every command answers a ConfigError, and an owned client stops.
   #refusedDb(error: Error, fromUrl: boolean): void {
-    const db = this.client instanceof Redis ? this.client.options.db : undefined;
+    const db = isCluster(this.client) ? undefined : this.client.options.db;
     const refused = new ConfigError(
       `Redis refused database ${db ?? '(unknown)'} (${error.message}): a server has 16 databases, ` +
         '0 to 15, unless its `databases` setting says otherwise',

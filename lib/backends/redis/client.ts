@@ -1,5 +1,6 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { ConfigError } from '../../errors.js';
+import { ioredis, isCluster } from './ioredis.js';
 import { REDIS_BACKEND_DEFAULTS } from './options.js';
 import type { RedisConnection } from './url.js';
 
@@ -26,7 +27,7 @@ export function createClient(
     autoResendUnfulfilledCommands: false,
   };
   if (connection?.kind === 'cluster') {
-    return new Cluster([...connection.nodes], {
+    return new (ioredis().Cluster)([...connection.nodes], {
       enableAutoPipelining: autoPipelining,
       retryDelayOnFailover: 0,
       ...clusterOptions,
@@ -39,7 +40,12 @@ export function createClient(
       },
     });
   }
-  return new Redis({ ...base, enableAutoPipelining: false, ...connection?.options, ...overrides });
+  return new (ioredis().Redis)({
+    ...base,
+    enableAutoPipelining: false,
+    ...connection?.options,
+    ...overrides,
+  });
 }
 
 /**
@@ -54,9 +60,8 @@ export function createClient(
  */
 export function checkClient(client: Client, owned: boolean): void {
   const where = owned ? 'RedisBackend option' : 'the client given to RedisBackend has';
-  const node = client instanceof Cluster ? client.options.redisOptions : client.options;
-  const keyPrefix =
-    client instanceof Cluster ? (client.options.keyPrefix ?? node?.keyPrefix) : node?.keyPrefix;
+  const node = isCluster(client) ? client.options.redisOptions : client.options;
+  const keyPrefix = isCluster(client) ? (client.options.keyPrefix ?? node?.keyPrefix) : node?.keyPrefix;
   if (keyPrefix !== undefined && keyPrefix !== '') {
     throw new ConfigError(
       `${where} keyPrefix "${keyPrefix}": larder does not support ioredis' keyPrefix, which SCAN ` +
@@ -65,11 +70,10 @@ export function checkClient(client: Client, owned: boolean): void {
       { path: 'keyPrefix' },
     );
   }
-  const resends =
-    client instanceof Cluster
-      ? typeof client.options.clusterNodeRetryStrategy === 'function' &&
-        node?.autoResendUnfulfilledCommands !== false
-      : node?.autoResendUnfulfilledCommands !== false;
+  const resends = isCluster(client)
+    ? typeof client.options.clusterNodeRetryStrategy === 'function' &&
+      node?.autoResendUnfulfilledCommands !== false
+    : node?.autoResendUnfulfilledCommands !== false;
   if (resends) {
     throw new ConfigError(
       `${where} autoResendUnfulfilledCommands on: ioredis resends a command whose reply was lost, ` +
@@ -78,7 +82,7 @@ export function checkClient(client: Client, owned: boolean): void {
       { path: 'autoResendUnfulfilledCommands' },
     );
   }
-  if (client instanceof Cluster && (client.options.retryDelayOnFailover ?? 0) > 0) {
+  if (isCluster(client) && (client.options.retryDelayOnFailover ?? 0) > 0) {
     throw new ConfigError(
       `${where} retryDelayOnFailover ${client.options.retryDelayOnFailover}: the Cluster resends a ` +
         'command whose node connection closed, which applies a write twice. Create it with ' +

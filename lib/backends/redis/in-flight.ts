@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { OutcomeUnknownError } from '../../errors.js';
 import type { Client } from './client.js';
+import { isCluster } from './ioredis.js';
 
 /**
  * The commands a {@link RedisBackend} has sent and not yet heard back from, and what becomes of
@@ -53,7 +54,7 @@ export class InFlight {
       this.#ready = false;
       this.#dropped();
     };
-    if (client instanceof Cluster) {
+    if (isCluster(client)) {
       const onNodeClose = (): void => this.#dropped();
       const watch = (node: Redis): void => void node.on('close', onNodeClose);
       client.nodes('all').forEach(watch);

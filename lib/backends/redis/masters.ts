@@ -1,7 +1,8 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { isReservedKey } from '../../glob.js';
 import { RESERVED_KEY_PREFIX } from '../backend.js';
 import type { Client } from './client.js';
+import { isCluster } from './ioredis.js';
 import type { InFlight } from './in-flight.js';
 import { groupBySlot } from './slot.js';
 
@@ -59,7 +60,7 @@ export class Masters {
 
   async #masters(): Promise<Redis[]> {
     const client = this.#client;
-    if (!(client instanceof Cluster)) return [client];
+    if (!isCluster(client)) return [client];
     if (client.status !== 'ready') {
       this.#slotMap ??= slotMapOf(client).finally(() => (this.#slotMap = undefined));
       await this.#slotMap;
@@ -72,7 +73,7 @@ export class Masters {
   // Follows SCAN's cursor until it returns to 0, unlinking each batch as it comes.
   async #scanAndUnlink(node: Redis, pattern: string): Promise<number> {
     const matches = ownKeysOf(pattern);
-    const cluster = this.#client instanceof Cluster;
+    const cluster = isCluster(this.#client);
     let removed = 0;
     let cursor = '0';
     do {

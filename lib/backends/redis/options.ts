@@ -1,8 +1,9 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { describeValue } from '../../describe.js';
 import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { checks, type OptionCheck, type OptionsSchema } from '../../options-schema.js';
+import { ioredis } from './ioredis.js';
 import { parseRedisUrl } from './url.js';
 
 /**
@@ -135,7 +136,7 @@ const redisUrl: OptionCheck = (value) => {
 };
 
 const ioredisClient: OptionCheck = (value) =>
-  value instanceof Redis || value instanceof Cluster
+  value instanceof ioredis().Redis || value instanceof ioredis().Cluster
     ? undefined
     : { message: `expected an ioredis Redis or Cluster; got ${describeValue(value)}`, error: 'type' };
 
