@@ -3,7 +3,10 @@
 import { Cache } from 'larder';
 
 const url = process.env.CLUSTER_URL ?? 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002';
-const cache = Cache.fromUrl<{ sku: string; stock: number }>(`${url}?namespace=example-cluster&ttl=5m`);
+// CLUSTER_URL may carry parameters of its own: append to them rather than start a second query.
+const cache = Cache.fromUrl<{ sku: string; stock: number }>(
+  `${url}${url.includes('?') ? '&' : '?'}namespace=example-cluster&ttl=5m`,
+);
 
 try {
   await cache.clear(); // SCAN + UNLINK on every master, this namespace only

@@ -8,7 +8,10 @@ describe('examples/cluster.ts', function () {
 
   it('runs against a real 3-master cluster, spreading keys over the masters', async function () {
     const cluster = await sharedCluster();
-    const { code, stdout, stderr } = await runTs('examples/cluster.ts', [], { CLUSTER_URL: cluster.url });
+    // A URL with a query of its own: the example must append its namespace to it.
+    const { code, stdout, stderr } = await runTs('examples/cluster.ts', [], {
+      CLUSTER_URL: `${cluster.url}?scanCount=50`,
+    });
     expect(code, stderr).to.equal(0);
     expect(stdout.trim().split('\n')).to.deep.equal([
       'multiGet        -> 12 of 12 found',
