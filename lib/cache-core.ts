@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Codec } from './codec.js';
 import { describeValue } from './describe.js';
 import { parseTimeout, parseTtl } from './duration.js';
+import { memoLimitFor } from './key-memo.js';
 import { KeySpace } from './key-space.js';
 import type { LockPort } from './locks.js';
 import { defaultLogger, type Logger } from './logger.js';
@@ -56,7 +57,7 @@ export class CacheCore<V> implements LockPort<V> {
     this.codec = new Codec<V>(options.serializer ?? backend.defaultSerializer(), backend);
     this.synchronous = backend.synchronous === true;
     // Remembering final keys pays where the backend hashes them in this process, or keeps hints.
-    const remember = this.synchronous || this.capabilities.peek;
+    const remember = this.synchronous || this.capabilities.peek ? memoLimitFor(backend) : 0;
     this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
     this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
     const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
@@ -125,7 +126,7 @@ export function checkCacheOptions(options: CacheOptions): void {
   }
   refuseUnknownOptions(options, CACHE_OPTION_NAMES, 'Cache');
   if (options.backend !== undefined) capabilitiesOf(options.backend);
-  new KeySpace(options.namespace, options.version, options.keyBuilder, false);
+  new KeySpace(options.namespace, options.version, options.keyBuilder, 0);
   if (options.ttl !== undefined) parseTtl(options.ttl);
   if (options.timeout !== undefined) parseTimeout(options.timeout);
   pluginsOf(options.plugins);

@@ -4,7 +4,7 @@ import { describeValue } from './describe.js';
 import { parseDuration, parseTtl, type Duration } from './duration.js';
 import { KeyHandle } from './backends/backend.js';
 import { systemClock, type Clock } from './clock.js';
-import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import { KeyMemo, memoLimitFor } from './key-memo.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { ReadThrough } from './read-through.js';
 import { resolveCache } from './registry.js';
@@ -268,7 +268,9 @@ class Memoizer<A extends unknown[], R> {
     if (this.#handlesCache !== cache) {
       const name = this.#name;
       const options = this.#namespaceOptions;
-      this.#handles = new KeyMemo(KEY_MEMO_LIMIT, (one) => cache.storedKey(callKey(name, [one]), options));
+      this.#handles = new KeyMemo(memoLimitFor(cache.backend), (one) =>
+        cache.storedKey(callKey(name, [one]), options),
+      );
       this.#handlesCache = cache;
     }
     return this.#handles!.get(arg);

@@ -1,7 +1,7 @@
 import { RESERVED_KEY_PREFIX, type KeyHandle } from './backends/backend.js';
 import { describeValue } from './describe.js';
 import { ConfigError } from './errors.js';
-import { KEY_MEMO_LIMIT, KeyMemo } from './key-memo.js';
+import { KeyMemo } from './key-memo.js';
 import { defaultKeyBuilder, keyAffixes, normalizeKey, type KeyAffixes, type KeyBuilder } from './keys.js';
 
 /** The per-call options that choose a key space other than the cache's own. */
@@ -35,12 +35,13 @@ export class KeySpace {
   readonly #asGiven: boolean;
 
   /**
-   * @param remember - whether to remember handles of recent keys' final keys: worth it when a
-   *   prefix must be added and the backend hashes keys in this process (a synchronous backend)
-   *   or keeps hints (`peek`).
+   * @param remember - how many recent keys' final keys to remember handles of (0: none; a
+   *   function is asked again as the memo turns over): worth
+   *   it when a prefix must be added and the backend hashes keys in this process (a synchronous
+   *   backend) or keeps hints (`peek`).
    * @throws TypeError for a namespace, version or key builder of the wrong type.
    */
-  constructor(namespace: unknown, version: unknown, builder: unknown, remember: boolean) {
+  constructor(namespace: unknown, version: unknown, builder: unknown, remember: number | (() => number)) {
     this.namespace = namespaceOf(namespace, 'namespace');
     this.version = versionOf(version, 'version');
     if (builder !== undefined && typeof builder !== 'function') {
@@ -52,8 +53,8 @@ export class KeySpace {
     // With no prefix the caller's key is the final key: nothing to build, and a second lookup
     // (the memo's) would cost more than the backend's own.
     this.#handles =
-      remember && this.#builder === undefined && prefix !== ''
-        ? new KeyMemo(KEY_MEMO_LIMIT, (key) => prefix + wellFormed(key))
+      remember !== 0 && this.#builder === undefined && prefix !== ''
+        ? new KeyMemo(remember, (key) => prefix + wellFormed(key))
         : undefined;
     this.#asGiven = this.#handles === undefined && this.#builder === undefined && prefix === '';
   }

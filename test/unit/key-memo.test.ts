@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { KEY_MEMO_MAX_LENGTH, KeyMemo } from '../../lib/key-memo.js';
+import { MemoryBackend } from '../../lib/index.js';
+import { KEY_MEMO_LIMIT, KEY_MEMO_MAX_LENGTH, KeyMemo, memoLimitFor } from '../../lib/key-memo.js';
 
 /** A memo whose builder counts how often it builds each input. */
 function countingMemo(limit: number): { memo: KeyMemo<string>; builds: Map<string, number> } {
@@ -77,5 +78,39 @@ describe('KeyMemo', function () {
         },
       ),
     );
+  });
+
+  it('passes itself by while the inputs in use outnumber it, then remembers again', function () {
+    const { memo, builds } = countingMemo(4);
+    const distinct = Array.from({ length: 13 }, (_, i) => `k${i}`);
+    // The first generation fills from nothing (misses are no sign then); the second, behind a
+    // full old one, misses on every input: at its turnover the memo stops remembering for a while.
+    for (const input of distinct.slice(0, 9)) memo.get(input);
+    const size = memo.size;
+    for (const input of distinct.slice(9, 12)) expect(memo.get(input).key).to.equal(`ns:${input}`);
+    expect(memo.size, 'nothing remembered while passed by').to.equal(size);
+    // The bypass lasts one generation's worth of inputs; then a hot key is remembered again.
+    memo.get(distinct[12]!);
+    for (let i = 0; i < 10; i++) expect(memo.get('hot').key).to.equal('ns:hot');
+    expect(builds.get('hot')).to.equal(1);
+  });
+
+  it('keeps remembering a working set that fits, however it is read in turn', function () {
+    const { memo, builds } = countingMemo(8);
+    for (let round = 0; round < 20; round++) for (let i = 0; i < 8; i++) memo.get(`k${i}`);
+    expect([...builds.values()].every((count) => count === 1)).to.equal(true);
+  });
+
+  it('is sized to a memory backend larger than its default, so a whole cache of keys stays hot', function () {
+    expect(memoLimitFor(new MemoryBackend({ maxSize: 250_000 }))()).to.equal(250_000);
+    expect(memoLimitFor(new MemoryBackend())()).to.equal(KEY_MEMO_LIMIT);
+    expect(memoLimitFor(new MemoryBackend({ maxSize: 100 }))()).to.equal(KEY_MEMO_LIMIT);
+    expect(memoLimitFor({ name: 'redis' })()).to.equal(KEY_MEMO_LIMIT);
+    // Bounded by bytes only: as many as the backend holds, asked again as the memo turns over.
+    const unbounded = new MemoryBackend({ maxSize: Infinity });
+    const limit = memoLimitFor(unbounded);
+    expect(limit()).to.equal(KEY_MEMO_LIMIT);
+    for (let i = 0; i < KEY_MEMO_LIMIT + 5; i++) unbounded.set(`k${i}`, 'v', 0);
+    expect(limit()).to.equal(KEY_MEMO_LIMIT + 5);
   });
 });
