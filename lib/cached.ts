@@ -57,11 +57,19 @@ export type CachedFunction<A extends unknown[], R> = ((...args: A) => Promise<R>
   readonly cache: Cache;
 };
 
-/** A TC39 (TypeScript 5) method decorator made by `cached(options)`. */
-export type CachedMethodDecorator = <This, A extends unknown[], R>(
-  target: (this: This, ...args: A) => Promise<R>,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
-) => (this: This, ...args: A) => Promise<R>;
+/**
+ * A TC39 (TypeScript 5) method decorator made by `cached(options)`. It fits methods whose
+ * arguments `A` and result `R` the options' `key` and `skipCache` accept, so a key typed
+ * `(id: string) => string` decorates `find(id: string)` and not `find(id: number)`.
+ */
+export type CachedMethodDecorator<A extends unknown[] = unknown[], R = unknown> = <
+  This,
+  MA extends A,
+  MR extends R,
+>(
+  target: (this: This, ...args: MA) => Promise<MR>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
+) => (this: This, ...args: MA) => Promise<MR>;
 
 const DEFAULT_LEASE = '30s';
 
@@ -90,11 +98,16 @@ export function cached<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options?: CachedOptions<A, Awaited<R>>,
 ): CachedFunction<A, Awaited<R>>;
-export function cached(options?: CachedOptions): CachedMethodDecorator;
+// The arguments and result are inferred from `key` and `skipCache` (unknown when left out), and the
+// decorator then checks the method against them: `(...args: unknown[]) => string` alone would
+// refuse every key function with typed parameters (TS2769).
+export function cached<A extends unknown[] = unknown[], R = unknown>(
+  options?: CachedOptions<A, R>,
+): CachedMethodDecorator<A, R>;
 export function cached<A extends unknown[], R>(
   fnOrOptions?: ((...args: A) => R | Promise<R>) | CachedOptions<A, Awaited<R>>,
   maybeOptions?: CachedOptions<A, Awaited<R>>,
-): CachedFunction<A, Awaited<R>> | CachedMethodDecorator {
+): CachedFunction<A, Awaited<R>> | CachedMethodDecorator<A, Awaited<R>> {
   if (typeof fnOrOptions === 'function') {
     const fn = fnOrOptions;
     const memo = new Memoizer<A, Awaited<R>>(functionKeyName(fn), checkOptions(maybeOptions ?? {}));
@@ -114,7 +127,7 @@ export function cached<A extends unknown[], R>(
     }) as CachedFunction<A, Awaited<R>>;
   }
   const options = checkOptions((fnOrOptions ?? {}) as CachedOptions);
-  return <This, MA extends unknown[], MR>(
+  return <This, MA extends A, MR extends Awaited<R>>(
     target: (this: This, ...args: MA) => Promise<MR>,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
   ) => {

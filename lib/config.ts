@@ -49,6 +49,8 @@ export interface AliasSpec {
   readonly ttl: Duration | null | undefined;
   readonly timeout: Duration | null | undefined;
   readonly safe: boolean | undefined;
+  /** Whether the alias was written as a URL: its errors then name the URL's parameters. */
+  readonly fromUrl?: boolean;
 }
 
 // What an alias object without `backend` gets.
@@ -111,32 +113,52 @@ export function normalizeAlias(raw: unknown, path: string, types: ComponentTypes
   };
 }
 
-// A URL alias reports errors by the URL's own parameter names: `caches.s.url.ttl`, `caches.s.url.db`
-// (or `url.ttl` for a URL on its own), not by the object paths they translate to. A backend that
-// keeps the URL whole, as its `url` option, reports its errors at the URL itself.
-function normalizeUrlAlias(url: string, path: string, types: ComponentTypes): AliasSpec {
-  const urlPath = path === '' ? 'url' : `${path}.url`;
-  const rename = (at: string): string =>
-    at
-      .replace(/^url/, urlPath)
-      .replace(`${urlPath}.backend.url`, urlPath)
-      .replace(`${urlPath}.serializer.type`, `${urlPath}.serializer`)
-      .replace(new RegExp(`^${escapeRegExp(urlPath)}\\.(backend|serializer)\\.`), `${urlPath}.`);
-  try {
-    return normalizeAlias(aliasFromUrl(url, types), urlPath, types);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const at = rename(error.path ?? 'url');
-    const problem =
-      error.path !== undefined && error.message.startsWith(`${error.path}: `)
-        ? error.message.slice(error.path.length + 2)
-        : error.message;
-    throw new ConfigError(`${at}: ${problem}`, { path: at, cause: error });
-  }
+/**
+ * The path of a problem as the user wrote it. `inner` is where it sits in the alias' object form
+ * (`serializer`, `backend.url.db`, `backend.maxSize`, `''` for the alias itself). An object alias
+ * names it under the alias (`caches.s.backend.url.db`); a URL alias by the URL's own parameter
+ * names (`caches.s.url.ttl`, `caches.s.url.db`, or `url.ttl` for a URL on its own), never by the
+ * object fields a URL translates to (`backend`, `serializer.type`, a backend's own `url`).
+ *
+ * @param aliasPath - where the alias sits: `caches.sessions` (`''` for a URL on its own).
+ */
+export function userPath(aliasPath: string, fromUrl: boolean | undefined, inner: string): string {
+  if (!fromUrl) return [aliasPath, inner].filter((part) => part !== '').join('.');
+  const urlPath = aliasPath === '' ? 'url' : `${aliasPath}.url`;
+  const param = inner
+    .replace(/^backend\.url(?=\.|$)/, '')
+    .replace(/^serializer\.type$/, 'serializer')
+    .replace(/^(backend|serializer)\./, '')
+    .replace(/^backend$/, '')
+    .replace(/^\./, '');
+  return param === '' ? urlPath : `${urlPath}.${param}`;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * A ConfigError again, at the path the user wrote (see {@link userPath}), its message starting
+ * with that path instead of the one it was raised at.
+ */
+export function placeConfigError(error: ConfigError, at: string): ConfigError {
+  const problem =
+    error.path !== undefined && error.message.startsWith(`${error.path}: `)
+      ? error.message.slice(error.path.length + 2)
+      : error.message;
+  return new ConfigError(`${at}: ${problem}`, { path: at, cause: error });
+}
+
+function normalizeUrlAlias(url: string, path: string, types: ComponentTypes): AliasSpec {
+  const urlPath = path === '' ? 'url' : `${path}.url`;
+  try {
+    return { ...normalizeAlias(aliasFromUrl(url, types), urlPath, types), fromUrl: true };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Raised at `url.<param>` (reading the URL) or under `<urlPath>.` (checking its object form).
+    const raised = error.path ?? 'url';
+    const inner = raised.startsWith(`${urlPath}.`)
+      ? raised.slice(urlPath.length + 1)
+      : raised.replace(/^url(\.|$)/, '');
+    throw placeConfigError(error, userPath(path, true, inner));
+  }
 }
 
 const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -9,7 +9,7 @@ import {
   type DescriptorOf,
   type Registration,
 } from './component.js';
-import type { AliasSpec, ComponentSpec } from './config.js';
+import { placeConfigError, userPath, type AliasSpec, type ComponentSpec } from './config.js';
 import { ConfigError } from './errors.js';
 import type { CacheOptions } from './options.js';
 
@@ -105,10 +105,11 @@ export class ComponentTypes {
    * replaces is not built at all. Should building or `construct` fail, the backend built for it is
    * closed.
    *
-   * @param path - where the alias sits, for messages: `caches.sessions` (`url` for a URL alone).
+   * @param path - where the alias sits, for messages: `caches.sessions` (`''` for a URL alone).
    * @param construct - makes the cache (given here, so that this module does not import the Cache).
-   * @throws ConfigError naming the component when its descriptor refuses to build; whatever
-   *   `construct` throws.
+   * @throws ConfigError naming the component when its descriptor refuses to build, and a
+   *   ConfigError of `construct` again, both at the path the user wrote (`caches.s.url.serializer`);
+   *   whatever else `construct` throws.
    */
   buildCache<C>(
     spec: AliasSpec,
@@ -125,21 +126,30 @@ export class ComponentTypes {
       if (value !== undefined) (options as Record<string, unknown>)[name] = value;
     }
     let built: Backend | undefined;
+    // Where in the alias' object form the step under way is: a ConfigError raised there has a path
+    // relative to it (a component's option, or the cache's own: `serializer`), or none.
+    let step = '';
     try {
       if (options.backend === undefined) {
-        options.backend = built = this.#build('backend', spec.backend, `${path}.backend`, context);
+        step = 'backend';
+        options.backend = built = this.#build('backend', spec.backend, context);
       }
       if (options.serializer === undefined && spec.serializer !== undefined) {
-        options.serializer = this.#build('serializer', spec.serializer, `${path}.serializer`, context);
+        step = 'serializer';
+        options.serializer = this.#build('serializer', spec.serializer, context);
       }
-      options.plugins ??= spec.plugins.map((plugin, i) =>
-        this.#build('plugin', plugin, `${path}.plugins[${i}]`, context),
-      );
+      options.plugins ??= spec.plugins.map((plugin, i) => {
+        step = `plugins[${i}]`;
+        return this.#build('plugin', plugin, context);
+      });
+      step = '';
       return construct(options);
     } catch (error) {
       // Do not leave a connection behind for a cache that will never be built.
       if (built !== undefined) void Promise.resolve(built.close()).catch(() => undefined);
-      throw error;
+      if (!(error instanceof ConfigError)) throw error;
+      const inner = [step, error.path ?? ''].filter((part) => part !== '').join('.');
+      throw placeConfigError(error, userPath(path, spec.fromUrl, inner));
     }
   }
 
@@ -167,20 +177,15 @@ export class ComponentTypes {
     for (const scheme of claimed) this.#schemes.set(scheme, type as ComponentType<'backend'>);
   }
 
-  #build<K extends ComponentKind>(
-    kind: K,
-    spec: ComponentSpec,
-    path: string,
-    context: BuildContext,
-  ): ComponentKinds[K] {
+  // Builds one component; a ConfigError from here has a path relative to it (`type`, an option's).
+  #build<K extends ComponentKind>(kind: K, spec: ComponentSpec, context: BuildContext): ComponentKinds[K] {
     const type = this.find(kind, spec.type);
-    if (type === undefined) throw new ConfigError(`${path}: unknown ${kind} "${spec.type}"`, { path });
+    if (type === undefined) throw new ConfigError(`unknown ${kind} "${spec.type}"`, { path: 'type' });
     try {
       return type.descriptor.build(spec.options, context) as ComponentKinds[K];
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`${path}: ${message}`, { path, cause: error });
+      throw new ConfigError(error instanceof Error ? error.message : String(error), { cause: error });
     }
   }
 }

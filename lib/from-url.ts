@@ -26,5 +26,5 @@ export function cacheFromUrl<C>(
     throw new TypeError(`Cache.fromUrl needs a URL string; got ${describeValue(url)}`);
   const types = (builtIns ??= new ComponentTypes(BUILT_IN_COMPONENTS));
   const spec = normalizeAlias(url, '', types);
-  return types.buildCache(spec, 'url', { logger: overrides.logger ?? defaultLogger() }, overrides, construct);
+  return types.buildCache(spec, '', { logger: overrides.logger ?? defaultLogger() }, overrides, construct);
 }

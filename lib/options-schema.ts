@@ -48,6 +48,13 @@ export interface OptionsSchema {
    * library to judge, as it may know more than this list does.
    */
   readonly passThrough?: Readonly<Record<string, OptionCheck>>;
+  /**
+   * Fields that, once named, must hold a value, each with a hint for when it does not: an
+   * `undefined` there is refused instead of read as the default, because the default can be the
+   * unsafe choice (`secret: process.env.CACHE_SECRET` with the variable unset must not mean
+   * unsigned payloads). Leaving the field out still means the default.
+   */
+  readonly definedIfGiven?: Readonly<Record<string, string>>;
 }
 
 /** The schema of a component that takes no options. */
@@ -163,6 +170,9 @@ export function checkOptions(options: unknown, schema: OptionsSchema, owner: str
       if (schema.passThrough !== undefined) continue;
       throw new TypeError(unknownOption(name, `${owner} option`, Object.keys(schema.fields)));
     }
+    const undefinedHint = value === undefined ? hintOf(schema, name) : undefined;
+    if (undefinedHint !== undefined)
+      throw new TypeError(`${owner} option ${name} is undefined — ${undefinedHint}`);
     const problem = value === undefined ? undefined : check(value);
     if (problem === undefined) continue;
     const path = `${name}${problem.at ?? ''}`;
@@ -193,11 +203,22 @@ export function validateOptions(
       const at = `${path}.${name}`;
       throw new ConfigError(`${at}: ${unknownOption(name, what, known)}`, { path: at });
     }
+    const undefinedHint = value === undefined ? hintOf(schema, name) : undefined;
+    if (undefinedHint !== undefined) {
+      const at = `${path}.${name}`;
+      throw new ConfigError(`${at}: ${name} is undefined — ${undefinedHint}`, { path: at });
+    }
     const problem = value === undefined ? undefined : check(value);
     if (problem === undefined) continue;
     const at = `${path}.${name}${problem.at ?? ''}`;
     throw new ConfigError(`${at}: ${problem.message}`, { path: at, cause: problem.cause });
   }
+}
+
+function hintOf(schema: OptionsSchema, name: string): string | undefined {
+  return schema.definedIfGiven !== undefined && Object.hasOwn(schema.definedIfGiven, name)
+    ? schema.definedIfGiven[name]
+    : undefined;
 }
 
 // Own entries only: an option named `constructor` or `toString` is unknown, not a check.

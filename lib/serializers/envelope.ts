@@ -29,7 +29,8 @@ export interface SerializerOptions {
   readonly compressThreshold?: number;
   /**
    * Sign payloads with HMAC-SHA256 under this secret; a payload whose signature does not verify is
-   * never decompressed nor deserialized. Use 32 or more random bytes.
+   * never decompressed nor deserialized. Use 32 or more random bytes. Given as `undefined` or
+   * empty (an environment variable that is not set), it is refused: leave it out for no signing.
    */
   readonly secret?: string | Uint8Array;
   /**
@@ -49,7 +50,10 @@ const secret: OptionCheck = (value) => {
   if (typeof value !== 'string' && !(value instanceof Uint8Array))
     return { message: `expected a string or bytes; got ${describeValue(value)}`, error: 'type' };
   return value.length === 0
-    ? { message: 'expected a non-empty secret; got an empty one', error: 'range' }
+    ? {
+        message: 'the secret is empty — is the environment variable that holds it (CACHE_SECRET?) set?',
+        error: 'range',
+      }
     : undefined;
 };
 
@@ -63,6 +67,12 @@ export const SERIALIZER_OPTIONS: OptionsSchema = Object.freeze({
     compressThreshold: checks.integer(0),
     secret,
     maxDecompressedBytes: checks.integer(1),
+  }),
+  // `secret: process.env.CACHE_SECRET` with the variable unset would otherwise mean unsigned
+  // payloads, stored without a word.
+  definedIfGiven: Object.freeze({
+    secret:
+      'is the environment variable that holds it (CACHE_SECRET?) set? Leave secret out for unsigned payloads',
   }),
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CacheRegistry, ConfigError } from '../../lib/index.js';
+import { CacheRegistry, ConfigError, type CachesConfig } from '../../lib/index.js';
 import { interpolateEnv } from '../../lib/config.js';
 import { didYouMean } from '../../lib/did-you-mean.js';
 
@@ -89,6 +89,56 @@ describe('config validation', function () {
       { s: { backend: { type: 'redis', url: 'redis://h/abc' } } },
       'caches.s.backend.url.db',
       /db must be/,
+    );
+  });
+
+  it('names every bad Redis URL parameter at the path the user wrote, never an internal one', function () {
+    rejects(
+      { s: 'redis://h?connectTimeout=abc' },
+      'caches.s.url.connectTimeout',
+      /connectTimeout must be a duration/,
+    );
+    rejects(
+      { s: { backend: { type: 'redis', url: 'redis://h?connectTimeout=abc' } } },
+      'caches.s.backend.url.connectTimeout',
+      /^caches\.s\.backend\.url\.connectTimeout: connectTimeout must be a duration/,
+    );
+    rejects(
+      { s: { backend: { type: 'redis', url: 'redis://h?nmespace=x' } } },
+      'caches.s.backend.url.nmespace',
+      /^caches\.s\.backend\.url\.nmespace: unknown Redis URL parameter "nmespace"/,
+    );
+    rejects(
+      { s: 'redis://h?scanCount=x' },
+      'caches.s.url.scanCount',
+      /^caches\.s\.url\.scanCount: scanCount must/,
+    );
+    rejects({ s: 'redis://h:0' }, 'caches.s.url.port', /^caches\.s\.url\.port: port must be/);
+    rejects({ s: 'redis://h?serializer=mspack' }, 'caches.s.url.serializer', /unknown serializer "mspack"/);
+  });
+
+  it('names a problem found while building an alias under the alias, by what the user wrote', function () {
+    const built = (config: CachesConfig, path: string, message: RegExp): void => {
+      const registry = new CacheRegistry();
+      registry.setConfig(config);
+      let error: unknown;
+      try {
+        registry.get('s');
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).to.be.instanceOf(ConfigError).with.property('path', path);
+      expect((error as Error).message).to.match(message);
+    };
+    built(
+      { s: 'redis://127.0.0.1:1/0?serializer=null' },
+      'caches.s.url.serializer',
+      /^caches\.s\.url\.serializer: the redis backend cannot store live references/,
+    );
+    built(
+      { s: { backend: { type: 'redis', url: 'redis://127.0.0.1:1/0' }, serializer: 'null' } },
+      'caches.s.serializer',
+      /^caches\.s\.serializer: the redis backend cannot store live references/,
     );
   });
 

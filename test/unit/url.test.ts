@@ -92,6 +92,14 @@ describe('URLs', function () {
         ['redis://h?autoPipelining=maybe', /true or false/, 'url.autoPipelining'],
         ['redis://h?scanCount=0', /scanCount/, 'url.scanCount'],
         ['not a url', /not a URL/, 'url'],
+        // Every numeric or boolean parameter (issue 14): a ConfigError at it, never a bare RangeError.
+        ['redis://h?connectTimeout=abc', /connectTimeout must be a duration/, 'url.connectTimeout'],
+        ['redis://h?connectTimeout=-1', /connectTimeout must be a duration/, 'url.connectTimeout'],
+        ['redis://h?scanCount=1.5', /scanCount must be an integer/, 'url.scanCount'],
+        ['redis://h?db=-1', /db must be/, 'url.db'],
+        ['redis://h:abc', /not a host\[:port\]/, 'url.host'],
+        ['rediss://h?tlsRejectUnauthorized=nope', /true or false/, 'url.tlsRejectUnauthorized'],
+        ['redis+sentinel://s1/m/x', /db must be/, 'url.db'],
       ];
       for (const [url, message, path] of cases) {
         expect(() => parseRedisUrl(url), url)
@@ -188,6 +196,17 @@ describe('URLs', function () {
           'memory://?serializer=null&compress=gzip',
           /unknown null serializer option "compress"/,
           'url.compress',
+        ],
+        [
+          'redis://127.0.0.1:1/0?connectTimeout=abc',
+          /^url\.connectTimeout: connectTimeout must/,
+          'url.connectTimeout',
+        ],
+        // Found when the cache is built, not when the URL is read: still named by the URL's parameter.
+        [
+          'redis://127.0.0.1:1/0?serializer=null',
+          /^url\.serializer: the redis backend cannot store/,
+          'url.serializer',
         ],
       ];
       for (const [url, message, path] of cases) {

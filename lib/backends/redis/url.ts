@@ -82,8 +82,8 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
   const { username, password } = credentials(userinfo, params);
   if (username !== undefined) common.username = username;
   if (password !== undefined) common.password = password;
-  const connectTimeout = params.get('connectTimeout');
-  if (connectTimeout !== null) common.connectTimeout = parseDuration(connectTimeout, 'url.connectTimeout');
+  const connectTimeout = durationParam(params, 'connectTimeout');
+  if (connectTimeout !== undefined) common.connectTimeout = connectTimeout;
 
   const parsed = {
     autoPipelining: booleanParam(params, 'autoPipelining'),
@@ -223,6 +223,18 @@ function booleanParam(params: URLSearchParams, name: string): boolean | undefine
   if (text === 'true' || text === '1') return true;
   if (text === 'false' || text === '0') return false;
   throw new ConfigError(`${name} must be true or false; got "${text}"`, { path: `url.${name}` });
+}
+
+// A bad duration is the URL's mistake, so a ConfigError at the parameter (parseDuration's own
+// RangeError carried no path, and escaped config validation as a bare RangeError).
+function durationParam(params: URLSearchParams, name: string): number | undefined {
+  const text = params.get(name);
+  if (text === null) return undefined;
+  try {
+    return parseDuration(text, name);
+  } catch (cause) {
+    throw new ConfigError((cause as Error).message, { path: `url.${name}`, cause });
+  }
 }
 
 function integerParam(params: URLSearchParams, name: string, min: number): number | undefined {

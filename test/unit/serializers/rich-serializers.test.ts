@@ -29,7 +29,8 @@ const OPTION_SETS: [string, SerializerOptions][] = [
 // never shadow Object.prototype; `__proto__` has tests of its own below.
 const objectKey = fc.string().filter((key) => !(key in Object.prototype));
 
-// Values msgpack keeps exactly: JSON-ish values plus Date, Map, Set, BigInt, Uint8Array and Buffer.
+// Values msgpack keeps exactly: JSON-ish values plus Date, Map, Set, BigInt, Uint8Array, Buffer and
+// the other binary views.
 const msgpackValue = fc.letrec((tie) => ({
   leaf: fc.oneof(
     fc.constant(null),
@@ -41,6 +42,10 @@ const msgpackValue = fc.letrec((tie) => ({
     fc.date({ noInvalidDate: true }),
     fc.uint8Array().map((bytes) => new Uint8Array(bytes)),
     fc.uint8Array().map((bytes) => Buffer.from(bytes)),
+    fc.float64Array(),
+    fc.int16Array(),
+    fc.uint32Array(),
+    fc.bigInt64Array(),
   ),
   value: fc.oneof(
     { depthSize: 'small' },
