@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { Cache, CacheRegistry, MemoryBackend, cached, multiCached } from '../../../lib/index.js';
+import {
+  BackendError,
+  Cache,
+  CacheRegistry,
+  MemoryBackend,
+  cached,
+  multiCached,
+} from '../../../lib/index.js';
 
 // Options built in variables, or from JavaScript: TypeScript cannot catch these typos.
 const loose = (options: Record<string, unknown>): never => options as never;
@@ -33,5 +40,30 @@ describe('unknown options are errors that name the closest known one', function 
     );
     expect(() => registry.create('default', { ttl: -1 })).to.throw(RangeError, /ttl/);
     expect(registry.create('default', { namespace: 'fine' }).namespace).to.equal('fine');
+  });
+});
+
+describe('the logger option', function () {
+  it('takes any pino-shaped object and logs through it, and says what a console lacks', async function () {
+    expect(() => new Cache({ logger: console as never })).to.throw(TypeError, /pino-shaped.*lacks child/);
+    const warnings: unknown[][] = [];
+    const shaped = {
+      error: () => undefined,
+      warn: (...args: unknown[]) => warnings.push(args),
+      info: () => undefined,
+      debug: () => undefined,
+      child: () => shaped,
+    };
+    class Down extends MemoryBackend {
+      override get(): never {
+        throw new Error('down');
+      }
+    }
+    const cache = new Cache({ logger: shaped as never, safe: true, backend: new Down() });
+    expect(await cache.get('k')).to.equal(undefined);
+    expect(warnings).to.have.length(1);
+    const [fields] = warnings[0] as [{ err: Error }];
+    expect(fields.err).to.be.instanceOf(BackendError).and.have.nested.property('cause.message', 'down');
+    await cache.close();
   });
 });
