@@ -4,6 +4,7 @@ import { BackendError, Cache, CacheTimeoutError, ConfigError, RedisBackend } fro
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedCluster, sharedRedis } from '../support/redis-fixtures.js';
 import { freePort } from '../support/redis-server.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 // Each case here once answered "done" without doing the work, or failed in words nobody could act
 // on. All run against real redis-server processes.
@@ -34,7 +35,7 @@ describe('Redis at the edges', function () {
     // loads, the client knows no master at all.
     const fresh = async (namespace: string): Promise<Cache> => {
       const url = `redis+cluster://localhost:${(await sharedCluster()).nodes[0]!.port}`;
-      return quietly({ backend: new RedisBackend({ url }), namespace });
+      return quietly({ backend: new RedisBackend({ url, logger: recordingLogger().logger }), namespace });
     };
     const left = async (namespace: string): Promise<number> => {
       const counts = await Promise.all(
@@ -67,7 +68,11 @@ describe('Redis at the edges', function () {
 
     it('an unreachable cluster is an error, never true, 0 or no pages', async () => {
       const url = `redis+cluster://127.0.0.1:${await freePort()}`;
-      const cache = quietly({ backend: new RedisBackend({ url }), namespace: 'edges-down', timeout: 300 });
+      const cache = quietly({
+        backend: new RedisBackend({ url, logger: recordingLogger().logger }),
+        namespace: 'edges-down',
+        timeout: 300,
+      });
       const failed = (error: unknown): boolean =>
         error instanceof CacheTimeoutError || error instanceof BackendError;
       expect(failed(await cache.clear().catch((error: unknown) => error))).to.equal(true);
@@ -139,5 +144,48 @@ describe('Redis at the edges', function () {
       const times = err.message.split(`ECONNREFUSED 127.0.0.1:${port}`).length - 1;
       expect(times, err.message).to.be.at.most(1);
     }
+  });
+
+  describe('scan() against a server that stops answering', () => {
+    let proxy: TcpProxy;
+    beforeEach(async () => {
+      proxy = await TcpProxy.start((await sharedRedis()).port);
+    });
+    afterEach(async () => {
+      await Promise.all(caches.splice(0).map((cache) => cache.close()));
+      await proxy.close();
+    });
+    const stalled = async (timeout: number): Promise<Cache> => {
+      const backend = new RedisBackend({
+        host: '127.0.0.1',
+        port: proxy.port,
+        logger: recordingLogger().logger,
+      });
+      const cache = quietly({ backend, namespace: 'edges-stall', timeout });
+      await cache.get('warm-up');
+      proxy.blackhole();
+      return cache;
+    };
+    const firstPage = async (pages: AsyncIterable<string[]>): Promise<unknown> => {
+      for await (const page of pages) return page;
+      return 'no pages';
+    };
+
+    it('gives up at the time limit with CacheTimeoutError, page by page', async () => {
+      const cache = await stalled(300);
+      expect(await firstPage(cache.scan('*')).catch((error: unknown) => error)).to.be.instanceOf(
+        CacheTimeoutError,
+      );
+    });
+
+    it('gives up when its signal aborts', async () => {
+      const cache = await stalled(60_000);
+      const controller = new AbortController();
+      const reason = new Error('the caller gave up');
+      setTimeout(() => controller.abort(reason), 100);
+      expect(
+        await firstPage(cache.scan('*', { signal: controller.signal })).catch((error: unknown) => error),
+      ).to.equal(reason);
+    });
   });
 });
