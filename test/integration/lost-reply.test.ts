@@ -1,13 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import {
-  BackendError,
-  Cache,
-  ConfigError,
-  OutcomeUnknownError,
-  RedisBackend,
-  type Lock,
-} from '../../lib/index.js';
+import { BackendError, Cache, OutcomeUnknownError, RedisBackend, type Lock } from '../../lib/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
 import type { RedisServer } from '../support/redis-server.js';
@@ -207,19 +200,46 @@ describe('a lost reply (through a TCP proxy in front of a real redis-server)', f
     expect(total).to.be.at.most(acknowledged + unknown);
   });
 
-  it('a client given to RedisBackend must not resend unanswered commands', () => {
-    const client = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+  it("a client given to RedisBackend, with ioredis' defaults, never resends a write either", async () => {
+    const client = new Redis({ port: proxy.port, host: '127.0.0.1' });
+    const given = new Cache({
+      backend: new RedisBackend({ client, logger: recordingLogger().logger }),
+      namespace,
+      logger: recordingLogger().logger,
+    });
     try {
-      expect(() => new RedisBackend({ client })).to.throw(
-        ConfigError,
-        /autoResendUnfulfilledCommands: false/,
-      );
-      expect(() => new RedisBackend({ autoResendUnfulfilledCommands: true })).to.throw(
-        ConfigError,
-        /autoResendUnfulfilledCommands/,
-      );
+      await given.get('warm-up');
+      const lost = proxy.loseReplyTo('INCRBY');
+      const answer = given.increment('given').catch((error: unknown) => error);
+      await lost;
+      expect(await answer).to.be.instanceOf(OutcomeUnknownError);
+      expect(await given.get('after-reconnect')).to.equal(undefined);
+      expect(await stored('given')).to.equal('1');
     } finally {
+      await given.close();
       client.disconnect();
     }
+  });
+
+  it('multiSet with a ttl (one MULTI … EXEC) and expire: unknown, and never resent', async () => {
+    const lost = proxy.loseReplyTo('MULTI');
+    const answer = cache
+      .multiSet(
+        [
+          ['t1', 1],
+          ['t2', 2],
+        ],
+        { ttl: '1h' },
+      )
+      .catch((error: unknown) => error);
+    await lost;
+    expect(await answer).to.be.instanceOf(OutcomeUnknownError);
+    await direct.set(`${namespace}:t1`, '10');
+    await afterReconnect();
+    expect(await stored('t1')).to.equal('10');
+    const lostExpire = proxy.loseReplyTo('PEXPIRE');
+    const expired = cache.expire('t2', '1m').catch((error: unknown) => error);
+    await lostExpire;
+    expect(await expired).to.be.instanceOf(OutcomeUnknownError);
   });
 });

@@ -183,12 +183,7 @@ describe('RedisBackend on a real server', function () {
     });
 
     it('never lets a command overtake one already queued in a pipeline of a shared client', async function () {
-      const client = new Redis({
-        port: (await sharedRedis()).port,
-        db: 5,
-        enableAutoPipelining: true,
-        autoResendUnfulfilledCommands: false,
-      });
+      const client = new Redis({ port: (await sharedRedis()).port, db: 5, enableAutoPipelining: true });
       const shared = new Cache({ backend: new RedisBackend({ client }) });
       try {
         await client.ping();
@@ -207,11 +202,7 @@ describe('RedisBackend on a real server', function () {
     });
 
     it('two caches over one plain client cork its socket together and keep one order', async function () {
-      const client = new Redis({
-        port: (await sharedRedis()).port,
-        db: 5,
-        autoResendUnfulfilledCommands: false,
-      });
+      const client = new Redis({ port: (await sharedRedis()).port, db: 5 });
       const first = new Cache({ backend: new RedisBackend({ client }), namespace: 'one' });
       const second = new Cache({ backend: new RedisBackend({ client }), namespace: 'one' });
       try {
@@ -256,11 +247,7 @@ describe('RedisBackend on a real server', function () {
 
   describe('clients', function () {
     it("leaves a caller's own client connected on close", async function () {
-      const client = new Redis({
-        port: (await sharedRedis()).port,
-        db: 5,
-        autoResendUnfulfilledCommands: false,
-      });
+      const client = new Redis({ port: (await sharedRedis()).port, db: 5 });
       const borrowed = new Cache({ backend: new RedisBackend({ client }) });
       await borrowed.set('k', 1);
       await borrowed.close();

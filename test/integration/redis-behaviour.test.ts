@@ -33,11 +33,7 @@ describeCacheConformance('Redis (without auto-pipelining)', {
 describeCacheConformance("Redis (the caller's own client)", {
   ...common,
   makeBackend: async () => {
-    const client = new Redis({
-      port: (await sharedRedis()).port,
-      db: 3,
-      autoResendUnfulfilledCommands: false,
-    });
+    const client = new Redis({ port: (await sharedRedis()).port, db: 3 });
     userClients.push(client);
     return emptyRedisBackend({ client });
   },

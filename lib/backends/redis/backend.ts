@@ -9,7 +9,7 @@ import { JsonSerializer } from '../../serializers/json.js';
 import type { Serializer } from '../../serializers/serializer.js';
 import type { Backend } from '../backend.js';
 import { checkClient, createClient, type Client } from './client.js';
-import { InFlight } from './in-flight.js';
+import { LostReplies } from './lost-replies.js';
 import { isCluster } from './ioredis.js';
 import { Masters, perSlot, sum } from './masters.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
@@ -47,7 +47,7 @@ export class RedisBackend implements Backend {
     stream?.uncork();
   };
   readonly #logger: Logger;
-  readonly #inFlight: InFlight;
+  readonly #lost: LostReplies;
   readonly #masters: Masters;
   readonly #onError: (error: Error) => void;
   readonly #onReady: () => void;
@@ -90,8 +90,8 @@ export class RedisBackend implements Backend {
       if (this.#ownsClient) this.client.disconnect();
       throw error;
     }
-    this.#inFlight = new InFlight(this.client);
-    this.#masters = new Masters(this.client, this.#inFlight, scanCount);
+    this.#lost = new LostReplies(this.client);
+    this.#masters = new Masters(this.client, this.#lost, scanCount);
 
     // An 'error' event with no listener would crash the process: log it instead, loudly on the
     // first failure and quietly while ioredis keeps reconnecting.
@@ -141,22 +141,26 @@ export class RedisBackend implements Backend {
   }
 
   get(key: string): Promise<Buffer | undefined> {
-    return this.#inFlight.read(() => this.#batched().getBuffer(key).then(orUndefined));
+    return this.#batched().getBuffer(key).then(orUndefined, this.#lost.readFailed);
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
     if (!this.isCluster) {
-      return (await this.#inFlight.read(() => this.#batched().mgetBuffer(...keys))).map(orUndefined);
+      return (
+        await this.#batched()
+          .mgetBuffer(...keys)
+          .catch(this.#lost.readFailed)
+      ).map(orUndefined);
     }
     const values = new Array<Buffer | undefined>(keys.length);
     await perSlot(
       keys,
       (key) => key,
       async (group) => {
-        const found = await this.#inFlight.read(() =>
-          this.client.mgetBuffer(...group.map(({ item }) => item)),
-        );
+        const found = await this.client
+          .mgetBuffer(...group.map(({ item }) => item))
+          .catch(this.#lost.readFailed);
         group.forEach(({ index }, i) => (values[index] = found[i] ?? undefined));
       },
     );
@@ -165,17 +169,16 @@ export class RedisBackend implements Backend {
 
   set(key: string, value: unknown, ttlMs: number): Promise<void> {
     const payload = payloadOf(value);
-    return this.#inFlight
-      .write('set', key, () => {
-        const client = this.#batched();
-        return ttlMs === 0 ? client.set(key, payload) : client.set(key, payload, 'PX', ttlMs);
-      })
-      .then(nothing);
+    const client = this.#batched();
+    const reply = ttlMs === 0 ? client.set(key, payload) : client.set(key, payload, 'PX', ttlMs);
+    return this.#lost.write('set', key, reply).then(nothing);
   }
 
   async add(key: string, value: unknown, ttlMs: number): Promise<boolean> {
     const payload = payloadOf(value);
-    const reply = await this.#inFlight.write('add', key, () =>
+    const reply = await this.#lost.write(
+      'add',
+      key,
       ttlMs === 0
         ? this.#batched().set(key, payload, 'NX')
         : this.#batched().set(key, payload, 'PX', ttlMs, 'NX'),
@@ -187,13 +190,15 @@ export class RedisBackend implements Backend {
     if (entries.length === 0) return;
     const pairs = entries.map(([key, value]) => [key, payloadOf(value)] as const);
     const only = entries.length === 1 ? entries[0]![0] : undefined;
-    if (!this.isCluster) return this.#inFlight.write('multiSet', only, () => this.#setAll(pairs, ttlMs));
+    if (!this.isCluster) return this.#lost.write('multiSet', only, this.#setAll(pairs, ttlMs));
     // Atomic per hash slot: a Cluster cannot run one transaction across slots.
     await perSlot(
       pairs,
       ([key]) => key,
       (group) =>
-        this.#inFlight.write('multiSet', only, () =>
+        this.#lost.write(
+          'multiSet',
+          only,
           this.#setAll(
             group.map(({ item }) => item),
             ttlMs,
@@ -203,14 +208,12 @@ export class RedisBackend implements Backend {
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.#inFlight.read(() => this.#batched().exists(key))) === 1;
+    return (await this.#batched().exists(key).catch(this.#lost.readFailed)) === 1;
   }
 
   async increment(key: string, delta: number): Promise<number> {
     try {
-      const sum = this.#inFlight.write('increment', key, () =>
-        this.#batched().eval(INCREMENT_SAFELY, 1, key, delta),
-      );
+      const sum = this.#lost.write('increment', key, this.#batched().eval(INCREMENT_SAFELY, 1, key, delta));
       return Number(await sum);
     } catch (error) {
       if (error instanceof Error && error.message.includes('LARDER_OUT_OF_RANGE')) {
@@ -224,50 +227,47 @@ export class RedisBackend implements Backend {
   }
 
   async expire(key: string, ttlMs: number): Promise<boolean> {
-    const write = <T>(send: () => Promise<T>): Promise<T> => this.#inFlight.write('expire', key, send);
-    if (ttlMs !== 0) return (await write(() => this.#batched().pexpire(key, ttlMs))) === 1;
+    const write = <T>(reply: Promise<T>): Promise<T> => this.#lost.write('expire', key, reply);
+    if (ttlMs !== 0) return (await write(this.#batched().pexpire(key, ttlMs))) === 1;
     // PERSIST answers 0 both for a missing key and for one with no ttl; EXISTS in the same
     // transaction tells them apart.
-    const replies = await write(() => this.#batched().multi().exists(key).persist(key).exec());
+    const replies = await write(this.#batched().multi().exists(key).persist(key).exec());
     return transactionResults(replies)[0] === 1;
   }
 
   async ttl(key: string): Promise<number | undefined> {
-    const ms = await this.#inFlight.read(() => this.#batched().pttl(key));
+    const ms = await this.#batched().pttl(key).catch(this.#lost.readFailed);
     if (ms === -2) return undefined;
     return ms === -1 ? Infinity : ms;
   }
 
   async delete(key: string): Promise<number> {
-    return this.#inFlight.write('delete', key, () => this.#batched().unlink(key));
+    return this.#lost.write('delete', key, this.#batched().unlink(key));
   }
 
   async multiDelete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     const only = keys.length === 1 ? keys[0] : undefined;
-    const write = (send: () => Promise<number>): Promise<number> =>
-      this.#inFlight.write('multiDelete', only, send);
-    if (!this.isCluster) return write(() => this.#batched().unlink(...keys));
+    const write = (reply: Promise<number>): Promise<number> => this.#lost.write('multiDelete', only, reply);
+    if (!this.isCluster) return write(this.#batched().unlink(...keys));
     const counts = await perSlot(
       keys,
       (key) => key,
-      (group) => write(() => this.client.unlink(...group.map(({ item }) => item))),
+      (group) => write(this.client.unlink(...group.map(({ item }) => item))),
     );
     return sum(counts);
   }
 
   deletePattern(pattern: string): Promise<number> {
-    return this.#inFlight.write('deletePattern', undefined, () => this.#masters.deletePattern(pattern));
+    return this.#lost.write('deletePattern', undefined, this.#masters.deletePattern(pattern));
   }
 
   async clear(prefix: string): Promise<void> {
     if (prefix !== '') {
-      await this.#inFlight.write('clear', undefined, () =>
-        this.#masters.deletePattern(`${escapeGlob(prefix)}*`),
-      );
+      await this.#lost.write('clear', undefined, this.#masters.deletePattern(`${escapeGlob(prefix)}*`));
       return;
     }
-    await this.#inFlight.write('clear', undefined, () => this.#masters.flush());
+    await this.#lost.write('clear', undefined, this.#masters.flush());
   }
 
   scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
@@ -281,21 +281,27 @@ export class RedisBackend implements Backend {
       payloadOf(value),
       ttlMs,
     ];
-    const reply = this.#inFlight.write('compareAndSet', key, () =>
+    const reply = this.#lost.write(
+      'compareAndSet',
+      key,
       this.#batched().eval(COMPARE_AND_SET, 1, key, ...args),
     );
     return (await reply) === 1;
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
-    const reply = this.#inFlight.write('compareAndDelete', key, () =>
+    const reply = this.#lost.write(
+      'compareAndDelete',
+      key,
       this.#batched().eval(COMPARE_AND_DELETE, 1, key, expected),
     );
     return (await reply) === 1;
   }
 
   async compareAndExpire(key: string, expected: string, ttlMs: number): Promise<boolean> {
-    const reply = this.#inFlight.write('compareAndExpire', key, () =>
+    const reply = this.#lost.write(
+      'compareAndExpire',
+      key,
       this.#batched().eval(COMPARE_AND_EXPIRE, 1, key, expected, ttlMs),
     );
     return (await reply) === 1;
@@ -303,7 +309,9 @@ export class RedisBackend implements Backend {
 
   async raw(command: string, args: readonly unknown[]): Promise<unknown> {
     // Whether a raw command is a read cannot be told here: it is never sent twice.
-    return this.#inFlight.write(command, undefined, () =>
+    return this.#lost.write(
+      command,
+      undefined,
       this.#batched().call(command, ...(args as (string | number | Buffer)[])),
     );
   }
@@ -315,7 +323,7 @@ export class RedisBackend implements Backend {
 
   async #close(): Promise<void> {
     if (!this.#ownsClient) {
-      this.#inFlight.detach();
+      this.#lost.detach();
       this.client.off('error', this.#onError);
       this.client.off('ready', this.#onReady);
       return;
@@ -344,7 +352,7 @@ export class RedisBackend implements Backend {
         '0 to 15, unless its `databases` setting says otherwise',
       { path: fromUrl ? 'url.db' : 'db', cause: error },
     );
-    this.#inFlight.fail(refused);
+    this.#lost.fail(refused);
     this.#logger.error(refused.message);
     if (this.#ownsClient) this.client.disconnect();
   }

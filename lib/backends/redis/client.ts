@@ -20,16 +20,10 @@ export function createClient(
 ): Client {
   // A single node batches by corking its socket per tick (RedisBackend#batched), which needs no
   // help from ioredis; a Cluster relies on ioredis' auto-pipelining.
-  // A command whose reply was lost is never resent by ioredis (see InFlight): not by the
-  // connection once it is back, nor by a Cluster on another node.
-  const base = {
-    maxRetriesPerRequest: REDIS_BACKEND_DEFAULTS.maxRetriesPerRequest,
-    autoResendUnfulfilledCommands: false,
-  };
+  const base = { maxRetriesPerRequest: REDIS_BACKEND_DEFAULTS.maxRetriesPerRequest };
   if (connection?.kind === 'cluster') {
     return new (ioredis().Cluster)([...connection.nodes], {
       enableAutoPipelining: autoPipelining,
-      retryDelayOnFailover: 0,
       ...clusterOptions,
       redisOptions: {
         ...base,
@@ -49,12 +43,8 @@ export function createClient(
 }
 
 /**
- * Refuses a client that would break larder's guarantees:
- * - one that resends unanswered commands after a reconnect (ioredis' default for a client of its
- *   own): a write whose reply was lost would apply twice;
- * - a Cluster that resends a command whose node connection closed (`retryDelayOnFailover`);
- * - one with ioredis' `keyPrefix`, which SCAN patterns and FLUSHDB do not see: `deletePattern`
- *   would find nothing and a root `clear()` would delete keys outside the prefix.
+ * Refuses a client with ioredis' `keyPrefix`, which SCAN patterns and FLUSHDB do not see:
+ * `deletePattern` would find nothing and a root `clear()` would delete keys outside the prefix.
  *
  * @throws ConfigError naming the option and what to do instead.
  */
@@ -68,26 +58,6 @@ export function checkClient(client: Client, owned: boolean): void {
         "and FLUSHDB do not see; use the cache's namespace option instead " +
         `(new Cache({ backend, namespace: '${keyPrefix.replace(/[:_.-]+$/, '')}' }))`,
       { path: 'keyPrefix' },
-    );
-  }
-  const resends = isCluster(client)
-    ? typeof client.options.clusterNodeRetryStrategy === 'function' &&
-      node?.autoResendUnfulfilledCommands !== false
-    : node?.autoResendUnfulfilledCommands !== false;
-  if (resends) {
-    throw new ConfigError(
-      `${where} autoResendUnfulfilledCommands on: ioredis resends a command whose reply was lost, ` +
-        'which applies a write twice. Create the client with autoResendUnfulfilledCommands: false ' +
-        '(or give RedisBackend a url and let it build one); docs/redis.md explains',
-      { path: 'autoResendUnfulfilledCommands' },
-    );
-  }
-  if (isCluster(client) && (client.options.retryDelayOnFailover ?? 0) > 0) {
-    throw new ConfigError(
-      `${where} retryDelayOnFailover ${client.options.retryDelayOnFailover}: the Cluster resends a ` +
-        'command whose node connection closed, which applies a write twice. Create it with ' +
-        'retryDelayOnFailover: 0; docs/redis.md explains',
-      { path: 'clusterOptions.retryDelayOnFailover' },
     );
   }
 }

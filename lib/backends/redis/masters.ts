@@ -3,7 +3,7 @@ import { isReservedKey } from '../../glob.js';
 import { RESERVED_KEY_PREFIX } from '../backend.js';
 import type { Client } from './client.js';
 import { isCluster } from './ioredis.js';
-import type { InFlight } from './in-flight.js';
+import type { LostReplies } from './lost-replies.js';
 import { groupBySlot } from './slot.js';
 
 /**
@@ -17,14 +17,14 @@ import { groupBySlot } from './slot.js';
  */
 export class Masters {
   readonly #client: Client;
-  readonly #inFlight: InFlight;
+  readonly #lost: LostReplies;
   readonly #scanCount: number;
   // The wait for a Cluster's slot map, shared by every walk that needs it meanwhile.
   #slotMap: Promise<void> | undefined;
 
-  constructor(client: Client, inFlight: InFlight, scanCount: number) {
+  constructor(client: Client, lost: LostReplies, scanCount: number) {
     this.#client = client;
-    this.#inFlight = inFlight;
+    this.#lost = lost;
     this.#scanCount = scanCount;
   }
 
@@ -46,11 +46,9 @@ export class Masters {
       let cursor = '0';
       do {
         if (signal?.aborted === true) return;
-        const at = cursor;
-        // A page is a read: sent again on the next connection should the reply be lost.
-        const [next, found] = await this.#inFlight.read(() =>
-          node.scan(at, 'MATCH', pattern, 'COUNT', count),
-        );
+        const [next, found] = await node
+          .scan(cursor, 'MATCH', pattern, 'COUNT', count)
+          .catch(this.#lost.readFailed);
         cursor = next;
         const keys = found.filter(matches);
         if (keys.length > 0) yield keys;
