@@ -14,6 +14,11 @@ export interface Cell {
   readonly kind?: SubjectKind;
   /** A subject the workload's ratios are taken against (the fastest one, when there are several). */
   readonly reference?: boolean;
+  /**
+   * Another subject of the same workload this one is also compared with (a namespaced cache with
+   * the unprefixed one, say): a second paired ratio, beside the one to the reference.
+   */
+  readonly versus?: string;
   run(ops: number): Promise<number[] | void>;
 }
 
@@ -42,6 +47,8 @@ export interface CellResult {
    * over rounds of the ratio within each round.
    */
   readonly ratio: number;
+  /** The paired ratio to the cell's `versus` subject, taken as `ratio` is. */
+  readonly versus?: { readonly subject: string; readonly ratio: number };
   readonly rounds: readonly number[];
 }
 
@@ -94,7 +101,12 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
     // sides of a ratio instead of on one.
     const candidates = references.length > 0 ? references : peers.slice(0, 1);
     const reference = candidates.reduce((best, j) => (medians[j]! > medians[best]! ? j : best));
-    const ratios = samples[i]!.map((sample, round) => sample / samples[reference]![round]!);
+    const pairedWith = (j: number): number =>
+      median(samples[i]!.map((sample, round) => sample / samples[j]![round]!));
+    const versus = peers.find((j) => cell.versus !== undefined && cells[j]!.subject === cell.versus);
+    if (cell.versus !== undefined && versus === undefined) {
+      throw new Error(`${cell.workload} / ${cell.subject}: no subject ${cell.versus} to compare with`);
+    }
     return {
       workload: cell.workload,
       subject: cell.subject,
@@ -106,7 +118,8 @@ export async function measure(cells: readonly Cell[], plan: Plan): Promise<CellR
       ...(sorted.length > 0
         ? { p50Us: percentile(sorted, 0.5) * 1_000, p99Us: percentile(sorted, 0.99) * 1_000 }
         : {}),
-      ratio: median(ratios),
+      ratio: pairedWith(reference),
+      ...(versus === undefined ? {} : { versus: { subject: cell.versus!, ratio: pairedWith(versus) } }),
       rounds: samples[i]!,
     };
   });
@@ -170,14 +183,24 @@ export function toMarkdown(results: readonly CellResult[]): string {
     const chosen = references.find((r) => r.ratio === 1) ?? references[0] ?? rows[0]!;
     const against = references.length > 1 ? `${chosen.subject} (the faster raw)` : chosen.subject;
     const latency = rows.some((r) => r.p50Us !== undefined);
+    // A second ratio column when some rows are also compared with another subject: headed by
+    // that subject when it is the same for all of them, or naming it in each cell otherwise.
+    const versus = [...new Set(rows.flatMap((r) => (r.versus ? [r.versus.subject] : [])))];
+    const second = versus.length === 1 ? ` × ${versus[0]} |` : versus.length > 1 ? ' paired ratio |' : '';
     out.push(`### ${workload}`, '');
-    out.push(`| subject | ops/s | ns/op |${latency ? ' p50 µs | p99 µs |' : ''} × ${against} |`);
-    out.push(`|---|---:|---:|${latency ? '---:|---:|' : ''}---:|`);
+    out.push(`| subject | ops/s | ns/op |${latency ? ' p50 µs | p99 µs |' : ''} × ${against} |${second}`);
+    out.push(`|---|---:|---:|${latency ? '---:|---:|' : ''}---:|${second === '' ? '' : '---:|'}`);
     for (const row of rows) {
       const ratio = formatRatio(row.ratio);
       const lat = latency ? ` ${row.p50Us?.toFixed(1) ?? '—'} | ${row.p99Us?.toFixed(1) ?? '—'} |` : '';
+      const paired =
+        second === ''
+          ? ''
+          : row.versus === undefined
+            ? ' — |'
+            : ` ${formatRatio(row.versus.ratio)}${versus.length > 1 ? ` × ${row.versus.subject}` : ''} |`;
       out.push(
-        `| ${row.subject} | ${Math.round(row.opsPerSecond).toLocaleString('en')} | ${Math.round(row.nsPerOp).toLocaleString('en')} |${lat} ${ratio} |`,
+        `| ${row.subject} | ${Math.round(row.opsPerSecond).toLocaleString('en')} | ${Math.round(row.nsPerOp).toLocaleString('en')} |${lat} ${ratio} |${paired}`,
       );
     }
     out.push('');

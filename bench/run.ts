@@ -4,7 +4,10 @@
 //   npm run bench -- --quick       under a minute
 //   npm run bench -- --json        JSON instead of markdown
 //   npm run bench -- --report=results.json   a saved JSON report as markdown (measures nothing)
-//   npm run bench -- --only=memory  one half (or --only=redis)
+//   npm run bench -- --only=memory  one half (or --only=redis), without the group below
+//   npm run bench -- --only=app     only the group "as applications call it" (bench/app-workloads.ts):
+//                                  ttl'd entries, { ttl } writes, a namespace, 1k/100k/1M keys,
+//                                  getOrSet and cached() beside their peers' equivalents
 //   npm run bench -- --smoke       tiny op counts, then checks the report and its chart (a CI step,
 //                                  so this never rots; see bench/smoke-checks.ts)
 // larder is measured as users run it, from the built package (dist/, which `npm run bench` builds
@@ -13,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { RedisServer } from '../test/support/redis-server.js';
+import { appStages } from './app-workloads.js';
 import { measure, reportToMarkdown, type CellResult, type Plan, type Report } from './harness.js';
 import { checkChartScript, checkSmokeReport, smokeChecked } from './smoke-checks.js';
 import { footprint, memoryCells, redisCells } from './workloads.js';
@@ -20,7 +24,8 @@ import { footprint, memoryCells, redisCells } from './workloads.js';
 const quick = process.argv.includes('--quick');
 const smoke = process.argv.includes('--smoke');
 const json = process.argv.includes('--json');
-// --only=memory or --only=redis runs one half (the heap footprint goes with memory).
+// --only=memory or --only=redis runs one half (the heap footprint goes with memory), --only=app
+// the group "as applications call it"; a full run has all three.
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const plan: Plan = smoke
   ? { rounds: 1, roundMs: 0, fixedOps: 200 }
@@ -35,24 +40,46 @@ if (saved !== undefined) {
   process.exit(0);
 }
 
+if (only !== undefined && !['memory', 'redis', 'app'].includes(only)) {
+  process.stderr.write(`--only takes memory, redis or app; got ${only}\n`);
+  process.exit(2);
+}
+const runs = (group: string): boolean => only === undefined || only === group;
+const gc = (globalThis as { gc?: () => void }).gc;
+
 const results: CellResult[] = [];
-if (only !== 'redis') {
+if (runs('memory')) {
   const memory = await memoryCells();
   results.push(...(await measure(memory.cells, plan)));
   await memory.close();
 }
-if (only !== 'memory') {
+if (runs('redis') || runs('app')) {
   const server = await RedisServer.start();
   try {
-    const redis = await redisCells(server.url, server.port);
-    results.push(...(await measure(redis.cells, plan)));
-    await redis.close();
+    if (runs('redis')) {
+      const redis = await redisCells(server.url, server.port);
+      results.push(...(await measure(redis.cells, plan)));
+      await redis.close();
+    }
+    if (runs('app')) {
+      // One stage at a time, each closed (and its heap collected) before the next is built.
+      for (const stage of appStages(smoke, { url: server.url, port: server.port })) {
+        gc?.();
+        const { cells, close } = await stage.build();
+        try {
+          results.push(...(await measure(cells, plan)));
+        } finally {
+          await close();
+        }
+      }
+      gc?.();
+    }
   } finally {
     await server.stop();
   }
 }
 const entries = smoke ? 1_000 : 100_000;
-const heap = only === 'redis' ? [] : await footprint(entries);
+const heap = runs('memory') ? await footprint(entries) : [];
 
 const report: Report = {
   meta: {

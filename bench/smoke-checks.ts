@@ -39,6 +39,63 @@ const REDIS_SUBJECTS = [
   'bentocache',
 ];
 const PEERS = ['cache-manager', 'keyv', 'cacheable', 'bentocache'];
+// The group "as applications call it" (bench/app-workloads.ts), at its --smoke key counts: 100,
+// 1k and 2k keys for the sized rows (1k, 100k and 1M in a full run), 1k for the read-through ones.
+const APP_SIZES = ['100 keys', '1k keys', '2k keys'];
+const APP_WORKLOADS = [
+  ...APP_SIZES.flatMap((size) => [
+    `app: memory get (hit), ttl'd, ${size}`,
+    `app: memory set, { ttl } per call, ${size}`,
+  ]),
+  'app: memory getOrSet (hit), 1k keys',
+  "app: memory cached() hit, ttl'd, 1k keys",
+  'app: redis getOrSet (hit), sequential',
+  'app: redis getOrSet (hit), 64 concurrent',
+];
+const SPACED = 'namespace "bench"';
+/** Each app workload's subjects, and the subject each namespaced row is also compared with. */
+const APP_SUBJECTS: Record<string, readonly (readonly [string, string?])[]> = {
+  get: [
+    ['lru-cache'],
+    ['larder'],
+    [`larder, ${SPACED}`, 'larder'],
+    ['larder, get(key, { default: null })', 'larder'],
+  ],
+  set: [['lru-cache'], ['larder'], [`larder, ${SPACED}`, 'larder']],
+  getOrSet: [
+    ['lru-cache fetch()'],
+    ['larder getOrSet'],
+    [`larder getOrSet, ${SPACED}`, 'larder getOrSet'],
+    ['cache-manager wrap'],
+    ['bentocache getOrSet'],
+  ],
+  cached: [
+    ["lru-cache get, ttl'd"],
+    ['larder cached(), key option'],
+    ['larder cached(), default keys'],
+    [`larder cached(), key option, ${SPACED}`, 'larder cached(), key option'],
+  ],
+  redis: [
+    ['ioredis GET/SET by hand'],
+    ['ioredis auto-pipelined GET/SET by hand'],
+    [`larder getOrSet, ${SPACED}`],
+    ['bentocache getOrSet'],
+  ],
+};
+
+function appSubjectsOf(workload: string): readonly (readonly [string, string?])[] {
+  if (workload.includes('get (hit)')) return APP_SUBJECTS.get!;
+  if (workload.includes('set, { ttl }')) return APP_SUBJECTS.set!;
+  if (workload.includes('memory getOrSet')) return APP_SUBJECTS.getOrSet!;
+  if (workload.includes('cached()')) return APP_SUBJECTS.cached!;
+  return APP_SUBJECTS.redis!;
+}
+
+/** A subject's kind by its name: larder's rows start with "larder", a peer's with its name. */
+function kindOf(subject: string): string {
+  if (subject.startsWith('larder')) return 'larder';
+  return PEERS.some((peer) => subject === peer || subject.startsWith(`${peer} `)) ? 'peer' : 'raw';
+}
 
 /** Checks a `--smoke` report: every workload, every subject, each kind right, one round each. */
 export function checkSmokeReport(report: Report): void {
@@ -53,6 +110,7 @@ export function checkSmokeReport(report: Report): void {
     'memory set, { ttl } per call',
     ...REDIS_WORKLOADS,
     ...REDIS_WORKLOADS.map((w) => `${w} (msgpack)`),
+    ...APP_WORKLOADS,
   ]);
   const subjectsOf = (workload: string): string[] =>
     report.results.filter((r) => r.workload === workload).map((r) => r.subject);
@@ -71,13 +129,19 @@ export function checkSmokeReport(report: Report): void {
     'ioredis auto-pipelined + msgpack',
     'larder msgpack',
   ]);
+  for (const workload of APP_WORKLOADS) {
+    const rows = report.results.filter((r) => r.workload === workload);
+    deepStrictEqual(
+      rows.map((r) => [r.subject, r.versus?.subject]),
+      appSubjectsOf(workload).map(([subject, versus]) => [subject, versus]),
+      workload,
+    );
+    for (const row of rows) {
+      if (row.versus !== undefined) ok(row.versus.ratio > 0, `${workload} / ${row.subject}: versus ratio`);
+    }
+  }
   for (const result of [...report.results, ...report.footprint]) {
-    const expected = result.subject.startsWith('larder')
-      ? 'larder'
-      : PEERS.includes(result.subject)
-        ? 'peer'
-        : 'raw';
-    equal(result.kind, expected, result.subject);
+    equal(result.kind, kindOf(result.subject), result.subject);
   }
   for (const result of report.results) {
     const cell = `${result.workload} / ${result.subject}`;
