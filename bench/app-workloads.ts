@@ -333,6 +333,8 @@ function readThroughStage(count: number): Stage {
         key: (key) => key,
         ttl: TTL,
       });
+      // The memoised functions are called with one argument, as applications call them: the walk's
+      // index must not reach them as a second one (every call would take the two-argument path).
       const memoised: Row[] = [
         {
           subject: "lru-cache get, ttl'd",
@@ -344,15 +346,15 @@ function readThroughStage(count: number): Stage {
         {
           subject: `${LARDER} cached(), key option`,
           kind: 'larder',
-          op: byKey,
+          op: (k) => byKey(k),
           ttlOf: (k) => memo.ttl(k),
         },
-        { subject: `${LARDER} cached(), default keys`, kind: 'larder', op: byArgs },
+        { subject: `${LARDER} cached(), default keys`, kind: 'larder', op: (k) => byArgs(k) },
         {
           subject: `${LARDER} cached(), key option, ${IN_NAMESPACE}`,
           kind: 'larder',
           versus: `${LARDER} cached(), key option`,
-          op: spacedByKey,
+          op: (k) => spacedByKey(k),
           ttlOf: (k) => memoSpaced.ttl(k),
         },
       ];

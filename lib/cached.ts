@@ -222,9 +222,8 @@ class Memoizer<A extends unknown[], R> {
   readonly #namespaceOptions: { namespace: string } | undefined;
   // The cache when one was given as an object; an alias is resolved at each call instead.
   readonly #fixedCache: Cache | undefined;
-  // Handles of the final keys of recent one-argument calls with default keys, in the cache they
-  // were made for (made anew if an alias comes to name another cache): a hit then neither builds
-  // nor hashes a key, and the backend may find the entry where it found it last.
+  // Handles of the final keys of recent one-argument calls (see #remembered), in the cache they
+  // were made for (made anew if an alias comes to name another cache).
   #handles: KeyMemo<string | number> | undefined;
   #handlesCache: Cache | undefined;
 
@@ -273,20 +272,22 @@ class Memoizer<A extends unknown[], R> {
     return made;
   }
 
-  // The remembered handle of a one-argument call's final key, where remembering is possible:
-  // default keys, and an argument that is a string (KeyMemo leaves long ones out) or a number.
-  #handleOfOne(arg: unknown, cache: Cache): KeyHandle | undefined {
-    if (this.#options.key !== undefined || (typeof arg !== 'string' && typeof arg !== 'number'))
-      return undefined;
+  // The remembered handle of a final key, made by `build` from `input` if not remembered: for
+  // default keys the input is the argument itself (a string, which KeyMemo leaves out when long, or
+  // a number), for a key function its key. A hit then neither builds nor hashes the final key, and
+  // the backend may find the entry where it found it last.
+  #remembered(input: string | number, cache: Cache): KeyHandle {
     if (this.#handlesCache !== cache) {
       const name = this.#name;
       const options = this.#namespaceOptions;
-      this.#handles = new KeyMemo(memoLimitFor(cache.backend), (one) =>
-        cache.storedKey(callKey(name, [one]), options),
-      );
+      const build =
+        this.#options.key === undefined
+          ? (one: string | number) => cache.storedKey(callKey(name, [one]), options)
+          : (key: string | number) => cache.storedKey(key as string, options);
+      this.#handles = new KeyMemo(memoLimitFor(cache.backend), build);
       this.#handlesCache = cache;
     }
-    return this.#handles!.get(arg);
+    return this.#handles!.get(input);
   }
 
   invalidate(args: A): Promise<number> {
@@ -319,11 +320,17 @@ class Memoizer<A extends unknown[], R> {
     let key: string | undefined;
     try {
       cache = this.cache;
-      handle = this.#handleOfOne(arg, cache);
-      if (handle === undefined) {
+      const keyFn = this.#options.key;
+      if (keyFn === undefined && (typeof arg === 'string' || typeof arg === 'number')) {
+        handle = this.#remembered(arg, cache);
+      } else {
         key = this.#keyOfOne(arg);
-        // A key of the cache's own key space is read as it is: no handle to make per call.
-        if (this.#namespaceOptions !== undefined)
+        // A key function's key is remembered where the backend can read a handle on the spot
+        // (peek): that read skips the backend's hash lookup. Else the key is read as it is, or, in
+        // a namespace of the function's own, through a handle made for the call.
+        if (typeof keyFn === 'function' && cache.backend.peek !== undefined)
+          handle = this.#remembered(key, cache);
+        else if (this.#namespaceOptions !== undefined)
           handle = new KeyHandle(cache.storedKey(key, this.#namespaceOptions));
       }
     } catch (error) {
@@ -331,7 +338,7 @@ class Memoizer<A extends unknown[], R> {
     }
     const hit = this.#engine.hitNow(cache, handle ?? key!);
     if (hit !== undefined) return hit;
-    // A remembered handle stands for a default key, which cannot throw.
+    // A remembered handle without a key stands for a default key, which cannot throw.
     key ??= this.#keyOfOne(arg);
     let share: string;
     try {

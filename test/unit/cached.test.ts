@@ -287,6 +287,31 @@ describe('cached()', function () {
       expect(await fn('a')).to.equal('a-2');
     });
 
+    it("remembers a key function's keys: one key call per call, hits and misses where keyFor says", async function () {
+      const backend = new MemoryBackend();
+      const memoised = new Cache({ backend, namespace: 'app' });
+      let keyCalls = 0;
+      let calls = 0;
+      const fn = cached(async (id: string) => `${id}!${++calls}`, {
+        cache: memoised,
+        key: (id) => (keyCalls++, `user:${id}`),
+      });
+      expect(await fn('a')).to.equal('a!1');
+      expect(keyCalls).to.equal(1);
+      for (let i = 0; i < 3; i++) expect(await fn('a')).to.equal('a!1');
+      expect(keyCalls).to.equal(4);
+      expect(backend.get('app:user:a')).to.not.equal(undefined);
+      // Deleted behind the memo's back: the remembered slot no longer holds the key, and the call
+      // computes again.
+      backend.delete('app:user:a');
+      expect(await fn('a')).to.equal('a!2');
+      expect(await fn('b')).to.equal('b!3');
+      expect(await fn.invalidate('b')).to.equal(1);
+      expect(await fn('b')).to.equal('b!4');
+      const empty = cached(async (id: string) => id, { cache: memoised, key: () => '' });
+      expect(await empty('x').catch((error: unknown) => error)).to.be.instanceOf(TypeError);
+    });
+
     it('remembers the default keys of one-argument calls: the same keys keyFor gives (property)', async function () {
       const backend = new MemoryBackend({ maxSize: Infinity });
       const memoised = new Cache({ backend });
