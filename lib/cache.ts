@@ -19,6 +19,7 @@ import {
 import type { Logger } from './logger.js';
 import type { OperationRunner } from './operation.js';
 import * as operations from './operations.js';
+import { ownKeySpace } from './options.js';
 import type { CacheOptions, GetOptions, OperationOptions, WriteOptions } from './options.js';
 import { holdBackend, releaseBackend } from './ownership.js';
 import type { Plugin } from './plugins/plugin.js';
@@ -79,9 +80,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #readsNow: boolean;
   // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
   readonly #getsNow: boolean;
-  // Whether a getOrSet hit may be answered on the spot: a synchronous backend, no plugin
-  // observing getOrSet or its inner get.
-  readonly #hitsNow: boolean;
+  // Whether getOrSet may read as get does and go to the engine only on a miss: no plugin observing
+  // getOrSet or its inner get. On a synchronous backend a hit is then answered on the spot.
+  readonly #readsThrough: boolean;
   #closing: Promise<void> | undefined;
 
   /**
@@ -108,7 +109,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#peeks = core.capabilities.peek && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
-    this.#hitsNow = this.#getFast && this.#synchronous && !core.runner.observes('getOrSet');
+    this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
     holdBackend(core.backend);
   }
 
@@ -314,7 +315,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
 
   /**
    * Read-through: returns the cached value, or calls `factory`, stores its result and returns it.
-   * Concurrent callers for one key and ttl in this process share one `factory` call, and all see
+   * Each caller reads the cache itself (a hit costs what a `get` costs); concurrent callers that
+   * miss for one key and ttl in this process share one `factory` call, and all see
    * its rejection if it fails (nothing is cached then); a caller asking for another ttl gets a
    * computation of its own, stored with its ttl.
    *
@@ -322,11 +324,19 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    */
   getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V> {
     if (
-      this.#hitsNow &&
+      this.#readsThrough &&
       typeof factory === 'function' &&
       (options === undefined || ownKeySpace(options)) &&
       this.#closing === undefined
     ) {
+      // One read, get's own; only a miss goes to the engine, which computes without a second read.
+      if (!this.#synchronous) {
+        return this.get(key).then((value) =>
+          value !== undefined
+            ? value
+            : operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options, true),
+        );
+      }
       // A hit read on the spot needs neither the runner nor the engine; anything else (a miss, a
       // bad key, a failure) takes the full path, which reports it properly.
       try {
@@ -385,15 +395,4 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       return this.#runner.recover('get', key, error, fallback, undefined, false);
     }
   }
-}
-
-// Whether per-call options keep the cache's key space, time limit and no signal: the fast path's
-// condition (a ttl or a default is fine).
-function ownKeySpace(options: OperationOptions): boolean {
-  return (
-    options.namespace === undefined &&
-    options.version === undefined &&
-    options.timeout === undefined &&
-    options.signal === undefined
-  );
 }

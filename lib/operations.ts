@@ -200,6 +200,7 @@ export function getOrSet<V>(
   key: Key,
   factory: () => V | Promise<V>,
   options: WriteOptions | undefined,
+  missed = false,
 ): Promise<V> {
   return core.runner.run({
     op: 'getOrSet',
@@ -234,7 +235,7 @@ export function getOrSet<V>(
       // Callers share a computation only if they would run and store it alike: same final key,
       // same ttl, same time limit.
       const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}`;
-      return core.getOrSet.call(cache, String(key), share, compute, shared);
+      return core.getOrSet.call(cache, String(key), share, compute, shared, missed);
     },
   });
 }

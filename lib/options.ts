@@ -81,3 +81,16 @@ export const CACHE_DEFAULTS = Object.freeze({
   timeout: '5s',
   safe: false,
 } as const);
+
+/**
+ * Whether per-call options keep the cache's key space, time limit and no signal: the condition of
+ * the cache's fast paths (a ttl or a default is fine).
+ */
+export function ownKeySpace(options: OperationOptions): boolean {
+  return (
+    options.namespace === undefined &&
+    options.version === undefined &&
+    options.timeout === undefined &&
+    options.signal === undefined
+  );
+}

@@ -84,6 +84,8 @@ export class ReadThrough<R> {
    * @param share - what callers must agree on to share one computation: the final key, and for
    *   getOrSet the ttl too.
    * @param options - the key space and ttl options of the reads and writes.
+   * @param missed - the caller has just read the key and found nothing: a computation started now
+   *   need not read it again.
    */
   call(
     cache: Cache<unknown>,
@@ -91,10 +93,15 @@ export class ReadThrough<R> {
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    missed = false,
   ): Promise<R> {
     let shared = this.#inflight.get(share);
     if (shared === undefined) {
-      shared = this.#resolve(cache, key, share, compute, options).finally(() => this.#inflight.delete(share));
+      shared = (
+        missed
+          ? this.#compute(cache, key, compute, options, undefined)
+          : this.#resolve(cache, key, share, compute, options)
+      ).finally(() => this.#inflight.delete(share));
       this.#inflight.set(share, shared);
     }
     return shared;

@@ -1,11 +1,48 @@
 import { expect } from 'chai';
-import { Cache, multiCached } from '../../../lib/index.js';
+import { Cache, MemoryBackend, multiCached } from '../../../lib/index.js';
+import { DelayedBackend } from '../../support/async-backend.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
 const later = <T>(value: T): Promise<T> => new Promise((resolve) => setImmediate(() => resolve(value)));
 
 describe('the read-through engine', function () {
   describe('getOrSet', function () {
+    describe('over a backend that answers with promises', function () {
+      // A memory store behind a timer, counting the reads that reach it.
+      const counted = (): { cache: Cache; reads: () => number } => {
+        let reads = 0;
+        const inner = new (class extends MemoryBackend {
+          override get(key: string): unknown {
+            reads++;
+            return super.get(key);
+          }
+        })();
+        return { cache: new Cache({ backend: new DelayedBackend(inner, 1), ttl: '1h' }), reads: () => reads };
+      };
+
+      it('answers a hit with one read and no factory call, a stored null included', async function () {
+        const { cache, reads } = counted();
+        await cache.set('k', 'v');
+        await cache.set('n', null);
+        let calls = 0;
+        expect(await cache.getOrSet('k', () => (calls++, 'other'), { ttl: '1h' })).to.equal('v');
+        expect(await cache.getOrSet('n', () => (calls++, 'other'))).to.equal(null);
+        expect(calls).to.equal(0);
+        expect(reads()).to.equal(2);
+      });
+
+      it('reads a miss once, computes once for concurrent callers, and stores the result', async function () {
+        const { cache, reads } = counted();
+        let calls = 0;
+        const factory = () => (calls++, later('computed'));
+        const answers = await Promise.all([cache.getOrSet('k', factory), cache.getOrSet('k', factory)]);
+        expect(answers).to.deep.equal(['computed', 'computed']);
+        expect(calls).to.equal(1);
+        expect(reads(), 'one read per caller, none again by the computation').to.equal(2);
+        expect(await cache.get('k')).to.equal('computed');
+      });
+    });
+
     it('shares one factory call between concurrent callers asking for the same ttl', async function () {
       const cache = new Cache();
       let calls = 0;
