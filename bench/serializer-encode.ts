@@ -2,18 +2,9 @@
 // a `null` in it (JSON's check for lost numbers looks again only when its output holds `null`).
 //   npx tsx bench/serializer-encode.ts
 import { JsonSerializer, MsgpackSerializer } from '../lib/index.js';
+import { SAMPLE_USER } from './sample-user.js';
 
-const user = {
-  id: 48213,
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  active: true,
-  score: 97.25,
-  roles: ['admin', 'editor'],
-  createdAt: '2026-11-21T10:00:00.000Z',
-  address: { street: '12 St James Square', city: 'London', zip: 'SW1Y 4JH' },
-  preferences: { theme: 'dark', language: 'en-GB', notifications: { email: true, sms: false } },
-};
+const user = SAMPLE_USER;
 const withNull = { ...user, deletedAt: null };
 const ten = { users: Array.from({ length: 10 }, (_, i) => ({ ...user, id: user.id + i })) };
 

@@ -6,18 +6,9 @@ import {
   StringSerializer,
   StructuredCloneSerializer,
 } from '../lib/index.js';
+import { SAMPLE_USER } from './sample-user.js';
 
-const user = {
-  id: 48213,
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  active: true,
-  score: 97.25,
-  roles: ['admin', 'editor'],
-  createdAt: '2026-11-21T10:00:00.000Z',
-  address: { street: '12 St James Square', city: 'London', zip: 'SW1Y 4JH' },
-  preferences: { theme: 'dark', language: 'en-GB', notifications: { email: true, sms: false } },
-};
+const user = SAMPLE_USER;
 const sample = { users: Array.from({ length: 10 }, (_, i) => ({ ...user, id: user.id + i })) };
 const sizeOf = (payload: string | Uint8Array): number =>
   typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
