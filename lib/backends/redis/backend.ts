@@ -171,7 +171,9 @@ export class RedisBackend implements Backend {
     const payload = payloadOf(value);
     const client = this.#batched();
     const reply = ttlMs === 0 ? client.set(key, payload) : client.set(key, payload, 'PX', ttlMs);
-    return this.#lost.write('set', key, reply).then(nothing);
+    return reply.then(nothing, (error: unknown) => {
+      throw this.#lost.failure(error, 'set', key);
+    });
   }
 
   async add(key: string, value: unknown, ttlMs: number): Promise<boolean> {
@@ -213,8 +215,7 @@ export class RedisBackend implements Backend {
 
   async increment(key: string, delta: number): Promise<number> {
     try {
-      const sum = this.#lost.write('increment', key, this.#batched().eval(INCREMENT_SAFELY, 1, key, delta));
-      return Number(await sum);
+      return Number(await this.#batched().eval(INCREMENT_SAFELY, 1, key, delta));
     } catch (error) {
       if (error instanceof Error && error.message.includes('LARDER_OUT_OF_RANGE')) {
         throw new OutOfRangeError(`incrementing key "${key}" leaves the safe integer range`, key);
@@ -222,7 +223,7 @@ export class RedisBackend implements Backend {
       if (error instanceof Error && NOT_AN_INTEGER.test(error.message)) {
         throw new NotAnIntegerError(key);
       }
-      throw error;
+      throw this.#lost.failure(error, 'increment', key);
     }
   }
 

@@ -75,14 +75,19 @@ export class LostReplies {
   };
 
   /**
-   * `reply`, with a write taken out by a dropped connection reported as an OutcomeUnknownError of
-   * the backend operation `op` (on `key`, when it has one).
+   * What a failed write of the backend operation `op` (on `key`, when it has one) is reported as:
+   * an OutcomeUnknownError if a dropped connection took it out, else what {@link explain} says.
    */
+  failure(error: unknown, op: string, key: string | undefined): unknown {
+    return error instanceof ReplyLost
+      ? new OutcomeUnknownError(op, 'redis', error.cause, key)
+      : this.explain(error);
+  }
+
+  /** `reply`, its failure reported as {@link failure} says. */
   write<T>(op: string, key: string | undefined, reply: Promise<T>): Promise<T> {
     return reply.catch((error: unknown) => {
-      throw error instanceof ReplyLost
-        ? new OutcomeUnknownError(op, 'redis', error.cause, key)
-        : this.explain(error);
+      throw this.failure(error, op, key);
     });
   }
 
