@@ -7,6 +7,20 @@ export function describeKeys(suite: CacheSuite): void {
   const { describe, it, beforeEach } = suite.fns;
   const cache = () => suite.cache();
   const root = () => suite.cacheWith();
+  // A cache of namespace 'ns' whose keyBuilder writes `{ns}/key`, holding a=1 and b=2, and a root
+  // cache to see its final keys through.
+  const customKeyed = async () => {
+    const plain = await root();
+    const custom = await suite.cacheWith({
+      namespace: 'ns',
+      keyBuilder: (key, namespace) => `{${namespace}}/${key}`,
+    });
+    await fill(custom, [
+      ['a', 1],
+      ['b', 2],
+    ]);
+    return { plain, custom };
+  };
 
   describe('namespaces, versions and key builders', () => {
     it('prefixes keys with namespace and version joined by ":"', async () => {
@@ -39,15 +53,7 @@ export function describeKeys(suite: CacheSuite): void {
     });
 
     it('uses a custom keyBuilder for every key, clear included', async () => {
-      const plain = await root();
-      const custom = await suite.cacheWith({
-        namespace: 'ns',
-        keyBuilder: (key, namespace) => `{${namespace}}/${key}`,
-      });
-      await fill(custom, [
-        ['a', 1],
-        ['b', 2],
-      ]);
+      const { plain, custom } = await customKeyed();
       assert.equal(await plain.get('{ns}/a'), 1);
       assert.deepEqual(await custom.multiGet(['a', 'b']), [1, 2]);
       await plain.set('outside', 1);
@@ -131,15 +137,7 @@ export function describeKeys(suite: CacheSuite): void {
       });
 
       it('uses a custom keyBuilder', async () => {
-        const plain = await root();
-        const custom = await suite.cacheWith({
-          namespace: 'ns',
-          keyBuilder: (key, namespace) => `{${namespace}}/${key}`,
-        });
-        await fill(custom, [
-          ['a', 1],
-          ['b', 2],
-        ]);
+        const { plain, custom } = await customKeyed();
         assert.equal(await custom.deletePattern('a'), 1);
         assert.deepEqual(await plain.multiGet(['{ns}/a', '{ns}/b']), [undefined, 2]);
       });
