@@ -31,6 +31,15 @@ export interface Plan {
 }
 
 /** What one cell measured. */
+/**
+ * The plan the command line asks for: `--smoke` (one round of `smokeOps` operations, for CI),
+ * `--quick` (7 short rounds) or a full run (25 rounds of 120 ms).
+ */
+export function planFromArgs(argv: readonly string[], smokeOps = 100): Plan {
+  if (argv.includes('--smoke')) return { rounds: 1, roundMs: 0, fixedOps: smokeOps };
+  return argv.includes('--quick') ? { rounds: 7, roundMs: 40 } : { rounds: 25, roundMs: 120 };
+}
+
 export interface CellResult {
   readonly workload: string;
   readonly subject: string;

@@ -6,17 +6,12 @@
 import { deepStrictEqual } from 'node:assert';
 import { Cache, MemoryBackend, RedisBackend, type Plugin } from '../dist/index.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { measure, toMarkdown, type Cell, type Plan } from './harness.js';
+import { measure, toMarkdown, type Cell, planFromArgs } from './harness.js';
 import { checkMachineryOutput, smokeChecked } from './smoke-checks.js';
 import { KEYS, valueFor } from './subject.js';
 
-const quick = process.argv.includes('--quick');
 const smoke = process.argv.includes('--smoke');
-const plan: Plan = smoke
-  ? { rounds: 1, roundMs: 0, fixedOps: 100 }
-  : quick
-    ? { rounds: 7, roundMs: 40 }
-    : { rounds: 25, roundMs: 120 };
+const plan = planFromArgs(process.argv);
 
 function sequentialGets(cache: Cache): Cell['run'] {
   return async (ops) => {

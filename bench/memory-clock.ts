@@ -10,16 +10,10 @@ import { LRUCache } from 'lru-cache';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache, MemoryBackend, type Clock } from '../dist/index.js';
-import { measure, toMarkdown, type Cell, type Plan } from './harness.js';
+import { measure, toMarkdown, type Cell, planFromArgs } from './harness.js';
 import { KEYS, VALUES } from './subject.js';
 
-const quick = process.argv.includes('--quick');
-const smoke = process.argv.includes('--smoke');
-const plan: Plan = smoke
-  ? { rounds: 1, roundMs: 0, fixedOps: 100 }
-  : quick
-    ? { rounds: 7, roundMs: 40 }
-    : { rounds: 25, roundMs: 120 };
+const plan = planFromArgs(process.argv);
 const beforePath = process.argv.find((arg) => arg.startsWith('--before='))?.slice('--before='.length);
 
 const HOUR = 3_600_000;

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { RedisServer } from '../test/support/redis-server.js';
 import { appStages } from './app-workloads.js';
-import { measure, reportToMarkdown, type CellResult, type Plan, type Report } from './harness.js';
+import { measure, reportToMarkdown, type CellResult, planFromArgs, type Report } from './harness.js';
 import { checkChartScript, checkSmokeReport, smokeChecked } from './smoke-checks.js';
 import { footprint, memoryCells, redisCells } from './workloads.js';
 
@@ -27,11 +27,7 @@ const json = process.argv.includes('--json');
 // --only=memory or --only=redis runs one half (the heap footprint goes with memory), --only=app
 // the group "as applications call it"; a full run has all three.
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-const plan: Plan = smoke
-  ? { rounds: 1, roundMs: 0, fixedOps: 200 }
-  : quick
-    ? { rounds: 7, roundMs: 40 }
-    : { rounds: 25, roundMs: 120 };
+const plan = planFromArgs(process.argv, 200);
 
 const saved = process.argv.find((arg) => arg.startsWith('--report='))?.slice('--report='.length);
 if (saved !== undefined) {
