@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../lib/cli/run.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { larderInProcess as larder, memoryIO } from '../support/cli.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
 import { freePort } from '../support/redis-server.js';
@@ -309,6 +310,22 @@ describe('the larder command line, against a real Redis', function () {
     }
     expect(lines[0]).to.match(/^larder: warning: redis connection error; .*ECONNREFUSED/);
     expect(lines.at(-1)).to.equal(`larder: cannot reach redis at 127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('keys and info give up at the time limit against a server that never answers', async function () {
+    // A listener that accepts and never answers: the connection opens, no reply ever comes.
+    const proxy = await TcpProxy.start((await sharedRedis()).port);
+    proxy.blackhole();
+    try {
+      const url = `redis://127.0.0.1:${proxy.port}/13`;
+      const runs = await Promise.all([larder(['keys', '--url', url]), larder(['info', '--url', url])]);
+      for (const run of runs) {
+        expect(run.code, run.stderr).to.equal(2);
+        expect(run.stderr, run.stderr).to.match(/timed out after 5000 ms/);
+      }
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('the real bin: --version reads package.json from where the bin is', async function () {

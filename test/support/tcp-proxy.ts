@@ -9,6 +9,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   readonly #server: Server;
   readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
+  // Connections accepted while black-holed: held open, never answered, closed by resetAll().
+  readonly #held = new Set<Socket>();
   #blackhole = false;
   #loseReply: { pattern: string; lost: () => void } | undefined;
   /** How many client connections the proxy has accepted. */
@@ -63,6 +65,8 @@ export class TcpProxy {
       upstream.destroy();
     }
     this.#pairs.clear();
+    for (const client of this.#held) client.resetAndDestroy();
+    this.#held.clear();
   }
 
   /** Closes the listener and every connection. */
@@ -74,7 +78,11 @@ export class TcpProxy {
   #accept(client: Socket, targetPort: number): void {
     this.connections++;
     client.on('error', () => undefined);
-    if (this.#blackhole) return; // held open, never answered
+    if (this.#blackhole) {
+      this.#held.add(client);
+      client.on('close', () => this.#held.delete(client));
+      return;
+    }
     const upstream = connect(targetPort, '127.0.0.1');
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
