@@ -87,4 +87,21 @@ describe('Redis aliases and URLs: what gets built', function () {
       await down.close();
     }
   });
+
+  it("a Redis backend built from a config logs through the registry's logger, bound to the alias", async function () {
+    const { logger, records } = recordingLogger();
+    const registry = new CacheRegistry();
+    registry.setLogger(logger);
+    registry.setConfig({
+      down: { backend: { type: 'redis', url: `redis://127.0.0.1:${await freePort()}/0` } },
+    });
+    const down = registry.get('down');
+    try {
+      for (let waited = 0; waited < 5_000 && records.length === 0; waited += 50) await sleep(50);
+      const warning = records.find((r) => r.backend === 'redis' && /connection error/.test(String(r.msg)));
+      expect(warning, JSON.stringify(records)).to.include({ alias: 'down' });
+    } finally {
+      await down.close();
+    }
+  });
 });
