@@ -78,14 +78,14 @@ export class ReadThrough<R> {
   }
 
   /**
-   * The stored result of `key`, or `compute`'s, shared with every caller of the same `share` key
-   * meanwhile.
+   * The stored result of `key`, or `compute`'s. Each caller reads for itself (a hit costs the
+   * read and nothing more); what must be computed is shared with every caller of the same `share`
+   * key meanwhile.
    *
    * @param share - what callers must agree on to share one computation: the final key, and for
    *   getOrSet the ttl too.
    * @param options - the key space and ttl options of the reads and writes.
-   * @param missed - the caller has just read the key and found nothing: a computation started now
-   *   need not read it again.
+   * @param missed - the caller has just read the key and found nothing: compute without reading.
    */
   call(
     cache: Cache<unknown>,
@@ -95,37 +95,34 @@ export class ReadThrough<R> {
     options: WriteOptions | undefined,
     missed = false,
   ): Promise<R> {
-    let shared = this.#inflight.get(share);
-    if (shared === undefined) {
-      shared = (
-        missed
-          ? this.#compute(cache, key, compute, options, undefined)
-          : this.#resolve(cache, key, share, compute, options)
-      ).finally(() => this.#inflight.delete(share));
-      this.#inflight.set(share, shared);
-    }
-    return shared;
+    // A computation already running answers every caller, before any of them reads.
+    const running = this.#inflight.get(share);
+    if (running !== undefined) return running;
+    if (missed) return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+    return cache.get(key, readOptions(options)).then(
+      (stored) => this.#answer(stored, cache, key, share, compute, options),
+      (error: unknown) => {
+        if (!this.#passesBy(error)) throw error;
+        cache.logger.warn(
+          { key, fn: this.#policy.name, err: error },
+          'cache read failed; calling the function (fail open)',
+        );
+        return this.#shared(share, async () => compute());
+      },
+    );
   }
 
-  async #resolve(
+  // What a read found becomes: the result, or a (shared) computation of it.
+  #answer(
+    stored: unknown,
     cache: Cache<unknown>,
     key: string,
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
-  ): Promise<R> {
-    let stored: unknown;
-    try {
-      stored = await cache.get(key, readOptions(options));
-    } catch (error) {
-      if (!this.#passesBy(error)) throw error;
-      cache.logger.warn(
-        { key, fn: this.#policy.name, err: error },
-        'cache read failed; calling the function (fail open)',
-      );
-      return compute();
-    }
-    if (stored === undefined) return this.#compute(cache, key, compute, options, undefined);
+  ): R | Promise<R> {
+    if (stored === undefined)
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
     if (entry === undefined) return stored as R;
 
@@ -136,7 +133,17 @@ export class ReadThrough<R> {
       return entry.value;
     }
     const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
-    return this.#compute(cache, key, compute, options, fallback);
+    return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback));
+  }
+
+  // The computation running for `share`, or `start`'s, which callers of `share` then join.
+  #shared(share: string, start: () => Promise<R>): Promise<R> {
+    let shared = this.#inflight.get(share);
+    if (shared === undefined) {
+      shared = start().finally(() => this.#inflight.delete(share));
+      this.#inflight.set(share, shared);
+    }
+    return shared;
   }
 
   // Computes a missing or expired result (under the lock if asked), serving `fallback` if it throws.

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Cache, MemoryBackend, multiCached } from '../../../lib/index.js';
+import { Cache, MemoryBackend, cached, multiCached } from '../../../lib/index.js';
 import { DelayedBackend } from '../../support/async-backend.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
@@ -29,6 +29,18 @@ describe('the read-through engine', function () {
         expect(await cache.getOrSet('n', () => (calls++, 'other'))).to.equal(null);
         expect(calls).to.equal(0);
         expect(reads()).to.equal(2);
+      });
+
+      it('cached(): concurrent hits each read, concurrent misses share one call of the function', async function () {
+        const { cache, reads } = counted();
+        let calls = 0;
+        const fn = cached(async (id: string) => (calls++, later(`v-${id}`)), { cache });
+        expect(await Promise.all([fn('a'), fn('a'), fn('a')])).to.deep.equal(['v-a', 'v-a', 'v-a']);
+        expect(calls, 'one call for the concurrent misses').to.equal(1);
+        const before = reads();
+        expect(await Promise.all([fn('a'), fn('a')])).to.deep.equal(['v-a', 'v-a']);
+        expect(calls, 'hits call nothing').to.equal(1);
+        expect(reads() - before, 'each hit is one read').to.equal(2);
       });
 
       it('reads a miss once, computes once for concurrent callers, and stores the result', async function () {
