@@ -17,6 +17,7 @@ import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOpt
 import type { CacheView, Plugin } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
+import { CacheTelemetry, checkTelemetryOptions } from './telemetry/cache-telemetry.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -41,6 +42,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly clock: Clock = systemClock;
   /** The read-through engine of getOrSet. */
   readonly getOrSet: ReadThrough<V>;
+  /** How this cache's calls are traced (lib/telemetry). */
+  readonly telemetry: CacheTelemetry;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -70,6 +73,7 @@ export class CacheCore<V> implements LockPort<V> {
       backend: backend.name,
       logger: this.logger,
     });
+    this.telemetry = new CacheTelemetry(options.telemetry, view, this.plugins);
     this.runner = new OperationRunner({
       backendName: backend.name,
       synchronous: this.synchronous,
@@ -78,7 +82,9 @@ export class CacheCore<V> implements LockPort<V> {
       plugins: this.plugins,
       logger: this.logger,
       view,
+      telemetry: this.telemetry,
     });
+    this.telemetry.attach();
     this.port = new BackendPort(backend);
     this.getOrSet = new ReadThrough<V>({
       name: 'getOrSet',
@@ -132,6 +138,7 @@ export function checkCacheOptions(options: CacheOptions): void {
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
   if (options.logger !== undefined) loggerOf(options.logger);
+  if (options.telemetry !== undefined) checkTelemetryOptions(options.telemetry);
 }
 
 // Every option of CacheOptions, for the check that refuses the others.
@@ -146,6 +153,7 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'plugins',
   'safe',
   'logger',
+  'telemetry',
 ];
 
 function loggerOf(logger: unknown): Logger {

@@ -27,6 +27,8 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
+import { operationChannel } from './telemetry/channels.js';
+import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -111,6 +113,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
     holdBackend(core.backend);
+    telemetryOfCache.set(this, core.telemetry);
   }
 
   /**
@@ -151,9 +154,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   get(key: Key, options?: GetOptions): Promise<V | undefined>;
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
-    if (this.#getFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
-      // The hot path: no hooks, the cache's own key space and time limit, and no timer when the
-      // backend answers at once.
+    const fast = this.#getFast && (options === undefined || ownKeySpace(options));
+    if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
+      // The hot path: no hooks, the cache's own key space and time limit, no tracing, and no
+      // timer when the backend answers at once.
       const fallback = options?.default;
       let answer: unknown;
       // Two steps, so that what the key throws stays the caller's mistake and what the backend
@@ -242,7 +246,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    if (this.#setFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
+    const fast = this.#setFast && (options === undefined || ownKeySpace(options));
+    if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
       let finalKey: string;
       let payload: unknown;
       let ttlMs: number;
@@ -327,7 +332,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       this.#readsThrough &&
       typeof factory === 'function' &&
       (options === undefined || ownKeySpace(options)) &&
-      this.#closing === undefined
+      this.#closing === undefined &&
+      !operationChannel.hasSubscribers
     ) {
       // One read, get's own; only a miss goes to the engine, which computes without a second read.
       if (!this.#synchronous) {

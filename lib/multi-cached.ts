@@ -5,6 +5,8 @@ import { parseTtl, type Duration } from './duration.js';
 import { isCacheFailure } from './errors.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { resolveCache } from './registry.js';
+import { telemetryOfCache } from './telemetry/cache-telemetry.js';
+import { operationChannel, type OperationContext } from './telemetry/channels.js';
 
 /** The shapes a batch function may answer in. */
 export type BatchShape = 'array' | 'map' | 'object';
@@ -105,7 +107,23 @@ export function multiCached<A extends unknown[], R>(
   // for an id another call is computing waits for it instead of computing it again.
   const inflight = new Map<string, Promise<unknown>>();
 
-  const wrapped = async function (this: unknown, ...args: A): Promise<Awaited<R>> {
+  const wrapped = function (this: unknown, ...args: A): Promise<Awaited<R>> {
+    if (!operationChannel.hasSubscribers) return run(this, args, undefined);
+    let keys: string[];
+    let cache: Cache;
+    try {
+      keys = idsOf(args).map((id) => keyFor(id, ...args));
+      cache = cacheNow();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const telemetry = telemetryOfCache.get(cache)!;
+    const ctx = telemetry.context('multiCached', undefined, keys, options.namespace, { function: name });
+    return telemetry.trace(ctx, () => run(this, args, ctx));
+  };
+
+  // One call; `ctx` (traced calls only) is told what the reads found and whether ids were shared.
+  const run = async (self: unknown, args: A, ctx: OperationContext | undefined): Promise<Awaited<R>> => {
     const ids = idsOf(args);
     const keys = ids.map((id) => keyFor(id, ...args));
     const cache = cacheNow();
@@ -118,8 +136,9 @@ export function multiCached<A extends unknown[], R>(
         { fn: name, err: error },
         'cache read failed; calling the function with every id (fail open)',
       );
+      if (ctx !== undefined) Object.assign(ctx, { hit: false, hits: 0, tier: 'l2' });
       // Answered in the shape every other call answers in, for every id asked.
-      const answer = await fn.apply(this, args);
+      const answer = await fn.apply(self, args);
       const answered = shapeOf(answer);
       learnedShape ??= answered;
       const values = valuesFor(answer, ids, answered);
@@ -143,9 +162,13 @@ export function multiCached<A extends unknown[], R>(
       if (pending === undefined) own.set(key, ids[i]);
       else awaited.set(key, pending);
     });
+    if (ctx !== undefined) {
+      const hits = values.reduce((n: number, value) => (value === undefined ? n : n + 1), 0);
+      Object.assign(ctx, { hit: hits === keys.length, hits, tier: 'l2', shared: awaited.size > 0 });
+    }
     const fetched = new Map<string, unknown>();
     if (own.size > 0) {
-      const computed = computeOwn(this, cache, args, own);
+      const computed = computeOwn(self, cache, args, own);
       const finalKeys = [...own.keys()].map((key) => cache.storedKey(key, callOptions));
       finalKeys.forEach((finalKey, i) => {
         const one = computed.then((answer) => answer.values[i]);

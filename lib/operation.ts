@@ -13,6 +13,8 @@ import type { OperationOptions } from './options.js';
 import { PluginHooks } from './plugins/hooks.js';
 import type { CacheOperation, CacheView, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
 import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
+import { operationChannel, type OperationContext } from './telemetry/channels.js';
+import { markRead, publishFallback, type CacheTelemetry } from './telemetry/cache-telemetry.js';
 
 /** Marks operations that have no "nothing happened" answer in safe mode. */
 export const NO_FALLBACK: unique symbol = Symbol('no fallback');
@@ -38,9 +40,10 @@ export interface Operation<T> {
   readonly fallback: Fallback<T>;
   /**
    * Checks the arguments, calls the backend (through the BackendPort) and maps its answer. A
-   * synchronous throw is the caller's mistake unless the port marked it as the backend's.
+   * synchronous throw is the caller's mistake unless the port marked it as the backend's. `ctx` is
+   * the call's telemetry context, when the operation channel has subscribers (see lib/telemetry).
    */
-  readonly work: () => T | PromiseLike<T>;
+  readonly work: (ctx?: OperationContext) => T | PromiseLike<T>;
   /**
    * Whether a rejection of `work`'s promise is a backend failure (else it is passed on as it is:
    * getOrSet's factory errors). @default true
@@ -61,6 +64,8 @@ export interface RunnerSettings {
   readonly logger: Logger;
   /** What plugin hooks see of the cache. */
   readonly view: CacheView;
+  /** How calls are traced on `larder:operation`. */
+  readonly telemetry: CacheTelemetry;
 }
 
 /**
@@ -103,10 +108,23 @@ export class OperationRunner {
 
   close(): void {
     this.#closed = true;
+    this.#settings.telemetry.detach();
   }
 
-  /** Runs one operation through the whole template. */
-  async run<T>(operation: Operation<T>): Promise<T> {
+  /** Runs one operation through the whole template (traced, while anyone listens). */
+  run<T>(operation: Operation<T>): Promise<T> {
+    if (operationChannel.hasSubscribers) return this.#traced(operation);
+    return this.#run(operation, undefined);
+  }
+
+  #traced<T>(operation: Operation<T>): Promise<T> {
+    const { op, key, keys, options } = operation;
+    const telemetry = this.#settings.telemetry;
+    const ctx = telemetry.context(op, key, keys, options?.namespace);
+    return telemetry.trace(ctx, () => this.#run(operation, ctx));
+  }
+
+  async #run<T>(operation: Operation<T>, ctx: OperationContext | undefined): Promise<T> {
     const { op, key, keys, options } = operation;
     if (this.#closed) throw new CacheClosedError(op);
     const signal = options?.signal;
@@ -131,15 +149,17 @@ export class OperationRunner {
     // marked it as the backend's; what the answer rejects with is the backend's failure.
     let answered = false;
     try {
-      const answer = operation.work();
+      const answer = operation.work(ctx);
       answered = true;
       result = isPending(answer, this.#settings.synchronous)
         ? await this.#limit(answer, operation, timeoutMs)
         : answer;
+      if (ctx !== undefined) readOutcome(ctx, op, result);
     } catch (error) {
       try {
         const fromBackend = answered && operation.fromBackend !== false;
-        result = this.recover(op, key, error, operation.fallback, signal, fromBackend);
+        result = this.recover(op, key, error, operation.fallback, signal, fromBackend, ctx);
+        if (ctx !== undefined) readOutcome(ctx, op, result);
       } catch (unrecovered) {
         failure = unrecovered;
         failed = true;
@@ -172,6 +192,7 @@ export class OperationRunner {
    *
    * @param fromBackend - whether an unmarked error that is no LarderError came from the backend
    *   (a rejection of its answer) rather than from the caller's arguments.
+   * @param ctx - the call's telemetry context: a failure safe mode answers for is published on it.
    */
   recover<T>(
     op: RunnableOperation,
@@ -180,6 +201,7 @@ export class OperationRunner {
     fallback: Fallback<T>,
     signal: AbortSignal | undefined,
     fromBackend: boolean,
+    ctx?: OperationContext,
   ): T {
     if (signal?.aborted && error === signal.reason) throw error;
     const classified = this.#classify(op, error, fromBackend);
@@ -198,6 +220,7 @@ export class OperationRunner {
       );
     }
     if (!degrade) throw classified;
+    if (ctx !== undefined) publishFallback(ctx, classified);
     return typeof fallback === 'function' ? (fallback as () => T)() : (fallback as T);
   }
 
@@ -240,5 +263,15 @@ export class OperationRunner {
   #context(operation: Operation<unknown> & { op: CacheOperation }): PreHookContext {
     const { op, key, keys, options } = operation;
     return { cache: this.#settings.view, op, key, keys, options };
+  }
+}
+
+// What a traced read found, on its context (getOrSet's engine sets its own).
+function readOutcome(ctx: OperationContext, op: RunnableOperation, result: unknown): void {
+  if (op === 'get') markRead(ctx, result !== undefined);
+  else if (op === 'multiGet' && Array.isArray(result)) {
+    const hits = result.reduce((found: number, value) => (value === undefined ? found : found + 1), 0);
+    ctx.hits = hits;
+    markRead(ctx, hits === result.length);
   }
 }

@@ -209,7 +209,7 @@ export function getOrSet<V>(
     fallback: NO_FALLBACK,
     fromBackend: false,
     timed: false,
-    work: () => {
+    work: (ctx) => {
       if (typeof factory !== 'function') {
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
@@ -235,7 +235,7 @@ export function getOrSet<V>(
       // Callers share a computation only if they would run and store it alike: same final key,
       // same ttl, same time limit.
       const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}`;
-      return core.getOrSet.call(cache, String(key), share, compute, shared, missed);
+      return core.getOrSet.call(cache, String(key), share, compute, shared, missed, ctx);
     },
   });
 }

@@ -4,6 +4,7 @@ import type { KeyBuilder } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Plugin } from './plugins/plugin.js';
 import type { Serializer } from './serializers/serializer.js';
+import type { TelemetryOptions } from './telemetry/cache-telemetry.js';
 
 /** Options of a {@link Cache}. Every field is optional; `undefined` takes the default. */
 export interface CacheOptions {
@@ -49,6 +50,11 @@ export interface CacheOptions {
    * @default pino to stderr at `process.env.LARDER_LOG_LEVEL ?? 'warn'`
    */
   readonly logger?: Logger;
+  /**
+   * What the `larder:operation` channel publishes of this cache's calls (docs/telemetry.md).
+   * @default no keys; named after its registry alias, if any
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** Per-call options every operation accepts; `undefined` fields inherit the cache's. */

@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, readNow } from './read-now.js';
+import type { OperationContext } from './telemetry/channels.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
 export interface ReadThroughPolicy<R> {
@@ -86,6 +87,7 @@ export class ReadThrough<R> {
    *   getOrSet the ttl too.
    * @param options - the key space and ttl options of the reads and writes.
    * @param missed - the caller has just read the key and found nothing: compute without reading.
+   * @param ctx - the call's telemetry context, told what the call found (traced calls only).
    */
   call(
     cache: Cache<unknown>,
@@ -94,20 +96,25 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
     missed = false,
+    ctx?: OperationContext,
   ): Promise<R> {
     // A computation already running answers every caller, before any of them reads.
     const running = this.#inflight.get(share);
-    if (running !== undefined) return running;
-    if (missed) return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+    if (running !== undefined) {
+      if (ctx !== undefined) found(ctx, false, false, true);
+      return running;
+    }
+    if (missed)
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
     return cache.get(key, readOptions(options)).then(
-      (stored) => this.#answer(stored, cache, key, share, compute, options),
+      (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
         if (!this.#passesBy(error)) throw error;
         cache.logger.warn(
           { key, fn: this.#policy.name, err: error },
           'cache read failed; calling the function (fail open)',
         );
-        return this.#shared(share, async () => compute());
+        return this.#shared(share, async () => compute(), ctx);
       },
     );
   }
@@ -120,25 +127,34 @@ export class ReadThrough<R> {
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    ctx: OperationContext | undefined,
   ): R | Promise<R> {
     if (stored === undefined)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
-    if (entry === undefined) return stored as R;
+    if (entry === undefined) {
+      if (ctx !== undefined) found(ctx, true, false, false);
+      return stored as R;
+    }
 
     const now = this.#policy.clock.now();
-    if (now < entry.freshUntil) return entry.value;
+    if (now < entry.freshUntil) {
+      if (ctx !== undefined) found(ctx, true, false, false);
+      return entry.value;
+    }
     if (now < entry.freshUntil + this.#policy.staleTtlMs) {
+      if (ctx !== undefined) found(ctx, true, true, false);
       this.#refreshInBackground(cache, key, share, compute, options);
       return entry.value;
     }
     const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
-    return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback));
+    return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback, ctx), ctx);
   }
 
   // The computation running for `share`, or `start`'s, which callers of `share` then join.
-  #shared(share: string, start: () => Promise<R>): Promise<R> {
+  #shared(share: string, start: () => Promise<R>, ctx?: OperationContext): Promise<R> {
     let shared = this.#inflight.get(share);
+    if (ctx !== undefined) found(ctx, false, false, shared !== undefined);
     if (shared === undefined) {
       shared = start().finally(() => this.#inflight.delete(share));
       this.#inflight.set(share, shared);
@@ -153,6 +169,7 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
     fallback: StaleEntry<R> | undefined,
+    ctx?: OperationContext,
   ): Promise<R> {
     try {
       if (this.#policy.leaseMs === undefined)
@@ -164,6 +181,7 @@ export class ReadThrough<R> {
         { key, fn: this.#policy.name, err: error },
         'the function failed; serving the stale result (staleIfError)',
       );
+      if (ctx !== undefined) ctx.stale = true;
       return fallback.value;
     }
   }
@@ -255,6 +273,14 @@ export class ReadThrough<R> {
   #passesBy(error: unknown): boolean {
     return this.#policy.failOpen && isCacheFailure(error);
   }
+}
+
+// What a traced read-through call found: a hit (perhaps stale), or a computation of its own or shared.
+function found(ctx: OperationContext, hit: boolean, stale: boolean, shared: boolean): void {
+  ctx.hit = hit;
+  ctx.tier = 'l2';
+  ctx.stale = stale;
+  ctx.shared = shared;
 }
 
 // The read of a read-through takes the key space of its writes, not their ttl; undefined when

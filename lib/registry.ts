@@ -192,7 +192,8 @@ export class CacheRegistry {
         spec,
         path,
         { logger },
-        { ...overrides, logger },
+        // Telemetry names the cache after its alias unless told otherwise.
+        { ...overrides, logger, telemetry: { alias, ...overrides.telemetry } },
         (options) => new Cache(options),
       );
     } catch (error) {
