@@ -1,13 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { tracingChannel } from 'node:diagnostics_channel';
-import {
-  Cache,
-  cached,
-  MetricsPlugin,
-  OPERATION_CHANNEL,
-  publishInvalidation,
-} from '../../../lib/index.js';
+import { Cache, cached, MetricsPlugin, OPERATION_CHANNEL, publishInvalidation } from '../../../lib/index.js';
 import { telemetryOfCache } from '../../../lib/telemetry/cache-telemetry.js';
 import { parsePrometheus, sampleValue } from '../../support/prometheus-text.js';
 
@@ -161,4 +155,3 @@ describe('MetricsPlugin', function () {
     expect(() => new MetricsPlugin({ bucket: [1] } as never)).to.throw(TypeError, /did you mean "buckets"/);
   });
 });
-
