@@ -26,7 +26,7 @@ export type AliasConfig =
       readonly ttl?: Duration | null;
       readonly timeout?: Duration | null;
       readonly safe?: boolean;
-      /** `'hit-miss-ratio'`, `'timing'`, a registered name, or `{ type, ...options }`. */
+      /** `'hit-miss-ratio'`, `'timing'`, `'metrics'`, a registered name, or `{ type, ...options }`. */
       readonly plugins?: readonly ComponentConfig[];
     };
 

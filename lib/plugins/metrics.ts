@@ -1,5 +1,6 @@
+import type { PluginDescriptor } from '../component.js';
 import { describeValue } from '../describe.js';
-import { checkOptions, checks, type OptionsSchema } from '../options-schema.js';
+import { checkOptions, type OptionCheck, type OptionsSchema } from '../options-schema.js';
 import { attachTelemetry, detachTelemetry, type TelemetryAware } from '../telemetry/attach.js';
 import type { CacheTelemetry } from '../telemetry/cache-telemetry.js';
 import {
@@ -22,10 +23,11 @@ export interface MetricsPluginOptions {
    * Per-group request counts: a `group` label on `larder_cache_requests_total`, named after the
    * first pattern the key matches (`'other'` when none does). The keys themselves never become
    * labels. Groups are read from the keys the operation channel carries, so the cache needs
-   * `telemetry: { includeKeys: true }` (with a `keySanitizer`, from the sanitized keys).
+   * `telemetry: { includeKeys: true }` (with a `keySanitizer`, from the sanitized keys). A string
+   * is a pattern (what a JSON config can give).
    * @example `{ user: /^user:/, session: /^sess:/ }`
    */
-  readonly keyGroups?: Readonly<Record<string, RegExp>>;
+  readonly keyGroups?: Readonly<Record<string, RegExp | string>>;
 }
 
 /** The frozen defaults of {@link MetricsPluginOptions}. */
@@ -78,8 +80,42 @@ export interface MetricsStats {
   readonly gaps: readonly { readonly cache: string; readonly source: string; readonly count: number }[];
 }
 
-const OPTIONS_SCHEMA: OptionsSchema = Object.freeze({
-  fields: Object.freeze({ buckets: checks.anything, keyGroups: checks.anything }),
+const bucketsCheck: OptionCheck = (value) =>
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.every((bound, i) => typeof bound === 'number' && bound > 0 && (i === 0 || bound > value[i - 1]))
+    ? undefined
+    : {
+        message: `expected increasing numbers of seconds above 0; got ${describeValue(value)}`,
+        error: 'range',
+      };
+
+const keyGroupsCheck: OptionCheck = (value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return {
+      message: `expected an object of group name → RegExp; got ${describeValue(value)}`,
+      error: 'type',
+    };
+  for (const [label, pattern] of Object.entries(value)) {
+    if (pattern instanceof RegExp) continue;
+    const at = `.${label}`;
+    if (typeof pattern !== 'string')
+      return {
+        message: `expected a RegExp or a pattern string; got ${describeValue(pattern)}`,
+        error: 'type',
+        at,
+      };
+    try {
+      new RegExp(pattern);
+    } catch (cause) {
+      return { message: `not a regular expression: ${JSON.stringify(pattern)}`, error: 'type', at, cause };
+    }
+  }
+  return undefined;
+};
+
+const METRICS_PLUGIN_OPTIONS: OptionsSchema = Object.freeze({
+  fields: Object.freeze({ buckets: bucketsCheck, keyGroups: keyGroupsCheck }),
 });
 
 // Operations that read values: their calls count in larder_cache_requests_total.
@@ -133,33 +169,13 @@ export class MetricsPlugin implements Plugin, TelemetryAware {
 
   /** @throws TypeError or RangeError for bad options. */
   constructor(options: MetricsPluginOptions = {}) {
-    checkOptions(options, OPTIONS_SCHEMA, 'MetricsPlugin');
-    const buckets = options.buckets ?? METRICS_PLUGIN_DEFAULTS.buckets;
-    if (
-      !Array.isArray(buckets) ||
-      buckets.length === 0 ||
-      buckets.some(
-        (bound, i) => typeof bound !== 'number' || !(bound > 0) || (i > 0 && bound <= buckets[i - 1]!),
-      )
-    ) {
-      throw new RangeError(
-        `MetricsPlugin option buckets: expected increasing numbers of seconds above 0; got ${describeValue(buckets)}`,
-      );
-    }
-    this.#buckets = [...buckets, Infinity];
+    checkOptions(options, METRICS_PLUGIN_OPTIONS, 'MetricsPlugin');
+    this.#buckets = [...(options.buckets ?? METRICS_PLUGIN_DEFAULTS.buckets), Infinity];
     const groups = options.keyGroups;
     if (groups !== undefined) {
-      if (typeof groups !== 'object' || groups === null)
-        throw new TypeError(
-          `MetricsPlugin option keyGroups: expected an object; got ${describeValue(groups)}`,
-        );
-      for (const [label, pattern] of Object.entries(groups)) {
-        if (!(pattern instanceof RegExp))
-          throw new TypeError(
-            `MetricsPlugin option keyGroups.${label}: expected a RegExp; got ${describeValue(pattern)}`,
-          );
-      }
-      this.#groups = Object.entries(groups);
+      this.#groups = Object.entries(groups).map(
+        ([label, pattern]) => [label, typeof pattern === 'string' ? new RegExp(pattern) : pattern] as const,
+      );
     }
   }
 
@@ -339,3 +355,11 @@ export class MetricsPlugin implements Plugin, TelemetryAware {
 function cacheLabel(alias: string | undefined, namespace: string | undefined): string {
   return alias ?? namespace ?? '';
 }
+
+/** The `metrics` plugin type: `plugins: ['metrics']` or `{ type: 'metrics', buckets, keyGroups }`. */
+export const METRICS_PLUGIN_DESCRIPTOR: PluginDescriptor<MetricsPluginOptions> = Object.freeze({
+  kind: 'plugin',
+  type: 'metrics',
+  options: METRICS_PLUGIN_OPTIONS,
+  build: (options: MetricsPluginOptions) => new MetricsPlugin(options),
+});

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { tracingChannel } from 'node:diagnostics_channel';
-import { Cache, cached, MetricsPlugin, OPERATION_CHANNEL, publishInvalidation } from '../../../lib/index.js';
+import {
+  Cache,
+  CacheRegistry,
+  cached,
+  ConfigError,
+  MetricsPlugin,
+  OPERATION_CHANNEL,
+  publishInvalidation,
+} from '../../../lib/index.js';
 import { telemetryOfCache } from '../../../lib/telemetry/cache-telemetry.js';
 import { parsePrometheus, sampleValue } from '../../support/prometheus-text.js';
 
@@ -146,12 +154,34 @@ describe('MetricsPlugin', function () {
     }
   });
 
+  it('is the `metrics` plugin type of configs, with pattern strings for keyGroups', async function () {
+    const registry = new CacheRegistry();
+    registry.setConfig({
+      default: { backend: 'memory', plugins: [{ type: 'metrics', keyGroups: { user: '^user:' } }] },
+    });
+    try {
+      const cache = registry.get();
+      const metrics = cache.plugins[0] as MetricsPlugin;
+      expect(metrics).to.be.instanceOf(MetricsPlugin);
+      await cache.get('user:1');
+      expect(metrics.stats().requests).to.deep.equal([
+        { cache: 'default', op: 'get', result: 'miss', tier: 'l2', group: 'other', count: 1 },
+      ]);
+      expect(() =>
+        registry.setConfig({ default: { plugins: [{ type: 'metrics', buckets: [2, 1] }] } }),
+      ).to.throw(ConfigError, /^caches\.default\.plugins\[0\]\.buckets: expected increasing numbers/);
+    } finally {
+      await registry.closeAll();
+    }
+  });
+
   it('refuses bad options', function () {
     expect(() => new MetricsPlugin({ buckets: [0.1, 0.01] })).to.throw(RangeError, /buckets/);
-    expect(() => new MetricsPlugin({ keyGroups: { user: '^user' as never } })).to.throw(
+    expect(() => new MetricsPlugin({ keyGroups: { user: 5 as never } })).to.throw(
       TypeError,
       /keyGroups\.user/,
     );
+    expect(() => new MetricsPlugin({ keyGroups: { user: '(' } })).to.throw(TypeError, /keyGroups\.user/);
     expect(() => new MetricsPlugin({ bucket: [1] } as never)).to.throw(TypeError, /did you mean "buckets"/);
   });
 });
