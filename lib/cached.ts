@@ -366,7 +366,10 @@ class Memoizer<A extends unknown[], R> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const telemetry = telemetryOfCache.get(cache)!;
+    const telemetry = telemetryOfCache.get(cache);
+    // A cache-like object of the caller's own has no telemetry: its calls are not traced.
+    if (telemetry === undefined)
+      return this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), this.#namespaceOptions);
     const ctx = telemetry.context('cached', key, undefined, this.#options.namespace, {
       function: this.#name,
     });

@@ -117,7 +117,9 @@ export function multiCached<A extends unknown[], R>(
     } catch (error) {
       return Promise.reject(error);
     }
-    const telemetry = telemetryOfCache.get(cache)!;
+    const telemetry = telemetryOfCache.get(cache);
+    // A cache-like object of the caller's own has no telemetry: its calls are not traced.
+    if (telemetry === undefined) return run(this, args, undefined);
     const ctx = telemetry.context('multiCached', undefined, keys, options.namespace, { function: name });
     return telemetry.trace(ctx, () => run(this, args, ctx));
   };

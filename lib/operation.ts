@@ -51,6 +51,11 @@ export interface Operation<T> {
   readonly fromBackend?: boolean;
   /** Whether the time limit applies to `work` as a whole (getOrSet's reads and writes have their own). @default true */
   readonly timed?: boolean;
+  /**
+   * larder's own traffic on behalf of another operation (bus publishes, tag lookups): traced with
+   * `internal: true`, which metrics and spans leave out. @default false
+   */
+  readonly internal?: boolean;
 }
 
 /** What a runner needs to know of its cache. */
@@ -120,7 +125,13 @@ export class OperationRunner {
   #traced<T>(operation: Operation<T>): Promise<T> {
     const { op, key, keys, options } = operation;
     const telemetry = this.#settings.telemetry;
-    const ctx = telemetry.context(op, key, keys, options?.namespace);
+    const ctx = telemetry.context(
+      op,
+      key,
+      keys,
+      options?.namespace,
+      operation.internal ? INTERNAL : undefined,
+    );
     return telemetry.trace(ctx, () => this.#run(operation, ctx));
   }
 
@@ -265,6 +276,8 @@ export class OperationRunner {
     return { cache: this.#settings.view, op, key, keys, options };
   }
 }
+
+const INTERNAL = Object.freeze({ internal: true });
 
 // What a traced read found, on its context (getOrSet's engine sets its own).
 function readOutcome(ctx: OperationContext, op: RunnableOperation, result: unknown): void {

@@ -89,6 +89,12 @@ describe('MetricsPlugin', function () {
     expect(channel.hasSubscribers).to.equal(true);
     await counted.get('a');
     await other.get('a');
+    // larder's own traffic (bus publishes, tag lookups) is no request of the application's.
+    const telemetry = telemetryOfCache.get(counted)!;
+    await telemetry.trace(
+      telemetry.context('get', 'b', undefined, undefined, { internal: true }),
+      async () => 1,
+    );
     await other.close();
     await counted.close();
     expect(channel.hasSubscribers).to.equal(false);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Cache, cached, MetricsPlugin, OPERATION_CHANNEL } from '../../../lib/index.js';
+import { telemetryOfCache } from '../../../lib/telemetry/cache-telemetry.js';
 import { parentOf, startTracing, type TestTracing } from '../../support/otel.js';
 
 describe('larder/otel LarderInstrumentation', function () {
@@ -66,6 +67,24 @@ describe('larder/otel LarderInstrumentation', function () {
     await cache.get('k');
     expect(tracing.spans().map((span) => span.name)).to.deep.equal(['cache.get']);
     expect(parentOf(tracing.spans()[0]!)).to.equal(undefined);
+  });
+
+  it("makes no span of larder's internal traffic unless internalSpans is set; its work stays under the caller's span", async function () {
+    const telemetry = telemetryOfCache.get(cache)!;
+    const publish = (): Promise<void> =>
+      telemetry.trace(telemetry.context('publish', undefined, ['k'], undefined, { internal: true }), () =>
+        cache.get('k').then(() => undefined),
+      );
+    await tracing.within('request', () => cache.getOrSet('k', async () => (await publish(), 1)));
+    const names = (): string[] => tracing.spans().map((span) => span.name);
+    expect(names()).not.to.include('cache.publish');
+    // The get made inside the internal call is the getOrSet's child.
+    const getOrSet = tracing.spans().find((span) => span.name === 'cache.getOrSet')!;
+    const gets = tracing.spans().filter((span) => span.name === 'cache.get');
+    expect(gets.map(parentOf)).to.deep.equal([getOrSet.spanContext().spanId, getOrSet.spanContext().spanId]);
+    tracing.instrumentation.setConfig({ internalSpans: true });
+    await tracing.within('request', publish);
+    expect(names()).to.include('cache.publish');
   });
 
   it('marks a rejected operation as an error', async function () {
