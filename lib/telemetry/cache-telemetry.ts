@@ -108,12 +108,12 @@ export class CacheTelemetry {
   }
 
   #published(key: unknown): string {
-    const text = String(key);
-    if (this.#sanitize === undefined) return text;
     try {
-      return String(this.#sanitize(text));
+      const text = String(key);
+      return this.#sanitize === undefined ? text : String(this.#sanitize(text));
     } catch {
-      // A sanitizer that throws must not publish the key it could not clean.
+      // A key that cannot be turned into text (the operation rejects it), or a sanitizer that
+      // throws: publish a placeholder, never the key it could not clean, and never throw here.
       return '[unsanitized]';
     }
   }

@@ -113,6 +113,20 @@ describe('the larder:operation tracing channel', function () {
     } finally {
       await keyed.close();
     }
+    const failing = new Cache({
+      telemetry: {
+        includeKeys: true,
+        keySanitizer: () => {
+          throw new Error('no');
+        },
+      },
+    });
+    try {
+      expect(await failing.get('secret:1')).to.equal(undefined);
+      expect(recorder.settled().at(-1)).to.include({ op: 'get', key: '[unsanitized]' });
+    } finally {
+      await failing.close();
+    }
   });
 
   it('publishes error on a rejection, and a per-call namespace on the context', async function () {
