@@ -193,6 +193,12 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
+    return this.#runGet(key, options);
+  }
+
+  // get through the runner, in a method of its own: its closures would otherwise make every call
+  // of get allocate their context, fast path included, once this path has run (traced calls).
+  #runGet<D>(key: Key, options: GetOptions<D> | undefined): Promise<V | D | undefined> {
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
       return this.#core.then(answer, (payload) =>
@@ -270,6 +276,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
       );
     }
+    return this.#runSet(key, value, options);
+  }
+
+  // set through the runner, apart from the fast path for the same reason as #runGet.
+  #runSet(key: Key, value: V, options: WriteOptions | undefined): Promise<boolean> {
     return this.#core.run('set', key, options, false, () => {
       const finalKey = this.#keys.finalKey(key, options);
       const ttlMs = this.#core.ttlOf(options);
