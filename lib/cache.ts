@@ -74,8 +74,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether gets read remembered key handles with the backend's peek.
+  // Whether gets read remembered key handles with the backend's peek, and sets write them with put.
   readonly #peeks: boolean;
+  readonly #puts: boolean;
   // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
   readonly #readsNow: boolean;
   // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
@@ -107,6 +108,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#getFast = !core.runner.observes('get');
     this.#setFast = !core.runner.observes('set');
     this.#peeks = core.capabilities.peek && core.keys.remembers;
+    this.#puts = core.capabilities.put && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
@@ -243,11 +245,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
     if (this.#setFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
-      let finalKey: string;
+      let finalKey: string | KeyHandle;
       let payload: unknown;
       let ttlMs: number;
       try {
-        finalKey = this.#keys.finalKey(key);
+        finalKey = this.#puts ? this.#keys.handle(key)! : this.#keys.finalKey(key);
         ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
         payload = this.#codec.encode(value, key);
       } catch (error) {
@@ -255,7 +257,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       }
       let answer: unknown;
       try {
-        answer = this.backend.set(finalKey, payload, ttlMs);
+        answer = this.#puts
+          ? this.backend.put!(finalKey as KeyHandle, payload, ttlMs)
+          : this.backend.set(finalKey as string, payload, ttlMs);
       } catch (error) {
         return this.#runner.failed('set', key, threw(error), false, false);
       }
