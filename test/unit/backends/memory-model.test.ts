@@ -169,6 +169,9 @@ function apply(
 }
 
 describe('MemoryBackend against a model (property)', function () {
+  // Hundreds of random runs each: CPU work that a loaded machine (CI beside other jobs) can slow
+  // several times over, with nothing to wait for; the time limit is for a hang, not for speed.
+  this.timeout(60_000);
   let clock: sinon.SinonFakeTimers;
 
   beforeEach(function () {
