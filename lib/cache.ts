@@ -27,6 +27,7 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
+import { detecting, noteHit } from './strategies/detect-cache.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -70,6 +71,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
   readonly #ttlMs: number;
+  // Whether the cache jitters its writes' ttls (a write's own jitter is seen in its options).
+  readonly #jitters: boolean;
   readonly #synchronous: boolean;
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
@@ -103,6 +106,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#codec = core.codec;
     this.#runner = core.runner;
     this.#ttlMs = core.ttlMs;
+    this.#jitters = core.jitter !== undefined;
     this.#synchronous = core.synchronous;
     this.#getFast = !core.runner.observes('get');
     this.#setFast = !core.runner.observes('set');
@@ -178,6 +182,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
+        if (detecting !== 0) this.#noteHit(key, undefined);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
         } catch (error) {
@@ -185,15 +190,21 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         }
       }
       return this.#runner.timed(answer, 'get', key).then(
-        (payload) => (payload === undefined ? fallback : this.#decodeOrRecover(payload, key, fallback)),
+        (payload) => {
+          if (payload === undefined) return fallback;
+          if (detecting !== 0) this.#noteHit(key, undefined);
+          return this.#decodeOrRecover(payload, key, fallback);
+        },
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#core.then(answer, (payload) =>
-        payload === undefined ? undefined : this.#codec.decode(payload, key),
-      );
+      return this.#core.then(answer, (payload) => {
+        if (payload === undefined) return undefined;
+        if (detecting !== 0) this.#noteHit(key, options);
+        return this.#codec.decode(payload, key);
+      });
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -249,6 +260,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       try {
         finalKey = this.#keys.finalKey(key);
         ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
+        if (this.#jitters || options?.jitter !== undefined) ttlMs = this.#core.jitterOf(ttlMs, options);
         payload = this.#codec.encode(value, key);
       } catch (error) {
         return Promise.reject(error);
@@ -344,6 +356,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
         if (payload !== undefined && !isNativePromise(payload)) {
+          if (detecting !== 0) this.#noteHit(key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {
@@ -385,6 +398,17 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#runner.close();
     this.#closing ??= releaseBackend(this.backend);
     return this.#closing;
+  }
+
+  // A hit, for the detectCache running (if any): its stored key, and a read of its ttl.
+  #noteHit(key: Key, options: OperationOptions | undefined): void {
+    try {
+      const space =
+        options === undefined ? undefined : { namespace: options.namespace, version: options.version };
+      noteHit(this.storedKey(key, space), this, () => this.ttl(key, space));
+    } catch {
+      // The read succeeded with this key, so building it again cannot fail; nothing to record if it did.
+    }
   }
 
   // A fast-path decode, whose failure must be answered as the runner would answer it.
