@@ -15,7 +15,7 @@ async function counters(cache: Cache): Promise<string[]> {
 
 /** Waits (generously) for `check` to hold: for background work whose end nothing announces. */
 async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let deadline = Date.now() + 5_000; !(await check()); ) {
+  for (let deadline = Date.now() + 5_000; !(await check());) {
     if (Date.now() > deadline) throw new Error('the condition did not hold within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -64,7 +64,10 @@ describe('cached() strategies', function () {
     });
 
     it('counts on an asynchronous backend too, without a ttl, and the spent counter is removed', async function () {
-      const cache = new Cache({ backend: new DelayedBackend(new MemoryBackend(), 1), logger: recordingLogger().logger });
+      const cache = new Cache({
+        backend: new DelayedBackend(new MemoryBackend(), 1),
+        logger: recordingLogger().logger,
+      });
       const load = counting();
       const get = cached(load.fn, { cache, hits: 1, key: 'k' });
       expect(await get('a')).to.equal('a#1');
@@ -110,7 +113,9 @@ describe('cached() strategies', function () {
       expect(computations).to.equal(1);
       clock.advance(1);
       // Many callers at once past 80 %: all answered at once with the stored value, one refresh.
-      expect(await Promise.all(Array.from({ length: 5 }, () => get('a')))).to.deep.equal(Array(5).fill('a#1'));
+      expect(await Promise.all(Array.from({ length: 5 }, () => get('a')))).to.deep.equal(
+        Array(5).fill('a#1'),
+      );
       await settle();
       expect(await get('a')).to.equal('a#1');
       await settle();

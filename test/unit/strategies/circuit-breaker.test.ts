@@ -180,7 +180,9 @@ describe('circuitBreaker()', function () {
       expect(await open()).to.equal('called');
       expect(records.some((r) => r.level === 40 && /fail open/.test(String(r.msg)))).to.equal(true);
       const closed = circuitBreaker(async () => 'called', { cache: down, ...OPTIONS, failClosed: true });
-      expect(await rejection(closed())).to.be.instanceOf(LarderError).and.not.instanceOf(CircuitOpenError);
+      expect(await rejection(closed()))
+        .to.be.instanceOf(LarderError)
+        .and.not.instanceOf(CircuitOpenError);
     } finally {
       await down.close();
     }

@@ -117,8 +117,15 @@ describe('rateLimited()', function () {
       expect(await open()).to.equal('called');
       expect(await open()).to.equal('called');
       expect(records.some((r) => r.level === 40 && /fail open/.test(String(r.msg)))).to.equal(true);
-      const closed = rateLimited(async () => 'called', { cache: down, limit: 1, period: '1m', failClosed: true });
-      expect(await rejection(closed())).to.be.instanceOf(LarderError).and.not.instanceOf(RateLimitError);
+      const closed = rateLimited(async () => 'called', {
+        cache: down,
+        limit: 1,
+        period: '1m',
+        failClosed: true,
+      });
+      expect(await rejection(closed()))
+        .to.be.instanceOf(LarderError)
+        .and.not.instanceOf(RateLimitError);
     } finally {
       await down.close();
     }
@@ -132,7 +139,10 @@ describe('rateLimited()', function () {
     expect(() => rateLimited(fn, { limit: 1 } as never)).to.throw(TypeError, /period/);
     expect(() => rateLimited(fn, { limit: 1, period: '1m', ban: -1 })).to.throw(RangeError, /ban/);
     expect(() => rateLimited(fn, { limit: 1, period: '1m', key: '' })).to.throw(TypeError, /key/);
-    expect(() => rateLimited(fn, { limit: 1, period: '1m', limt: 2 } as never)).to.throw(TypeError, /did you mean "limit"/);
+    expect(() => rateLimited(fn, { limit: 1, period: '1m', limt: 2 } as never)).to.throw(
+      TypeError,
+      /did you mean "limit"/,
+    );
     expect(() => rateLimited('nope' as never, { limit: 1, period: '1m' })).to.throw(TypeError);
     expect(() => rateLimited(fn, undefined as never)).to.throw(TypeError);
   });
