@@ -27,7 +27,7 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
-import { detecting, noteHit } from './strategies/detect-cache.js';
+import { detecting, noteCacheHit } from './strategies/detect-cache.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -182,7 +182,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
-        if (detecting !== 0) this.#noteHit(key, undefined);
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
         } catch (error) {
@@ -192,7 +192,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       return this.#runner.timed(answer, 'get', key).then(
         (payload) => {
           if (payload === undefined) return fallback;
-          if (detecting !== 0) this.#noteHit(key, undefined);
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return this.#decodeOrRecover(payload, key, fallback);
         },
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
@@ -202,7 +202,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
       return this.#core.then(answer, (payload) => {
         if (payload === undefined) return undefined;
-        if (detecting !== 0) this.#noteHit(key, options);
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options);
         return this.#codec.decode(payload, key);
       });
     });
@@ -356,7 +356,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
         if (payload !== undefined && !isNativePromise(payload)) {
-          if (detecting !== 0) this.#noteHit(key, undefined);
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {
@@ -398,17 +398,6 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#runner.close();
     this.#closing ??= releaseBackend(this.backend);
     return this.#closing;
-  }
-
-  // A hit, for the detectCache running (if any): its stored key, and a read of its ttl.
-  #noteHit(key: Key, options: OperationOptions | undefined): void {
-    try {
-      const space =
-        options === undefined ? undefined : { namespace: options.namespace, version: options.version };
-      noteHit(this.storedKey(key, space), this, () => this.ttl(key, space));
-    } catch {
-      // The read succeeded with this key, so building it again cannot fail; nothing to record if it did.
-    }
   }
 
   // A fast-path decode, whose failure must be answered as the runner would answer it.

@@ -2,11 +2,12 @@ import type { KeyHandle } from './backends/backend.js';
 import type { Cache } from './cache.js';
 import type { Clock } from './clock.js';
 import type { Lock } from './locks.js';
-import { randomUUID } from 'node:crypto';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, readNow } from './read-now.js';
-import { detecting, noteHit, reviseHit } from './strategies/detect-cache.js';
+import { detecting, reviseHit } from './strategies/detect-cache.js';
+import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
+import { noteHitNow } from './strategies/detect-cache.js';
 import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
@@ -41,25 +42,8 @@ export interface ReadThroughPolicy<R> {
   readonly random?: RandomSource | undefined;
 }
 
-const STALE_MARK = '__larder_stale__';
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
-
-/**
- * What is stored when a stale mode, `hits` or `refreshAhead` is on: the result and when it stops
- * being fresh; with `refreshAhead`, when a hit starts refreshing it; with `hits`, the id of its hit
- * counter (a key of its own, so a new result never inherits an old count).
- */
-interface StaleEntry<R> {
-  readonly [STALE_MARK]: 1;
-  readonly value: R;
-  readonly freshUntil: number;
-  readonly refreshAt?: number;
-  readonly hits?: string;
-}
-
-// freshUntil of an entry with no ttl of its own (hits without a ttl): a number, as JSON keeps it.
-const NEVER = Number.MAX_SAFE_INTEGER;
 
 /**
  * The one read-through engine behind `getOrSet`, `cached()` and `multiCached()`: a hit is served,
@@ -216,7 +200,7 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
   ): Promise<R> {
-    const counter = `${key}#hits:${entry.hits}`;
+    const counter = hitCounterKey(key, entry.hits!);
     const counterOptions = readOptions(options);
     return cache.increment(counter, 1, counterOptions).then(
       (count) => {
@@ -335,18 +319,9 @@ export class ReadThrough<R> {
     // Jittered once here, so the entry's freshness and its stored ttl agree (the write then adds
     // no jitter of the cache's).
     if (jitter !== undefined && ttlMs !== undefined) ttlMs = jitteredTtl(ttlMs, jitter, this.#policy.random!);
-    let value: unknown = result;
-    if (this.#stale) {
-      const now = this.#policy.clock.now();
-      const entry: { -readonly [F in keyof StaleEntry<R>]: StaleEntry<R>[F] } = {
-        [STALE_MARK]: 1,
-        value: result,
-        freshUntil: ttlMs ? now + ttlMs : NEVER,
-      };
-      if (refreshAhead !== undefined) entry.refreshAt = now + Math.floor(ttlMs! * refreshAhead);
-      if (this.#policy.hits !== undefined) entry.hits = randomUUID();
-      value = entry;
-    }
+    const value = this.#stale
+      ? storedEntry(result, this.#policy.clock.now(), ttlMs, refreshAhead, this.#policy.hits !== undefined)
+      : result;
     const ttl = this.#stale && ttlMs !== undefined ? ttlMs + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
     const writeOptions =
       ttl === undefined
@@ -437,27 +412,4 @@ function readOptions(options: WriteOptions | undefined): OperationOptions | unde
   if (options === undefined || options.ttl === undefined) return options;
   const { ttl: _ttl, ...rest } = options;
   return rest;
-}
-
-function asStaleEntry<R>(stored: unknown): StaleEntry<R> | undefined {
-  const entry = stored as Partial<StaleEntry<R>> | null;
-  return typeof entry === 'object' &&
-    entry !== null &&
-    entry[STALE_MARK] === 1 &&
-    typeof entry.freshUntil === 'number'
-    ? (entry as StaleEntry<R>)
-    : undefined;
-}
-
-// A hit answered on the spot, for the detectCache running: `target` is a remembered final key's
-// handle (a backend that peeks, whose ttl answers on the spot too) or a caller's key.
-function noteHitNow(cache: Cache<unknown>, target: KeyHandle | string): void {
-  if (typeof target === 'string') {
-    noteHit(cache.storedKey(target), cache, () => cache.ttl(target));
-    return;
-  }
-  noteHit(target.key, cache, () => {
-    const left = cache.backend.ttl?.(target.key);
-    return left instanceof Promise ? undefined : (left as number | undefined);
-  });
 }

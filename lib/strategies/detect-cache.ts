@@ -1,5 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { aliasOf } from '../cache-alias.js';
+import type { KeyHandle } from '../backends/backend.js';
+import type { Cache } from '../cache.js';
+import type { Key } from '../keys.js';
+import type { OperationOptions } from '../options.js';
 import { describeValue } from '../describe.js';
 
 /** One read answered from a cache inside {@link detectCache}. */
@@ -123,4 +127,35 @@ export function reviseHit(key: string, as: 'stale' | 'miss'): void {
     else hits.splice(i, 1);
     return;
   }
+}
+
+/**
+ * Records a hit of a cache read (`get`, `getOrSet`) for the running detectCache: its stored key,
+ * and a read of its ttl.
+ * @internal
+ */
+export function noteCacheHit(cache: Cache<unknown>, key: Key, options: OperationOptions | undefined): void {
+  try {
+    const space =
+      options === undefined ? undefined : { namespace: options.namespace, version: options.version };
+    noteHit(cache.storedKey(key, space), cache, () => cache.ttl(key, space));
+  } catch {
+    // The read succeeded with this key, so building it again cannot fail; nothing to record if it did.
+  }
+}
+
+/**
+ * Records a hit a read-through answered on the spot: `target` is a remembered final key's handle
+ * (a backend that peeks, whose ttl answers on the spot too) or a caller's key.
+ * @internal
+ */
+export function noteHitNow(cache: Cache<unknown>, target: KeyHandle | string): void {
+  if (typeof target === 'string') {
+    noteCacheHit(cache, target, undefined);
+    return;
+  }
+  noteHit(target.key, cache, () => {
+    const left = cache.backend.ttl?.(target.key);
+    return left instanceof Promise ? undefined : (left as number | undefined);
+  });
 }
