@@ -5,7 +5,7 @@ import type { Lock } from './locks.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, readNow } from './read-now.js';
-import { detecting, reviseHit } from './strategies/detect-cache.js';
+import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
 import { noteHitNow } from './strategies/detect-cache.js';
 import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
@@ -205,10 +205,18 @@ export class ReadThrough<R> {
     return cache.increment(counter, 1, counterOptions).then(
       (count) => {
         const hits = this.#policy.hits!;
-        if (count === 1 && entry.freshUntil !== NEVER) {
-          // The counter ends with its entry: the entry's fresh life left is all it needs.
-          const left = Math.max(1, entry.freshUntil - this.#policy.clock.now());
-          cache.expire(counter, left, counterOptions).catch((err: unknown) => this.#logged(cache, key, err));
+        if (count === 1) {
+          // The counter ends with its entry: the entry's fresh life left is all it needs. Without
+          // a ttl of its own, the entry's stored ttl (the cache's) is read once.
+          const left =
+            entry.freshUntil !== NEVER
+              ? Promise.resolve(Math.max(1, entry.freshUntil - this.#policy.clock.now()))
+              : cache.ttl(key, counterOptions);
+          left
+            .then((ms) =>
+              ms === undefined || ms === Infinity ? undefined : cache.expire(counter, ms, counterOptions),
+            )
+            .catch((err: unknown) => this.#logged(cache, key, err));
         }
         if (count <= hits) {
           if (entry.refreshAt !== undefined && this.#policy.clock.now() >= entry.refreshAt)
@@ -354,10 +362,12 @@ export class ReadThrough<R> {
   ): void {
     if (this.#refreshing.has(share)) return;
     this.#refreshing.add(share);
-    const refresh =
+    // Its reads are not the caller's: a detectCache running around the caller does not see them.
+    const refresh = outsideDetection(() =>
       ahead && this.#policy.leaseMs !== undefined
         ? this.#refreshAheadUnderLock(cache, key, compute, options)
-        : this.#compute(cache, key, compute, options, undefined);
+        : this.#compute(cache, key, compute, options, undefined),
+    );
     refresh
       .catch((err: unknown) =>
         cache.logger.error(
@@ -406,10 +416,10 @@ export class ReadThrough<R> {
   }
 }
 
-// The read of a read-through takes the key space of its writes, not their ttl; undefined when
+// The read of a read-through takes the key space of its writes, not their ttl (or jitter); undefined when
 // there is nothing to pass, so the read keeps the cache's no-options fast path.
 function readOptions(options: WriteOptions | undefined): OperationOptions | undefined {
-  if (options === undefined || options.ttl === undefined) return options;
-  const { ttl: _ttl, ...rest } = options;
+  if (options === undefined || (options.ttl === undefined && options.jitter === undefined)) return options;
+  const { ttl: _ttl, jitter: _jitter, ...rest } = options;
   return rest;
 }

@@ -83,6 +83,15 @@ export async function detectCache<T>(fn: () => T | Promise<T>): Promise<Detected
 }
 
 /**
+ * Runs `fn` outside any detectCache: for background work (a refresh) a caller started but whose
+ * reads are not the caller's.
+ * @internal
+ */
+export function outsideDetection<T>(fn: () => T): T {
+  return detecting === 0 ? fn() : scopes.exit(fn);
+}
+
+/**
  * Records a hit of `key` (a stored key) in the running detectCache, if any; `ttl` reads the
  * entry's time left. Only called while {@link detecting} is above 0.
  * @internal

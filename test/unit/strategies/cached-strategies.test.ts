@@ -79,6 +79,23 @@ describe('cached() strategies', function () {
       expect((await counters(cache)).length).to.equal(1);
     });
 
+    it('works on the decorator too', async function () {
+      const cache = cacheOn(new ManualClock());
+      let computations = 0;
+      class Repo {
+        @cached({ cache, ttl: '1h', hits: 1 })
+        async find(id: string): Promise<string> {
+          return `${id}#${++computations}`;
+        }
+      }
+      const repo = new Repo();
+      expect([await repo.find('a'), await repo.find('a'), await repo.find('a')]).to.deep.equal([
+        'a#1',
+        'a#1',
+        'a#2',
+      ]);
+    });
+
     it("gives the hit counter the entry's ttl", async function () {
       const clock = new ManualClock();
       const cache = cacheOn(clock);
@@ -89,6 +106,22 @@ describe('cached() strategies', function () {
       await settle();
       const [counter] = await counters(cache);
       expect(await cache.ttl(counter!)).to.equal(50_000);
+    });
+
+    it("without a ttl of its own, gives the counter the entry's stored ttl (the cache's)", async function () {
+      const clock = new ManualClock();
+      const cache = new Cache({
+        backend: new MemoryBackend({ clock }),
+        ttl: '1m',
+        logger: recordingLogger().logger,
+      });
+      const get = cached(counting().fn, { cache, hits: 5, key: 'k', clock });
+      await get('a');
+      clock.advance(15_000);
+      await get('a');
+      await settle();
+      const [counter] = await counters(cache);
+      expect(await cache.ttl(counter!)).to.equal(45_000);
     });
   });
 

@@ -93,6 +93,31 @@ describe('detectCache()', function () {
     expect((await detectCache(() => get('a'))).hits).to.deep.equal([]);
   });
 
+  it('does not see the reads of a background refresh the caller started (refreshAhead under lock)', async function () {
+    const clock = new ManualClock();
+    const cache = cacheOn(clock);
+    let release!: () => void;
+    let computations = 0;
+    const get = cached(
+      async (id: string) => {
+        if (++computations > 1) await new Promise<void>((resolve) => (release = resolve));
+        return id;
+      },
+      { cache, ttl: '10s', refreshAhead: 0.5, lock: true, clock },
+    );
+    await get('a');
+    clock.advance(6_000);
+    const detected = await detectCache(async () => {
+      const value = await get('a');
+      // The refresh has taken its lock and re-read the entry by now.
+      for (let i = 0; i < 5; i++) await settle();
+      return value;
+    });
+    expect(computations).to.equal(2);
+    expect(detected.hits.length).to.equal(1);
+    release();
+  });
+
   it('counts a read whose hits are spent as no hit', async function () {
     const cache = cacheOn(new ManualClock());
     const get = cached(async (id: string) => id, { cache, ttl: '1m', hits: 1 });
