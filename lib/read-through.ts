@@ -1,13 +1,13 @@
 import type { KeyHandle } from './backends/backend.js';
 import type { Cache } from './cache.js';
 import type { Clock } from './clock.js';
-import type { Lock } from './locks.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, readNow } from './read-now.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
 import { noteHitNow } from './strategies/detect-cache.js';
+import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
@@ -365,7 +365,14 @@ export class ReadThrough<R> {
     // Its reads are not the caller's: a detectCache running around the caller does not see them.
     const refresh = outsideDetection(() =>
       ahead && this.#policy.leaseMs !== undefined
-        ? this.#refreshAheadUnderLock(cache, key, compute, options)
+        ? refreshAheadUnderLock(
+            cache,
+            key,
+            this.#policy.leaseMs,
+            readOptions(options),
+            this.#policy.clock,
+            () => this.#computeAndStore(cache, key, compute, options),
+          )
         : this.#compute(cache, key, compute, options, undefined),
     );
     refresh
@@ -376,39 +383,6 @@ export class ReadThrough<R> {
         ),
       )
       .finally(() => this.#refreshing.delete(share));
-  }
-
-  async #refreshAheadUnderLock(
-    cache: Cache<unknown>,
-    key: string,
-    compute: () => R | Promise<R>,
-    options: WriteOptions | undefined,
-  ): Promise<void> {
-    const lockOptions = {
-      lease: this.#policy.leaseMs!,
-      namespace: options?.namespace,
-      version: options?.version,
-    };
-    let lock: Lock;
-    try {
-      lock = await cache.lock(key, lockOptions);
-    } catch (error) {
-      // Held: another process is refreshing this result right now.
-      if (error instanceof LockTimeoutError) return;
-      throw error;
-    }
-    try {
-      // Whoever held the lock before us may have refreshed it already.
-      const entry = asStaleEntry<R>(await cache.get(key, readOptions(options)));
-      if (entry?.refreshAt !== undefined && this.#policy.clock.now() < entry.refreshAt) return;
-      await this.#computeAndStore(cache, key, compute, options);
-    } finally {
-      await lock
-        .release()
-        .catch((err: unknown) =>
-          cache.logger.warn({ key, err }, 'releasing a lock failed; it expires with its lease'),
-        );
-    }
   }
 
   #passesBy(error: unknown): boolean {

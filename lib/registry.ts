@@ -1,6 +1,6 @@
-import { withAlias } from './cache-alias.js';
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_COMPONENTS } from './built-in-components.js';
+import { withAlias } from './cache-alias.js';
 import { checkCacheOptions } from './cache-core.js';
 import { Cache } from './cache.js';
 import type { ComponentKind, Registration } from './component.js';
