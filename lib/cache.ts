@@ -27,7 +27,7 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
-import { detecting, noteCacheHit } from './strategies/detect-cache.js';
+import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -242,7 +242,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    return operations.multiGet(this.#core, keys, options);
+    const read = operations.multiGet(this.#core, keys, options);
+    if (detecting === 0) return read;
+    return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
   }
 
   /**

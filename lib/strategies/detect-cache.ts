@@ -52,8 +52,8 @@ const scopes = new AsyncLocalStorage<Scope>();
 export let detecting = 0;
 
 /**
- * Runs `fn` and lists every read inside it that was answered from a cache: `get`, `getOrSet` and
- * `cached()` hits (followed through `await`s by `AsyncLocalStorage`). For a web handler, this is
+ * Runs `fn` and lists every read inside it that was answered from a cache: `get`, `multiGet`,
+ * `getOrSet`, `cached()` and `multiCached()` hits (followed through `await`s by `AsyncLocalStorage`). For a web handler, this is
  * how it learns that its answer came from the cache, say for an `x-cache` header. Each hit read
  * inside costs one `ttl` read more; outside, nothing.
  *
@@ -151,6 +151,23 @@ export function noteCacheHit(cache: Cache<unknown>, key: Key, options: Operation
   } catch {
     // The read succeeded with this key, so building it again cannot fail; nothing to record if it did.
   }
+}
+
+/**
+ * Records the hits of a `multiGet` (each key found) for the running detectCache.
+ * @returns `values`
+ * @internal
+ */
+export function noteCacheHits<T>(
+  cache: Cache<unknown>,
+  keys: readonly Key[],
+  values: T[],
+  options: OperationOptions | undefined,
+): T[] {
+  values.forEach((value, i) => {
+    if (value !== undefined) noteCacheHit(cache, keys[i]!, options);
+  });
+  return values;
 }
 
 /**

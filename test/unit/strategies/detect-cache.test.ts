@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { Cache, JsonSerializer, MemoryBackend, cached, caches, detectCache } from '../../../lib/index.js';
+import {
+  Cache,
+  JsonSerializer,
+  MemoryBackend,
+  cached,
+  caches,
+  detectCache,
+  multiCached,
+} from '../../../lib/index.js';
 import { ManualClock } from '../../../lib/testing/index.js';
 import { DelayedBackend } from '../../support/async-backend.js';
 import { recordingLogger } from '../../support/recording-logger.js';
@@ -41,6 +49,33 @@ describe('detectCache()', function () {
       { key: 'app:user:1', tier: 'l2', stale: false, ttl: 56_000 },
       { key: 'app:forever', tier: 'l2', stale: false, ttl: Infinity },
       { key: 'app:u:7', tier: 'l2', stale: false, ttl: 6_000 },
+    ]);
+  });
+
+  it('lists each key multiGet and multiCached() found, and none they missed', async function () {
+    const cache = cacheOn(new ManualClock(), 'm');
+    await cache.multiSet([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    const batch = multiCached(async (ids: string[]) => ids.map((id) => id.toUpperCase()), {
+      cache,
+      ttl: '1m',
+      keysFrom: 0,
+    });
+    await batch(['x']);
+    const { result, hits } = await detectCache(async () => [
+      await cache.multiGet(['a', 'nope', 'b']),
+      await batch(['x', 'y']),
+    ]);
+    expect(result).to.deep.equal([
+      [1, undefined, 2],
+      ['X', 'Y'],
+    ]);
+    expect(hits.map((hit) => [hit.key, hit.ttl])).to.deep.equal([
+      ['m:a', Infinity],
+      ['m:b', Infinity],
+      [`m:${batch.keyFor('x')}`, 60_000],
     ]);
   });
 
