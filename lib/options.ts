@@ -35,7 +35,8 @@ export interface CacheOptions {
   /**
    * Spreads the ttl of every write uniformly within ± this amount: a share of it (`'10%'`) or a
    * duration (`'30s'`), so entries written together do not expire together. A write's own
-   * `jitter` wins (`0` for none). Entries that never expire are not spread.
+   * `jitter` wins (`0` for none). Entries that never expire are not spread; a `multiSet`
+   * draws one ttl for its batch.
    * @default none
    */
   readonly jitter?: Jitter;
