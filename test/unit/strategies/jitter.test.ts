@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Cache, MemoryBackend, caches } from '../../../lib/index.js';
+import { Cache, ConfigError, MemoryBackend, caches } from '../../../lib/index.js';
 import { ManualClock } from '../../../lib/testing/index.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
@@ -69,5 +69,32 @@ describe('jitter on Cache writes', function () {
     error = undefined;
     await cache.getOrSet('k', () => 1, { jitter: 'x' as never }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(RangeError);
+  });
+
+  describe('from a config', function () {
+    afterEach(async function () {
+      await caches.closeAll();
+      caches.setConfig({});
+    });
+
+    it('takes jitter as an alias field and as a URL parameter', async function () {
+      caches.setConfig({
+        object: { backend: 'memory', ttl: '100s', jitter: '10%' },
+        url: 'memory://?ttl=100s&jitter=10%25',
+      });
+      for (const alias of ['object', 'url']) {
+        const cache = caches.create(alias, { random: () => 0 });
+        await cache.set('k', 1);
+        // Real time on the memory backend's own clock: 90 s, less what has passed since the write.
+        expect(await cache.ttl('k')).to.be.within(85_000, 90_000);
+        await cache.close();
+      }
+    });
+
+    it('refuses a bad jitter with a ConfigError naming the field', function () {
+      expect(() => caches.setConfig({ bad: { jitter: '200%' } }))
+        .to.throw(ConfigError, /caches\.bad\.jitter/)
+        .with.property('path', 'caches.bad.jitter');
+    });
   });
 });
