@@ -1,8 +1,16 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Cache, RedisBackend, cached, circuitBreaker } from '../../lib/index.js';
+import {
+  Cache,
+  CircuitOpenError,
+  RateLimitError,
+  RedisBackend,
+  cached,
+  circuitBreaker,
+  rateLimited,
+} from '../../lib/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { sharedRedis } from '../support/redis-fixtures.js';
+import { sharedCluster, sharedRedis } from '../support/redis-fixtures.js';
 import { spawnTs, type Conversation } from '../support/run.js';
 
 // The suite runs in a namespace of its own on db 6 (each mode under a prefix of its own), so
@@ -111,5 +119,59 @@ describe('strategies across processes on one Redis', function () {
     const answers = await together('ahead-nolock');
     expect(answers).to.deep.equal(Array(PROCESSES).fill('old'));
     expect(await reached('ahead-nolock')).to.equal(PROCESSES);
+  });
+});
+
+describe('strategies on a Redis Cluster', function () {
+  this.timeout(60_000);
+  let cache: Cache;
+
+  before(async function () {
+    cache = Cache.fromUrl(`${(await sharedCluster()).url}?namespace=strategies-${process.pid}`, {
+      logger: recordingLogger().logger,
+    });
+  });
+
+  after(async function () {
+    await cache.close();
+  });
+
+  it('rateLimited counts keys wherever their slots are', async function () {
+    const ping = rateLimited(async (user: string) => user, {
+      cache,
+      limit: 2,
+      period: '1m',
+      key: (user) => user,
+    });
+    for (const user of ['ann', 'bob', 'cy']) {
+      expect(await ping(user)).to.equal(user);
+      expect(await ping(user)).to.equal(user);
+      expect(await ping(user).catch((error: unknown) => error)).to.be.instanceOf(RateLimitError);
+    }
+  });
+
+  it('circuitBreaker reads and clears its state keys across slots', async function () {
+    let failing = true;
+    const guarded = circuitBreaker(
+      async () => {
+        if (failing) throw new Error('down');
+        return 'up';
+      },
+      { cache, errorRate: 0.5, minCalls: 2, period: '1m', openFor: 300, key: 'cluster' },
+    );
+    for (let i = 0; i < 2; i++) await guarded().catch(() => undefined);
+    expect(await guarded().catch((error: unknown) => error)).to.be.instanceOf(CircuitOpenError);
+    const deadline = Date.now() + 10_000;
+    failing = false;
+    // Half-open once Redis expires the open key; then the trial closes the circuit.
+    for (;;) {
+      const answer = await guarded().catch((error: unknown) => error);
+      if (answer === 'up') break;
+      expect(answer).to.be.instanceOf(CircuitOpenError);
+      if (Date.now() > deadline) throw new Error('the circuit never half-opened');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await guarded()).to.equal('up');
+    expect(await cache.exists('circuit:cluster:tripped')).to.equal(false);
   });
 });
