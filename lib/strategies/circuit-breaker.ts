@@ -152,6 +152,12 @@ export function circuitBreaker<A extends unknown[], R>(
     if (!failed || calls < minCalls) return;
     const failures = Math.floor(total / FAILURE);
     if (failures / calls < errorRate) return;
+    // A window whose ttl was lost (a process died between its increment and expire) holds counts
+    // of unknown age: it gets a ttl now, and does not open the circuit.
+    if (calls > 1 && (await cache.ttl(keys.counts).catch(log)) === Infinity) {
+      await cache.expire(keys.counts, periodMs).catch(log);
+      return;
+    }
     await Promise.all([
       cache.set(keys.open, 'open', { ttl: openForMs, ...NO_JITTER }),
       cache.set(keys.tripped, 'tripped', { ttl: 0, ...NO_JITTER }),

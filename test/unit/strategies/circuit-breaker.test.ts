@@ -98,6 +98,21 @@ describe('circuitBreaker()', function () {
     expect(await guarded(8)).to.equal(8);
   });
 
+  it('does not open on counts whose window lost its ttl, and gives them one', async function () {
+    const clock = new ManualClock();
+    const cache = cacheOn(clock);
+    const api = flaky();
+    const guarded = circuitBreaker(api.fn, { cache, ...OPTIONS });
+    // As if a process had died between the increment of a window's first call and its expire.
+    await cache.increment('circuit:api:counts', 3 * (2 ** 26 + 1));
+    await rejection(guarded(1));
+    expect(await cache.ttl('circuit:api:counts')).to.equal(60_000);
+    api.fail(false);
+    expect(await guarded(2)).to.equal(2);
+    clock.advance(60_000);
+    expect(await cache.exists('circuit:api:counts')).to.equal(false);
+  });
+
   it('half-opens after openFor: exactly one trial call reaches the function while the others reject', async function () {
     const clock = new ManualClock();
     const cache = cacheOn(clock);
