@@ -10,6 +10,7 @@ import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
+import { parseJitter } from './strategies/jitter.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 
 export function multiGet<V>(
@@ -214,7 +215,9 @@ export function getOrSet<V>(
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
       const finalKey = core.keys.finalKey(key, options);
-      const ttlMs = core.ttlOf(options);
+      // Before jitter: callers asking alike share one computation, whose write draws its own.
+      const ttlMs = core.baseTtlOf(options);
+      parseJitter(options?.jitter);
       // The shared work must not depend on the first caller's signal: the runner races each
       // caller's own against it. A per-call time limit bounds the inner get and set (the factory
       // takes what it takes), so callers share only with callers of the same limit.
@@ -222,7 +225,13 @@ export function getOrSet<V>(
       const shared =
         options === undefined
           ? undefined
-          : { namespace: options.namespace, version: options.version, timeout: options.timeout, ttl: ttlMs };
+          : {
+              namespace: options.namespace,
+              version: options.version,
+              timeout: options.timeout,
+              ttl: ttlMs,
+              jitter: options.jitter,
+            };
       const compute = async (): Promise<V> => {
         const value = await factory();
         if (value === undefined) {
