@@ -14,9 +14,12 @@ import { defaultLogger, type Logger } from './logger.js';
 import { OperationRunner, type Operation } from './operation.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOptions } from './options.js';
-import type { CacheView, Plugin } from './plugins/plugin.js';
+import type { CacheView, Plugin, Tier } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
+import { tiersOf } from './tiers/setup.js';
+import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
+import type { TwoTier } from './tiers/two-tier.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -41,6 +44,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly clock: Clock = systemClock;
   /** The read-through engine of getOrSet. */
   readonly getOrSet: ReadThrough<V>;
+  /** The L1 and its invalidation, when the cache has an `l1`. */
+  readonly tier: TwoTier<V> | undefined;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -89,6 +94,7 @@ export class CacheCore<V> implements LockPort<V> {
       failOpen: false,
       clock: systemClock,
     });
+    this.tier = tiersOf(this, options.l1, options.invalidation);
   }
 
   /** A single-key operation through the runner. */
@@ -98,8 +104,9 @@ export class CacheCore<V> implements LockPort<V> {
     options: OperationOptions | undefined,
     fallback: Operation<T>['fallback'],
     work: () => T | PromiseLike<T>,
+    tierOf?: () => Tier | undefined,
   ): Promise<T> {
-    return this.runner.run({ op, key, options, fallback, work });
+    return this.runner.run({ op, key, options, fallback, work, tierOf });
   }
 
   /** `then` applied to a backend's answer: at once to a value, later to a promise. */
@@ -132,6 +139,8 @@ export function checkCacheOptions(options: CacheOptions): void {
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
   if (options.logger !== undefined) loggerOf(options.logger);
+  l1SettingsOf(options.l1);
+  invalidationSettingsOf(options.invalidation);
 }
 
 // Every option of CacheOptions, for the check that refuses the others.
@@ -146,6 +155,8 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'plugins',
   'safe',
   'logger',
+  'l1',
+  'invalidation',
 ];
 
 function loggerOf(logger: unknown): Logger {
