@@ -47,7 +47,7 @@ export class TwoTier<V> implements WriteNotice {
     this.source = source;
     this.#observed = core.runner.observes('get');
     this.#namespace = core.keys.namespace;
-    this.#readsTtl = typeof (core.backend as TtlReads).getWithTtl === 'function';
+    this.#readsTtl = core.capabilities.getWithTtl;
   }
 
   /** Whether {@link close} was called. */
@@ -220,8 +220,7 @@ export class TwoTier<V> implements WriteNotice {
   #readWithTtl(finalKey: string): PromiseLike<Found | undefined> {
     const { port } = this.#core;
     if (this.#readsTtl) {
-      const backend = this.#core.backend as unknown as Required<TtlReads>;
-      return Promise.resolve(backend.getWithTtl(finalKey)).then((found) =>
+      return Promise.resolve(port.call('getWithTtl', finalKey)).then((found) =>
         found === undefined ? undefined : { payload: found.value, ttlMs: found.ttlMs },
       );
     }
@@ -239,16 +238,6 @@ export class TwoTier<V> implements WriteNotice {
       namespaceOf(options.namespace, 'options.namespace') === this.#namespace
     );
   }
-}
-
-// The backend capability that reads a payload and its remaining ttl in one round trip.
-interface TtlReads {
-  getWithTtl?(
-    key: string,
-  ):
-    | { value: unknown; ttlMs: number }
-    | undefined
-    | PromiseLike<{ value: unknown; ttlMs: number } | undefined>;
 }
 
 // What an entry costs for maxBytes: its encoded payload's length.
