@@ -1,3 +1,4 @@
+import { MemoryBackend } from '../backends/memory.js';
 import { RedisBackend } from '../backends/redis/backend.js';
 import type { CacheCore } from '../cache-core.js';
 import { ConfigError } from '../errors.js';
@@ -47,7 +48,7 @@ export function tiersOf<V>(
     return undefined;
   }
   const backend = core.backend;
-  if (backend.synchronous === true || backend.name === 'memory') {
+  if (backend.synchronous === true || backend instanceof MemoryBackend) {
     throw new ConfigError(
       `l1 over the ${backend.name} backend would cache in-process values in front of in-process values; give the L1's bounds to the memory backend instead`,
       { path: 'l1' },
