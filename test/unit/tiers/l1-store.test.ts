@@ -132,5 +132,9 @@ describe('L1Store', function () {
     expect(read(l1, 'a', 3)).to.equal(true);
     expect(l1.get('a')).to.equal(3);
     expect(changes).to.deep.equal(['live', 'degraded', 'live']);
+    // A source may report a resubscription it made without a gap seen first (a failover).
+    l1.up();
+    expect(l1.get('a')).to.equal(undefined);
+    expect(changes).to.have.length(3);
   });
 });
