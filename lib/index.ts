@@ -39,7 +39,15 @@ export {
   type Plugin,
   type PostHookContext,
   type PreHookContext,
+  type Tier,
 } from './plugins/plugin.js';
+export {
+  INVALIDATION_DEFAULTS,
+  L1_DEFAULTS,
+  type InvalidationMode,
+  type InvalidationOptions,
+  type L1Options,
+} from './tiers/tier-options.js';
 export { caches, CacheRegistry } from './registry.js';
 export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
 export type {

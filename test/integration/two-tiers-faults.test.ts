@@ -116,7 +116,7 @@ describe('two tiers under faults', function () {
   it('resubscribes after CLIENT KILL TYPE pubsub during writes, and serves nothing older than them', async function () {
     const [a, b] = await writerAndReader();
     const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
-    await a.multiSet(keys.map((key) => [key, 'old']));
+    await a.multiSet(keys.map((key) => [key, 'old'] as const));
     await eventually(
       'filled',
       async () => (await b.multiGet(keys), keys.every((key) => b.peek(key) === 'old')),
@@ -124,7 +124,7 @@ describe('two tiers under faults', function () {
     const writes = (async () => {
       for (const key of keys) await a.set(key, 'new');
     })();
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await writes;
     await eventually('live', () => b.coherence === 'live');
     await eventually('no old value served', () => keys.every((key) => b.peek(key) !== 'old'));
