@@ -62,7 +62,11 @@ export class CacheCore<V> implements LockPort<V> {
     this.codec = new Codec<V>(options.serializer ?? backend.defaultSerializer(), backend);
     this.synchronous = backend.synchronous === true;
     // Remembering final keys pays where the backend hashes them in this process, or keeps hints.
-    const remember = this.synchronous || this.capabilities.peek ? memoLimitFor(backend) : 0;
+    // And where an L1 hashes them in this process.
+    const remember =
+      this.synchronous || this.capabilities.peek || (options.l1 !== undefined && options.l1 !== false)
+        ? memoLimitFor(backend)
+        : 0;
     this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
     this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
     const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);

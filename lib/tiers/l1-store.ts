@@ -1,3 +1,4 @@
+import type { KeyHandle } from '../backends/backend.js';
 import { systemClock, type Clock } from '../clock.js';
 import { LinkedList, type Linked } from '../linked-list.js';
 import type { InvalidationSink } from './invalidation.js';
@@ -25,6 +26,8 @@ interface L1Entry extends Linked<L1Entry> {
   readonly value: unknown;
   readonly expiresAt: number;
   readonly size: number;
+  // Where in #slots the entry sits: a key handle's hint, so a remembered key skips the hash lookup.
+  readonly slot: number;
 }
 
 // The reads of one key in flight, and its generation: bumped by every invalidation of the key, so
@@ -58,7 +61,11 @@ export class L1Store implements InvalidationSink {
   readonly #clock: Clock;
   readonly #entries = new Map<string, L1Entry>();
   readonly #order = new LinkedList<L1Entry>();
+  // Every entry by slot, and the slots free for reuse.
+  #slots: (L1Entry | undefined)[] = [];
+  #free: number[] = [];
   readonly #pending = new Map<string, Pending>();
+  readonly #clone: boolean;
   #bytes = 0;
   // Bumped by expireAll, down and up, so that no read in flight across one of them fills.
   #epoch = 0;
@@ -72,6 +79,7 @@ export class L1Store implements InvalidationSink {
     this.#settings = settings;
     this.#clock = settings.clock ?? systemClock;
     this.#live = settings.liveAtStart;
+    this.#clone = settings.copy === 'clone';
   }
 
   /** Entries held (some may be stale, and are dropped when next read or evicted). */
@@ -98,7 +106,28 @@ export class L1Store implements InvalidationSink {
       return undefined;
     }
     this.#order.moveToEnd(entry);
-    return this.#settings.copy === 'clone' ? structuredClone(entry.value) : entry.value;
+    return this.#clone ? structuredClone(entry.value) : entry.value;
+  }
+
+  /**
+   * {@link get} by a remembered key's handle: the entry is looked for where the handle's hint
+   * says it was found last (checking it still holds that key) before the hash lookup.
+   */
+  getByHandle(handle: KeyHandle): unknown {
+    const hint = handle.hint;
+    let entry = hint >= 0 && hint < this.#slots.length ? this.#slots[hint] : undefined;
+    if (entry === undefined || entry.key !== handle.key) {
+      entry = this.#entries.get(handle.key);
+      if (entry === undefined) return undefined;
+      handle.hint = entry.slot;
+    }
+    if (!this.#live) return undefined;
+    if (entry.expiresAt <= this.#clock.now()) {
+      this.#drop(entry);
+      return undefined;
+    }
+    this.#order.moveToEnd(entry);
+    return this.#clone ? structuredClone(entry.value) : entry.value;
   }
 
   /** Takes a read's claim to fill `key`: call it before sending the read, then {@link fill} or {@link abandon}. */
@@ -128,14 +157,17 @@ export class L1Store implements InvalidationSink {
       return false;
     }
     this.#remove(ticket.key);
+    const slot = this.#free.pop() ?? this.#slots.length;
     const entry: L1Entry = {
       key: ticket.key,
       value: this.#settings.copy === 'clone' ? structuredClone(value) : value,
       expiresAt: this.#clock.now() + lifeMs,
       size,
+      slot,
       prev: undefined,
       next: undefined,
     };
+    this.#slots[slot] = entry;
     this.#entries.set(ticket.key, entry);
     this.#order.append(entry);
     this.#bytes += size;
@@ -167,6 +199,8 @@ export class L1Store implements InvalidationSink {
     // Stale entries would only wait for eviction: let them go now.
     this.#entries.clear();
     this.#order.clear();
+    this.#slots = [];
+    this.#free = [];
     this.#bytes = 0;
   }
 
@@ -191,6 +225,8 @@ export class L1Store implements InvalidationSink {
 
   #drop(entry: L1Entry): void {
     this.#entries.delete(entry.key);
+    this.#slots[entry.slot] = undefined;
+    this.#free.push(entry.slot);
     this.#order.remove(entry);
     this.#bytes -= entry.size;
   }

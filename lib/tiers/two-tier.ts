@@ -68,6 +68,17 @@ export class TwoTier<V> implements WriteNotice {
 
   /** Cache.get with an L1: a hit answers on the spot; a miss reads the L2 and fills the L1. */
   get<D>(key: unknown, options: GetOptions<D> | undefined): Promise<V | D | undefined> {
+    if (options === undefined && !this.#observed) {
+      // The hit path: no options to weigh, nothing observing, and a remembered key's handle.
+      let hit: unknown;
+      try {
+        const keys = this.#core.keys;
+        hit = keys.remembers ? this.l1.getByHandle(keys.handle(key)!) : this.l1.get(keys.finalKey(key));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (hit !== undefined) return Promise.resolve(hit as V);
+    }
     const own = this.#ownSpace(options);
     const serves = own && options?.l1 !== false;
     if (serves && !this.#observed) {
@@ -136,13 +147,15 @@ export class TwoTier<V> implements WriteNotice {
   /** The read-throughs' read on the spot (see Cache[readNow]): an L1 hit, or LATER. */
   now(target: KeyHandle | string): V | typeof LATER {
     if (this.#observed) return LATER;
-    let finalKey: string;
+    let hit: unknown;
     try {
-      finalKey = typeof target === 'string' ? this.#core.keys.finalKey(target) : target.key;
+      hit =
+        typeof target === 'string'
+          ? this.l1.get(this.#core.keys.finalKey(target))
+          : this.l1.getByHandle(target);
     } catch {
       return LATER;
     }
-    const hit = this.l1.get(finalKey);
     return hit === undefined ? LATER : (hit as V);
   }
 

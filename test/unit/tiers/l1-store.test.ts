@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { KeyHandle } from '../../../lib/backends/backend.js';
 import { L1Store, type L1StoreSettings } from '../../../lib/tiers/l1-store.js';
 import { ManualClock } from '../../../lib/testing/clock.js';
 
@@ -136,5 +137,19 @@ describe('L1Store', function () {
     l1.up();
     expect(l1.get('a')).to.equal(undefined);
     expect(changes).to.have.length(3);
+  });
+
+  it('finds an entry by a key handle, and never by a hint to a slot another key took since', function () {
+    const { l1 } = store({ maxSize: 1 });
+    const a = new KeyHandle('a');
+    const b = new KeyHandle('b');
+    read(l1, 'a', 1);
+    expect(l1.getByHandle(a)).to.equal(1);
+    expect(a.hint).to.be.at.least(0);
+    // 'b' evicts 'a' and takes its slot: a's hint now points at b's entry.
+    read(l1, 'b', 2);
+    expect(l1.getByHandle(a)).to.equal(undefined);
+    expect(l1.getByHandle(b)).to.equal(2);
+    expect(l1.getByHandle(new KeyHandle('missing'))).to.equal(undefined);
   });
 });
