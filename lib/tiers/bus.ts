@@ -45,9 +45,8 @@ export class Bus implements InvalidationSource {
   #sink: InvalidationSink | undefined;
   #started: Promise<void> | undefined;
   #resolveStarted: (() => void) | undefined;
-  // Publishes to retry: per key the strongest op ('d' over 's'), or the whole namespace.
-  readonly #queued = new Map<string, 's' | 'd'>();
-  #queuedAll: 's' | 'd' | undefined;
+  // Publishes to retry, by channel: per key the strongest op ('d' over 's'), or the whole namespace.
+  readonly #queues = new Map<string, RetryQueue>();
   #retry: NodeJS.Timeout | undefined;
   #retries = 0;
   #closed = false;
@@ -78,9 +77,11 @@ export class Bus implements InvalidationSource {
     return this.#channel;
   }
 
-  /** How many keys wait in the retry queue (whole-namespace expiry: 1). */
+  /** How many keys wait in the retry queues (a whole-namespace expiry counts 1). */
   get queued(): number {
-    return this.#queuedAll === undefined ? this.#queued.size : 1;
+    let count = 0;
+    for (const queue of this.#queues.values()) count += queue.all === undefined ? queue.keys.size : 1;
+    return count;
   }
 
   start(sink: InvalidationSink): Promise<void> {
@@ -92,16 +93,24 @@ export class Bus implements InvalidationSource {
   }
 
   published(op: 'set' | 'delete', keys: readonly string[] | undefined): void {
+    this.publishedTo(this.#channel, op, keys);
+  }
+
+  /**
+   * {@link published} on another namespace's channel: a write this cache made with a per-call
+   * namespace, which the caches of that namespace must hear.
+   */
+  publishedTo(channel: string, op: 'set' | 'delete', keys: readonly string[] | undefined): void {
     if (this.#closed || keys?.length === 0) return;
     const kind = op === 'set' ? 's' : 'd';
     // What waits to be retried goes first, so that messages keep their order.
-    if (this.#retry !== undefined || this.#queuedAll !== undefined || this.#queued.size > 0) {
-      this.#enqueue(kind, keys);
+    if (this.#retry !== undefined || this.#queues.has(channel)) {
+      this.#enqueue(channel, kind, keys);
       return;
     }
-    this.#send(kind, keys === undefined ? null : [...keys]).then(undefined, (error: unknown) => {
+    this.#send(channel, kind, keys === undefined ? null : [...keys]).then(undefined, (error: unknown) => {
       this.#logger.warn({ err: error }, 'invalidation publish failed; it is queued for retry');
-      this.#enqueue(kind, keys);
+      this.#enqueue(channel, kind, keys);
     });
   }
 
@@ -112,13 +121,11 @@ export class Bus implements InvalidationSource {
     await this.#subscriber.close();
   }
 
-  #send(kind: 's' | 'd', keys: string[] | null): Promise<unknown> {
+  #send(channel: string, kind: 's' | 'd', keys: string[] | null): Promise<unknown> {
     const message: Message = [BUS_WIRE_VERSION, this.id, kind, keys];
     const text = JSON.stringify(message);
     try {
-      return this.#sharded
-        ? this.#client.spublish(this.#channel, text)
-        : this.#client.publish(this.#channel, text);
+      return this.#sharded ? this.#client.spublish(channel, text) : this.#client.publish(channel, text);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -146,20 +153,22 @@ export class Bus implements InvalidationSource {
     else sink.remove(keys);
   }
 
-  #enqueue(kind: 's' | 'd', keys: readonly string[] | undefined): void {
+  #enqueue(channel: string, kind: 's' | 'd', keys: readonly string[] | undefined): void {
     if (this.#closed) return;
-    if (keys === undefined || this.#queuedAll !== undefined) {
-      this.#queuedAll = this.#queuedAll === 'd' || kind === 'd' ? 'd' : 's';
-      this.#queued.clear();
+    let queue = this.#queues.get(channel);
+    if (queue === undefined) this.#queues.set(channel, (queue = { keys: new Map(), all: undefined }));
+    if (keys === undefined || queue.all !== undefined) {
+      queue.all = queue.all === 'd' || kind === 'd' ? 'd' : 's';
+      queue.keys.clear();
     } else {
-      for (const key of keys) if (this.#queued.get(key) !== 'd') this.#queued.set(key, kind);
-      if (this.#queued.size > RETRY_QUEUE_LIMIT) {
+      for (const key of keys) if (queue.keys.get(key) !== 'd') queue.keys.set(key, kind);
+      if (queue.keys.size > RETRY_QUEUE_LIMIT) {
         this.#logger.warn(
-          { limit: RETRY_QUEUE_LIMIT },
+          { limit: RETRY_QUEUE_LIMIT, channel },
           'invalidation retry queue overflowed; one whole-namespace expiry replaces it',
         );
-        this.#queued.clear();
-        this.#queuedAll = 's';
+        queue.keys.clear();
+        queue.all = 's';
       }
     }
     this.#scheduleRetry();
@@ -172,39 +181,42 @@ export class Bus implements InvalidationSource {
   }
 
   async #flush(): Promise<void> {
-    const all = this.#queuedAll;
-    const expired: string[] = [];
-    const removed: string[] = [];
-    for (const [key, kind] of this.#queued) (kind === 'd' ? removed : expired).push(key);
-    this.#queuedAll = undefined;
-    this.#queued.clear();
-    const sends: [kind: 's' | 'd', keys: string[] | null][] =
-      all === undefined
-        ? [
-            ['s', expired],
-            ['d', removed],
-          ]
-        : [[all, null]];
+    const queues = [...this.#queues];
+    this.#queues.clear();
     let failed = false;
-    for (const [kind, keys] of sends) {
-      if (keys !== null && keys.length === 0) continue;
-      try {
-        if (failed) throw new Error('an earlier retry failed');
-        await this.#send(kind, keys);
-      } catch {
-        failed = true;
-        this.#enqueue(kind, keys ?? undefined);
+    for (const [channel, { keys, all }] of queues) {
+      const expired: string[] = [];
+      const removed: string[] = [];
+      for (const [key, kind] of keys) (kind === 'd' ? removed : expired).push(key);
+      const sends: [kind: 's' | 'd', keys: string[] | null][] =
+        all === undefined
+          ? [
+              ['s', expired],
+              ['d', removed],
+            ]
+          : [[all, null]];
+      for (const [kind, sent] of sends) {
+        if (sent !== null && sent.length === 0) continue;
+        try {
+          if (failed) throw new Error('an earlier retry failed');
+          await this.#send(channel, kind, sent);
+        } catch {
+          failed = true;
+          this.#enqueue(channel, kind, sent ?? undefined);
+        }
       }
     }
     this.#retry = undefined;
-    if (failed) {
-      this.#retries++;
-      this.#scheduleRetry();
-    } else {
-      this.#retries = 0;
-      if (this.#queuedAll !== undefined || this.#queued.size > 0) this.#scheduleRetry();
-    }
+    if (failed) this.#retries++;
+    else this.#retries = 0;
+    if (this.#queues.size > 0) this.#scheduleRetry();
   }
+}
+
+// The publishes one channel waits to retry.
+interface RetryQueue {
+  readonly keys: Map<string, 's' | 'd'>;
+  all: 's' | 'd' | undefined;
 }
 
 function isMessage(value: unknown): value is Message {

@@ -91,7 +91,12 @@ export function tiersOf<V>(
     }
     source = new Bus(context);
   }
-  const tiers = new TwoTier(core, store, source);
+  const client = redis!.client;
+  const channelOf =
+    invalidation.channel === undefined
+      ? (namespace: string | undefined) => busChannel(client, namespace)
+      : undefined;
+  const tiers = new TwoTier(core, store, source, channelOf);
   start(tiers, source, context);
   return tiers;
 }

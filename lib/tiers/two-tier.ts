@@ -5,6 +5,7 @@ import type { GetOptions, OperationOptions } from '../options.js';
 import { keysOf } from '../arguments.js';
 import type { Tier } from '../plugins/plugin.js';
 import { LATER } from '../read-now.js';
+import { Bus } from './bus.js';
 import type { InvalidationSource } from './invalidation.js';
 import type { L1Store } from './l1-store.js';
 
@@ -40,9 +41,20 @@ export class TwoTier<V> implements WriteNotice {
   readonly #namespace: string | undefined;
   readonly #readsTtl: boolean;
   #closed = false;
+  readonly #channelOf: ((namespace: string | undefined) => string) | undefined;
 
-  constructor(core: CacheCore<V>, l1: L1Store, source: InvalidationSource | undefined) {
+  /**
+   * @param channelOf - the bus channel of another namespace, for writes made with a per-call
+   *   namespace (undefined when none can be derived: a channel of the user's own, no bus).
+   */
+  constructor(
+    core: CacheCore<V>,
+    l1: L1Store,
+    source: InvalidationSource | undefined,
+    channelOf?: (namespace: string | undefined) => string,
+  ) {
     this.#core = core;
+    this.#channelOf = channelOf;
     this.l1 = l1;
     this.source = source;
     this.#observed = core.runner.observes('get');
@@ -181,7 +193,15 @@ export class TwoTier<V> implements WriteNotice {
   ): void {
     // A clear of the root namespace reaches every namespace's keys, this one's too.
     const root = finalKeys === undefined && options?.namespace === '';
-    if (!root && !this.#ownSpace(options)) return;
+    if (!root && !this.#ownSpace(options)) {
+      // Another namespace's caches listen on that namespace's channel (tracking needs no help).
+      const source = this.source;
+      if (source instanceof Bus && this.#channelOf !== undefined) {
+        const channel = this.#channelOf(namespaceOf(options!.namespace, 'options.namespace'));
+        source.publishedTo(channel, kind, finalKeys);
+      }
+      return;
+    }
     if (finalKeys === undefined) this.l1.expireAll();
     else this.l1.remove(finalKeys);
     this.source?.published(kind, finalKeys);

@@ -230,7 +230,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
 
   it('reads past the L1 with { l1: false }, and with another namespace', async function () {
     const [a, b] = await pair<string>();
-    await a.set('k', 'v1');
+    await admin.set(`${b.namespace}:k`, '"v1"');
     await filled(b, 'k');
     await admin.set(`${b.namespace}:k`, JSON.stringify('behind'));
     expect(await b.get('k')).to.equal('v1');
@@ -240,6 +240,19 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
     await b.get('k', { namespace: 'other-space' });
     expect(b.peek('k')).to.equal('behind');
     expect(await b.multiGet(['k'], { l1: false })).to.deep.equal(['behind']);
+  });
+
+  it('tells the caches of another namespace of a write made with a per-call namespace', async function () {
+    const [a] = await pair<string>();
+    const [, other, otherSpace] = await pair<string>();
+    await admin.set(`${otherSpace}:k`, '"v1"');
+    await filled(other, 'k');
+    await a.set('k', 'v2', { namespace: otherSpace });
+    await eventually('the other namespace heard it', () => other.peek('k') === undefined);
+    expect(await other.get('k')).to.equal('v2');
+    await filled(other, 'k');
+    await a.delete('k', { namespace: otherSpace });
+    await eventually('and its delete', () => other.peek('k') === undefined);
   });
 
   it("tells plugins which tier answered (tier: 'l1' | 'l2')", async function () {
@@ -266,8 +279,8 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
     const first = (await b.get('k'))!;
     first.n = 2;
     expect(await b.get('k')).to.deep.equal({ n: 1 });
-    const [c, d] = await pair<{ n: number }>();
-    await c.set('k', { n: 1 });
+    const [, d] = await pair<{ n: number }>();
+    await admin.set(`${d.namespace}:k`, '{"n":1}');
     await filled(d, 'k');
     expect(await d.get('k')).to.equal(await d.get('k'));
   });
