@@ -27,6 +27,7 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
+import type { L1Stats } from './tiers/l1-store.js';
 import type { TwoTier } from './tiers/two-tier.js';
 
 export type { CacheEntries } from './arguments.js';
@@ -273,6 +274,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     } catch {
       return undefined;
     }
+  }
+
+  /** What this cache's L1 holds and is bounded by; `undefined` without an L1. */
+  get l1(): L1Stats | undefined {
+    return this.#tier?.l1.stats;
   }
 
   /**

@@ -48,6 +48,7 @@ export {
   type InvalidationOptions,
   type L1Options,
 } from './tiers/tier-options.js';
+export type { L1Stats } from './tiers/l1-store.js';
 export { caches, CacheRegistry } from './registry.js';
 export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
 export type {

@@ -18,6 +18,21 @@ export interface L1StoreSettings {
   readonly clock?: Clock;
 }
 
+/** What an L1 holds and is bounded by (see `Cache.l1`). */
+export interface L1Stats {
+  /** Entries held. */
+  readonly entries: number;
+  /** Bytes held, as counted for `maxBytes` (the entries' encoded lengths). */
+  readonly bytes: number;
+  /** Entries evicted to stay within the bounds so far. */
+  readonly evictions: number;
+  readonly maxSize: number;
+  /** 0: no bound. */
+  readonly maxBytes: number;
+  /** The longest an entry lives, in ms. */
+  readonly ttlMs: number;
+}
+
 /** The coherence of an L1: `'live'` while its invalidation source hears, else `'degraded'`. */
 export type L1Coherence = 'live' | 'degraded';
 
@@ -90,6 +105,19 @@ export class L1Store implements InvalidationSink {
   /** Bytes held, as counted for `maxBytes`. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** What the store holds and is bounded by. */
+  get stats(): L1Stats {
+    const { maxSize, maxBytes, ttlMs } = this.#settings;
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      evictions: this.evictions,
+      maxSize,
+      maxBytes,
+      ttlMs,
+    };
   }
 
   /** Whether entries are served as fresh: the invalidation source hears. */
