@@ -167,7 +167,7 @@ describe('Redis tracking (invalidation: tracking)', function () {
     const admin = clientOf();
     const { sink, started } = track(clientOf(), ['kill:']);
     await started;
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await sink.until((s) => s.kinds.join() === 'up,down,up', 'down, then up');
     await writer.set('kill:1', 'v');
     await sink.until((s) => s.expired.includes('kill:1'), 'a write after the gap');
