@@ -50,6 +50,8 @@ export class TrackingHub {
   #live = false;
   #slotOwners: string | undefined;
   #listening = false;
+  // On a Cluster: the timer that compares the servers' slot map with the client's.
+  #slotCheck: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #onTopology = (): void => void this.#change(() => this.#followTopology());
 
@@ -118,6 +120,7 @@ export class TrackingHub {
     this.#closed = true;
     if (isCluster(this.#client)) {
       for (const event of ['refresh', '+node', '-node']) this.#client.off(event, this.#onTopology);
+      clearInterval(this.#slotCheck);
     }
     for (const connection of this.#connections.values()) connection.close();
     this.#connections.clear();
@@ -255,10 +258,40 @@ export class TrackingHub {
     if (!this.#listening) {
       this.#listening = true;
       for (const event of ['refresh', '+node', '-node']) client.on(event, this.#onTopology);
+      if (this.#options.healthCheckMs > 0) {
+        this.#slotCheck = setInterval(() => void this.#checkSlots(client), this.#options.healthCheckMs);
+        this.#slotCheck.unref();
+      }
     }
     const nodes = new Map<string, RedisOptions>();
     for (const node of client.nodes('master') as Redis[]) nodes.set(labelOf(node.options), node.options);
     return nodes;
+  }
+
+  // A master that hands its slots over and stays up (a manual failover, a resharding) closes no
+  // tracking connection, and a client that sends nothing to those slots would never get the MOVED
+  // that refreshes its slot map: so the map is asked for (one CLUSTER SLOTS on a data connection)
+  // every health-check interval, and the client told to refresh when it differs.
+  async #checkSlots(client: Cluster): Promise<void> {
+    if (this.#closed || client.status !== 'ready') return;
+    let ranges: unknown;
+    try {
+      ranges = await client.cluster('SLOTS');
+    } catch {
+      return;
+    }
+    if (!Array.isArray(ranges) || this.#closed) return;
+    for (const range of ranges as [number, number, [string, number]?][]) {
+      const [start, end, master] = range;
+      if (master === undefined) continue;
+      const owner = `${master[0]}:${master[1]}`;
+      for (let slot = start; slot <= end; slot++) {
+        if (client.slots[slot]?.[0] !== owner) {
+          client.refreshSlotsCache();
+          return;
+        }
+      }
+    }
   }
 
   #slotOwnersNow(): string | undefined {
