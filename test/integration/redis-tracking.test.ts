@@ -11,6 +11,10 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 
 const run = promisify(execFile);
 
+// Whether the sink, told of a gap, was told that tracking is up again after it (a loaded machine
+// may see more than one gap; what matters is the last word).
+const upAgain = (sink: RecordingSink): boolean => sink.kinds.includes('down') && sink.kinds.at(-1) === 'up';
+
 // Redis server-assisted client-side caching against real servers of this file's own (it restarts
 // one, changes ACLs and flushes): every change Redis sees under a prefix reaches the sink.
 describe('Redis tracking (invalidation: tracking)', function () {
@@ -168,7 +172,7 @@ describe('Redis tracking (invalidation: tracking)', function () {
     const { sink, started } = track(clientOf(), ['kill:']);
     await started;
     await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
-    await sink.until((s) => s.kinds.join() === 'up,down,up', 'down, then up');
+    await sink.until(upAgain, 'down, then up');
     await writer.set('kill:1', 'v');
     await sink.until((s) => s.expired.includes('kill:1'), 'a write after the gap');
   });
@@ -177,14 +181,14 @@ describe('Redis tracking (invalidation: tracking)', function () {
     const proxy = await TcpProxy.start(server.port);
     opened.push(proxy);
     // The tracking connection goes the data client's way: through the proxy.
-    const { sink, started } = track(clientOf({ port: proxy.port }), ['hole:'], 100);
+    const { sink, started } = track(clientOf({ port: proxy.port }), ['hole:'], 250);
     await started;
     proxy.blackhole();
     // Nothing closes: only an unanswered PING tells.
     await sink.until((s) => s.kinds.includes('down'), 'the health check to find the break');
     await writer.set('hole:lost', 'v');
     proxy.heal();
-    await sink.until((s) => s.kinds.join() === 'up,down,up', 'up again once healed');
+    await sink.until(upAgain, 'up again once healed');
     await writer.set('hole:1', 'v');
     await sink.until((s) => s.expired.includes('hole:1'), 'a write after the gap');
   });
@@ -197,7 +201,7 @@ describe('Redis tracking (invalidation: tracking)', function () {
       const { sink, started } = track(client, ['restart:']);
       await started;
       await own.restart();
-      await sink.until((s) => s.kinds.join() === 'up,down,up', 'down, then up');
+      await sink.until(upAgain, 'down, then up');
       const after = new Redis({ host: '127.0.0.1', port: own.port });
       await after.set('restart:1', 'v');
       after.disconnect();
