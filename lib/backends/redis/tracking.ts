@@ -9,12 +9,6 @@ import { TrackingHub } from './tracking-hub.js';
 
 export { TrackingRefusedError, type TrackingRefusal } from './tracking-refused.js';
 
-/** The defaults of tracking. */
-export const TRACKING_DEFAULTS = Object.freeze({
-  /** How often each tracking connection is pinged, in ms (a silent break is found within twice this). */
-  healthCheckMs: 2_000,
-});
-
 // One hub per data client, shared by every cache tracked on it: one set of connections, one
 // merged prefix set.
 const hubs = new WeakMap<Client, TrackingHub>();
