@@ -258,7 +258,8 @@ export class TrackingHub {
     if (!this.#listening) {
       this.#listening = true;
       for (const event of ['refresh', '+node', '-node']) client.on(event, this.#onTopology);
-      if (this.#options.healthCheckMs > 0) {
+      // Behind a natMap the servers' addresses are not the client's: the check would always differ.
+      if (this.#options.healthCheckMs > 0 && client.options.natMap === undefined) {
         this.#slotCheck = setInterval(() => void this.#checkSlots(client), this.#options.healthCheckMs);
         this.#slotCheck.unref();
       }
