@@ -146,7 +146,9 @@ describe('Redis tracking (invalidation: tracking)', function () {
     const admin = clientOf();
     await admin.call('ACL', 'SETUSER', 'no-tracking', 'on', '>pw', '~*', '&*', '+@all', '-client|tracking');
     await admin.call('ACL', 'SETUSER', 'no-client', 'on', '>pw', '~*', '&*', '+@all', '-client');
-    for (const username of ['no-tracking', 'no-client']) {
+    // No channel: SUBSCRIBE __redis__:invalidate is what is refused.
+    await admin.call('ACL', 'SETUSER', 'no-channel', 'on', '>pw', '~*', 'resetchannels', '+@all');
+    for (const username of ['no-tracking', 'no-client', 'no-channel']) {
       const { sink, started } = track(clientOf({ username, password: 'pw' }), ['app:']);
       const error = await started.then(
         () => expect.fail(`${username}: started`),
