@@ -4,6 +4,7 @@ import type {
   InvalidationSource,
   InvalidationSourceFactory,
 } from '../../tiers/invalidation.js';
+import { registerTrackingSource } from '../../tiers/setup.js';
 import type { Client } from './client.js';
 import { TrackingHub } from './tracking-hub.js';
 
@@ -94,3 +95,7 @@ export class TrackingSource implements InvalidationSource {
  * @throws RangeError as {@link TrackingSource}'s constructor.
  */
 export const trackingSource: InvalidationSourceFactory = (context) => new TrackingSource(context);
+
+// `invalidation: 'tracking'` builds its sources here; the tiers' setup does not import this module
+// (it is reached through the package's index, see package.json sideEffects).
+registerTrackingSource(trackingSource);

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { Cache, RedisBackend } from '../../lib/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
+import { RedisServer } from '../support/redis-server.js';
+import { spawnTs } from '../support/run.js';
+
+const redisCli = promisify(execFile);
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// `invalidation: 'tracking'` end to end: a Cache's L1 in another process, and a write it never
+// hears of from larder.
+describe("Cache with l1 and invalidation: 'tracking'", function () {
+  this.timeout(60_000);
+  let server: RedisServer;
+
+  before(async () => {
+    server = await RedisServer.start();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it("stops serving a value in another process's L1 once redis-cli overwrites it", async () => {
+    await redisCli('redis-cli', ['-p', String(server.port), 'SET', 'two:k', '"v1"']);
+    const other = spawnTs('test/fixtures/tracking-process.ts', [server.url, 'two']);
+    try {
+      expect(await other.nextLine()).to.equal('ready');
+      other.send('fill k');
+      expect(JSON.parse(await other.nextLine())).to.deep.equal({ value: 'v1', peek: 'v1' });
+      other.send('watch k');
+      expect(await other.nextLine()).to.equal('watching');
+      await redisCli('redis-cli', ['-p', String(server.port), 'SET', 'two:k', '"v2"']);
+      // When is for the latency benchmark to say (a loaded machine decides real time here).
+      expect(await other.nextLine()).to.match(/^stopped \d+$/);
+      other.send('fill k');
+      expect(JSON.parse(await other.nextLine())).to.deep.equal({ value: 'v2', peek: 'v2' });
+      other.send('exit');
+      expect((await other.done).code).to.equal(0);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('falls back to the bus, with one warning, where an ACL denies CLIENT TRACKING', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    await admin.call('ACL', 'SETUSER', 'bus-only', 'on', '>pw', '~*', '&*', '+@all', '-client|tracking');
+    admin.disconnect();
+    const { logger, records } = recordingLogger();
+    const url = `redis://bus-only:pw@127.0.0.1:${server.port}`;
+    const tracked = new Cache<string>({
+      backend: new RedisBackend({ url, logger }),
+      namespace: 'fallback',
+      l1: true,
+      invalidation: 'tracking',
+      logger,
+    });
+    const writer = new Cache<string>({ backend: new RedisBackend({ url }), namespace: 'fallback', l1: true });
+    try {
+      await until(() => tracked.coherence === 'live' && writer.coherence === 'live', 'both caches live');
+      await writer.set('k', 'v1');
+      // A read that overlaps the bus message of that write may not fill the L1 (the race guard).
+      for (let i = 0; i < 100 && tracked.peek('k') !== 'v1'; i++) {
+        expect(await tracked.get('k')).to.equal('v1');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(tracked.peek('k')).to.equal('v1');
+      // Told by the bus: the fallback works.
+      await writer.set('k', 'v2');
+      await until(() => tracked.peek('k') !== 'v1', 'the bus to expire the entry');
+      expect(await tracked.get('k')).to.equal('v2');
+      const warnings = records.filter((record) => record.level === 40 && /tracking/.test(String(record.msg)));
+      expect(warnings, JSON.stringify(records)).to.have.lengthOf(1);
+      expect(warnings[0]!.err).to.deep.include({ code: 'LARDER_INVALIDATION_REFUSED', kind: 'tracking' });
+    } finally {
+      await Promise.all([tracked.close(), writer.close()]);
+    }
+  });
+});
