@@ -9,6 +9,17 @@ import { spawnTs } from '../support/run.js';
 
 const redisCli = promisify(execFile);
 
+/** Calls per command since the last CONFIG RESETSTAT, the admin's own and health-check PINGs left out. */
+async function commandCalls(admin: Redis): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const [, name, count] of (await admin.info('commandstats')).matchAll(
+    /^cmdstat_([^:]+):calls=(\d+)/gm,
+  )) {
+    if (!/^(config|info|ping)\b/.test(name!)) calls[name!] = Number(count);
+  }
+  return calls;
+}
+
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -48,6 +59,36 @@ describe("Cache with l1 and invalidation: 'tracking'", function () {
       expect((await other.done).code).to.equal(0);
     } finally {
       other.kill();
+    }
+  });
+
+  it('adds no command to a write, and an L1 hit sends nothing', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    const cache = new Cache<string>({
+      backend: new RedisBackend({ url: server.url }),
+      namespace: 'counted',
+      l1: true,
+      invalidation: 'tracking',
+    });
+    try {
+      await until(() => cache.coherence === 'live', 'tracking live');
+      await admin.config('RESETSTAT');
+      await cache.set('k', 'v');
+      // The write's own invalidation expires the entry: the read after it goes to Redis once.
+      for (let i = 0; i < 100 && cache.peek('k') === undefined; i++) {
+        await cache.get('k');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(cache.peek('k')).to.equal('v');
+      const before = await commandCalls(admin);
+      for (let i = 0; i < 10; i++) expect(await cache.get('k')).to.equal('v');
+      const after = await commandCalls(admin);
+      expect(after, 'L1 hits').to.deep.equal(before);
+      expect(after).to.not.have.any.keys('publish', 'spublish');
+      expect(after.set, 'the one write').to.equal(1);
+    } finally {
+      await cache.close();
+      admin.disconnect();
     }
   });
 
