@@ -92,6 +92,34 @@ describe("Cache with l1 and invalidation: 'tracking'", function () {
     }
   });
 
+  it('is degraded while its tracking connection is gone, and expires what it held once back', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    const cache = new Cache<string>({
+      backend: new RedisBackend({ url: server.url }),
+      namespace: 'gap',
+      l1: true,
+      invalidation: 'tracking',
+    });
+    try {
+      await until(() => cache.coherence === 'live', 'tracking live');
+      await admin.set('gap:k', '"v1"');
+      for (let i = 0; i < 100 && cache.peek('k') !== 'v1'; i++) await cache.get('k');
+      expect(cache.peek('k')).to.equal('v1');
+      const seen = new Set<string>();
+      const watching = setInterval(() => seen.add(cache.coherence), 1);
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      // Written while no tracking connection listens: only the gap's expiry keeps it from being served.
+      await admin.set('gap:k', '"v2"');
+      await until(() => seen.has('degraded') && cache.coherence === 'live', 'degraded, then live');
+      clearInterval(watching);
+      expect(cache.peek('k')).to.not.equal('v1');
+      expect(await cache.get('k')).to.equal('v2');
+    } finally {
+      await cache.close();
+      admin.disconnect();
+    }
+  });
+
   it('falls back to the bus, with one warning, where an ACL denies CLIENT TRACKING', async () => {
     const admin = new Redis({ host: '127.0.0.1', port: server.port });
     await admin.call('ACL', 'SETUSER', 'bus-only', 'on', '>pw', '~*', '&*', '+@all', '-client|tracking');
