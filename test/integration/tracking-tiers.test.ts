@@ -6,6 +6,7 @@ import { Cache, RedisBackend } from '../../lib/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { RedisServer } from '../support/redis-server.js';
 import { spawnTs } from '../support/run.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 const redisCli = promisify(execFile);
 
@@ -116,6 +117,40 @@ describe("Cache with l1 and invalidation: 'tracking'", function () {
       expect(await cache.get('k')).to.equal('v2');
     } finally {
       await cache.close();
+      admin.disconnect();
+    }
+  });
+
+  it('never fills the L1 with a reply that a tracking invalidation overtook', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    const proxy = await TcpProxy.start(server.port);
+    // Through the proxy: its data connection, and its tracking connection (never held here).
+    const cache = new Cache<string>({
+      backend: new RedisBackend({ url: `redis://127.0.0.1:${proxy.port}` }),
+      namespace: 'race',
+      l1: true,
+      invalidation: 'tracking',
+    });
+    try {
+      await until(() => cache.coherence === 'live', 'tracking live');
+      await admin.mset('race:k', '"v1"', 'race:probe', '"p"');
+      for (let i = 0; i < 100 && cache.peek('probe') !== 'p'; i++) await cache.get('probe');
+      // The cache misses and reads; the server answered v1, but the reply is held on the way.
+      const held = proxy.holdReplyTo('pttl');
+      const read = cache.get('k');
+      const release = await held;
+      // Meanwhile redis-cli writes v2, then the probe: Redis reports both, in order, so once the
+      // probe is gone from the L1 the invalidation of k has been heard too.
+      await redisCli('redis-cli', ['-p', String(server.port), 'SET', 'race:k', '"v2"']);
+      await redisCli('redis-cli', ['-p', String(server.port), 'SET', 'race:probe', '"q"']);
+      await until(() => cache.peek('probe') === undefined, 'the invalidations heard');
+      release();
+      expect(await read, 'the slow read answers what it read').to.equal('v1');
+      expect(cache.peek('k'), 'but does not fill the L1 with it').to.equal(undefined);
+      expect(await cache.get('k')).to.equal('v2');
+    } finally {
+      await cache.close();
+      await proxy.close();
       admin.disconnect();
     }
   });
