@@ -6,6 +6,8 @@ import type { InvalidationSource } from '../../lib/tiers/invalidation.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { RedisCluster, RedisServer } from '../support/redis-server.js';
+import { sharedCluster } from '../support/redis-fixtures.js';
+import { Cache, RedisBackend } from '../../lib/index.js';
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,5 +93,39 @@ describe('Redis tracking on a Cluster', function () {
     for (let i = 1; keySlot(key) < start || keySlot(key) > end; i++) key = `app:moved:${i}`;
     await replica.set(key, 'v');
     await sink.until((s) => s.expired.includes(key), 'a write to the new master');
+  });
+});
+
+describe("a Cache with invalidation: 'tracking' on a Cluster", function () {
+  this.timeout(60_000);
+
+  it('stops serving entries that plain writes to their masters changed', async () => {
+    const cluster = await sharedCluster();
+    const cache = new Cache<string>({
+      backend: new RedisBackend({ url: cluster.url }),
+      namespace: `tracked-${process.pid}`,
+      l1: true,
+      invalidation: 'tracking',
+    });
+    const writer = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]!.port }]);
+    try {
+      await until(() => Promise.resolve(cache.coherence === 'live'), 'tracking live');
+      // Keys on every master.
+      const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+      await Promise.all(keys.map((key) => writer.set(`tracked-${process.pid}:${key}`, '"v1"')));
+      await until(
+        async () => (await cache.multiGet(keys), keys.every((key) => cache.peek(key) === 'v1')),
+        'filled',
+      );
+      await Promise.all(keys.map((key) => writer.set(`tracked-${process.pid}:${key}`, '"v2"')));
+      await until(
+        () => Promise.resolve(keys.every((key) => cache.peek(key) !== 'v1')),
+        'every entry expired',
+      );
+      expect(await cache.multiGet(keys)).to.deep.equal(keys.map(() => 'v2'));
+    } finally {
+      writer.disconnect();
+      await cache.close();
+    }
   });
 });
