@@ -48,6 +48,8 @@ export class TrackingHub {
   // One change of connections at a time (a new prefix set, a new topology).
   #changes: Promise<void> = Promise.resolve();
   #live = false;
+  // How many times the hub went live: the first is the start, each later one ends a gap.
+  #wentLive = 0;
   #slotOwners: string | undefined;
   #listening = false;
   // On a Cluster: the timer that compares the servers' slot map with the client's.
@@ -238,7 +240,13 @@ export class TrackingHub {
     const connections = [...this.#connections.values()];
     const live = connections.length > 0 && connections.every((connection) => connection.state === 'live');
     if (live === this.#live) return;
+    const wasLive = this.#live;
     this.#live = live;
+    if (!live && wasLive) {
+      this.#options.logger.warn('tracking connection lost; the L1 is degraded until it is back');
+    } else if (live && this.#wentLive++ > 0) {
+      this.#options.logger.info('tracking again; what the L1 held before the gap is expired');
+    }
     for (const registration of this.#registrations) {
       if (!registration.settled) continue;
       if (live) {
