@@ -155,6 +155,21 @@ describe("Cache with l1 and invalidation: 'tracking'", function () {
     }
   });
 
+  it('is what a cache URL with ?invalidation=tracking builds', async () => {
+    const cache = Cache.fromUrl<string>(`${server.url}?namespace=url&l1=100&l1Ttl=1m&invalidation=tracking`);
+    try {
+      await until(() => cache.coherence === 'live', 'tracking live');
+      await redisCli('redis-cli', ['-p', String(server.port), 'SET', 'url:k', '"v1"']);
+      for (let i = 0; i < 100 && cache.peek('k') !== 'v1'; i++) await cache.get('k');
+      expect(cache.peek('k')).to.equal('v1');
+      // Only tracking hears redis-cli.
+      await redisCli('redis-cli', ['-p', String(server.port), 'SET', 'url:k', '"v2"']);
+      await until(() => cache.peek('k') !== 'v1', 'the redis-cli write heard');
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('falls back to the bus, with one warning, where an ACL denies CLIENT TRACKING', async () => {
     const admin = new Redis({ host: '127.0.0.1', port: server.port });
     await admin.call('ACL', 'SETUSER', 'bus-only', 'on', '>pw', '~*', '&*', '+@all', '-client|tracking');
