@@ -64,6 +64,18 @@ describe('Redis tracking on a Cluster', function () {
     expect(sink.kinds[0]).to.equal('up');
   });
 
+  it("reports one master's lost tracking connection as a gap of the whole, until it is back", async () => {
+    const before = sink.events.length;
+    await node(cluster.nodes[1]!.port).call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await sink.until(
+      (s) => s.kinds.slice(before).includes('down') && s.kinds.at(-1) === 'up',
+      'down, then up again',
+    );
+    const key = 'app:after-gap';
+    await client.set(key, 'v');
+    await sink.until((s) => s.expired.includes(key), 'a write after the gap');
+  });
+
   it('after a failover, expires everything and tracks the new master', async () => {
     const old = node(cluster.nodes[0]!.port);
     const replica = node(extra.port);
