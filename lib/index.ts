@@ -20,6 +20,7 @@ export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle, type StoredWithTtl }
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';
+export { TrackingRefusedError, type TrackingRefusal } from './backends/redis/tracking.js';
 export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/options.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
