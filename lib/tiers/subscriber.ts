@@ -42,6 +42,9 @@ export class Subscriber {
   #retry: NodeJS.Timeout | undefined;
   #health: NodeJS.Timeout | undefined;
   #closed = false;
+  // Where a MOVED reply to SSUBSCRIBE said the channel's slot is now, ahead of the Cluster
+  // client's own slot table (which learns of a move only from its own commands, or later).
+  #movedTo: string | undefined;
 
   constructor(
     client: Client,
@@ -117,6 +120,8 @@ export class Subscriber {
           this.#events.up();
         },
         (error: unknown) => {
+          const moved = error instanceof Error ? /^MOVED \d+ (\S+)/.exec(error.message) : null;
+          if (moved !== null) this.#movedTo = moved[1];
           this.#logger.debug({ err: error }, 'invalidation subscriber could not subscribe');
           this.#lost(connection, 'subscribing failed');
         },
@@ -135,7 +140,8 @@ export class Subscriber {
     };
     if (!isCluster(this.#client)) return this.#client.duplicate(own) as unknown as Redis;
     const cluster: Cluster = this.#client;
-    const owner = cluster.slots[keySlot(this.#channel)]?.[0];
+    const owner = this.#movedTo ?? cluster.slots[keySlot(this.#channel)]?.[0];
+    this.#movedTo = undefined;
     if (owner === undefined) throw new Error('the Cluster has not told which master owns the channel yet');
     const at = owner.lastIndexOf(':');
     return new (ioredis().Redis)({
