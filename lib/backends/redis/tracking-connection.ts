@@ -131,8 +131,9 @@ export class TrackingConnection {
     try {
       await settleWithin(redis.connect(), limit, undefined, timedOut);
       const id = await settleWithin(redis.client('ID'), limit, undefined, timedOut);
-      // Sent together: an invalidation reaches this connection only once it is subscribed, and
-      // Redis runs one connection's pipelined commands back to back.
+      // Sent together, to keep short the moment between them in which an invalidation is lost
+      // (it reaches this connection only once subscribed). Nothing depends on it being nil: the
+      // L1 expires what it filled before it is told `up()`, which comes after.
       const tracking = redis.call('CLIENT', ...trackingArguments(String(id), this.prefixes));
       const subscribed = redis.subscribe(INVALIDATION_CHANNEL);
       await settleWithin(Promise.all([tracking, subscribed]), limit, undefined, timedOut);

@@ -67,11 +67,6 @@ export class TrackingHub {
     return this.#closed;
   }
 
-  /** How many caches are registered. */
-  get size(): number {
-    return this.#registrations.size;
-  }
-
   /**
    * Tracks `prefixes` for `sink`. `ready` resolves once they are tracked on every master, having
    * told the sink `up()`; while some master cannot be reached, it waits (the sink told `down()`),

@@ -60,13 +60,6 @@ export class PrefixRegistry {
     return this.#merged;
   }
 
-  /** How many registrations there are now. */
-  get size(): number {
-    let total = 0;
-    for (const count of this.#counts.values()) total += count;
-    return total;
-  }
-
   /** Registers `prefix` once more; returns whether the merged set changed. */
   add(prefix: string): boolean {
     this.#counts.set(prefix, (this.#counts.get(prefix) ?? 0) + 1);
