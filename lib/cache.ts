@@ -26,6 +26,7 @@ import type { Plugin } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
+import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
 import type { L1Stats } from './tiers/l1-store.js';
 import type { TwoTier } from './tiers/two-tier.js';
@@ -261,19 +262,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    * @throws TypeError for a bad key.
    */
   peek(key: Key): V | undefined {
-    if (this.#closing !== undefined) {
-      this.#keys.finalKey(key);
-      return undefined;
-    }
-    if (this.#tier !== undefined) return this.#tier.peek(key);
-    const finalKey = this.#keys.readKey(key);
-    if (!this.#synchronous) return undefined;
-    try {
-      const payload = this.backend.get(finalKey);
-      return payload === undefined || isNativePromise(payload) ? undefined : this.#codec.decode(payload, key);
-    } catch {
-      return undefined;
-    }
+    return peekNow(this.#core, key, this.#closing !== undefined);
   }
 
   /** What this cache's L1 holds and is bounded by; `undefined` without an L1. */
