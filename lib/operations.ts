@@ -11,7 +11,8 @@ import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
 import { parseJitter } from './strategies/jitter.js';
-import type { OperationOptions, WriteOptions } from './options.js';
+import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -34,6 +35,38 @@ export function multiGet<V>(
   });
 }
 
+export function getWithTtl<V, D>(
+  core: CacheCore<V>,
+  key: Key,
+  options: GetOptions<D> | undefined,
+): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+  const read = core.run('get', key, options, undefined, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const hit = (payload: unknown, ms: number | undefined): ValueWithTtl<V> | undefined =>
+      payload === undefined || ms === undefined
+        ? undefined
+        : { value: core.codec.decode(payload, key), ttl: ms };
+    if (core.capabilities.getWithTtl) {
+      return core.then(core.port.call('getWithTtl', finalKey), (entry) => hit(entry?.value, entry?.ttlMs));
+    }
+    // Two reads: a key removed or expired in between is a miss, never a value without its ttl.
+    const payload = core.port.get(finalKey);
+    if (!isPending(payload, core.synchronous)) {
+      return payload === undefined
+        ? undefined
+        : core.then(core.port.call('ttl', finalKey), (ms) => hit(payload, ms));
+    }
+    return payload.then((found) =>
+      found === undefined
+        ? undefined
+        : Promise.resolve(core.port.call('ttl', finalKey)).then((ms) => hit(found, ms)),
+    );
+  });
+  if (options?.default === undefined) return read;
+  const fallback = options.default;
+  return read.then((entry) => entry ?? { value: fallback, ttl: undefined });
+}
+
 export function add<V>(
   core: CacheCore<V>,
   key: Key,
@@ -46,6 +79,7 @@ export function add<V>(
     const payload = core.codec.encode(value, key);
     return core.then(core.port.call('add', finalKey, payload, ttlMs), (added) => {
       if (!added) throw new KeyExistsError(String(key));
+      core.tier?.written('set', [finalKey], options);
       return true;
     });
   });
@@ -72,8 +106,15 @@ export function multiSet<V>(
       const encoded = pairs.map(
         ([key, value]) => [core.keys.finalKey(key, options), core.codec.encode(value, key)] as const,
       );
-      if (core.capabilities.multiSet)
-        return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
+      const written = (): true => {
+        core.tier?.written(
+          'set',
+          encoded.map(([key]) => key),
+          options,
+        );
+        return true;
+      };
+      if (core.capabilities.multiSet) return core.then(core.port.call('multiSet', encoded, ttlMs), written);
       // Without an atomic batch, one write per entry, each failure handled: a write that throws
       // after earlier ones answered with promises must not leave those unhandled.
       const writes: PromiseLike<unknown>[] = [];
@@ -86,7 +127,7 @@ export function multiSet<V>(
         for (const write of writes) write.then(undefined, () => undefined);
         throw error;
       }
-      return writes.length === 0 ? true : Promise.all(writes).then(() => true);
+      return writes.length === 0 ? written() : Promise.all(writes).then(written);
     },
   });
 }
@@ -113,7 +154,12 @@ export function increment<V>(
     }
     requireCapability(core.capabilities.increment, core.backend, 'increment', 'increment');
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    const answer = core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (value) => {
+      core.tier?.written('set', [finalKey], options);
+      return value;
+    });
   });
 }
 
@@ -125,7 +171,12 @@ export function expire<V>(
 ): Promise<boolean> {
   return core.run('expire', key, options, false, () => {
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('expire', finalKey, parseTtl(ttl));
+    const answer = core.port.call('expire', finalKey, parseTtl(ttl));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (changed) => {
+      if (changed) core.tier?.written('set', [finalKey], options);
+      return changed;
+    });
   });
 }
 
@@ -144,9 +195,15 @@ export function remove<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<number> {
-  return core.run('delete', key, options, 0, () =>
-    core.port.call('delete', core.keys.finalKey(key, options)),
-  );
+  return core.run('delete', key, options, 0, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const answer = core.port.call('delete', finalKey);
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      if (removed > 0) core.tier?.written('delete', [finalKey], options);
+      return removed;
+    });
+  });
 }
 
 export function multiDelete<V>(
@@ -159,11 +216,15 @@ export function multiDelete<V>(
     keys,
     options,
     fallback: 0,
-    work: () =>
-      core.port.call(
-        'multiDelete',
-        keysOf(keys).map((key) => core.keys.finalKey(key, options)),
-      ),
+    work: () => {
+      const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
+      const answer = core.port.call('multiDelete', finalKeys);
+      if (core.tier === undefined) return answer;
+      return core.then(answer, (removed) => {
+        if (removed > 0) core.tier?.written('delete', finalKeys, options);
+        return removed;
+      });
+    },
   });
 }
 
@@ -178,20 +239,26 @@ export function deletePattern<V>(
     }
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'deletePattern');
     const { prefix, suffix } = core.keys.affixes(options, true);
-    return core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    const answer = core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      core.tier?.written('delete', undefined, options);
+      return removed;
+    });
   });
 }
 
 export function clear<V>(core: CacheCore<V>, options: OperationOptions | undefined): Promise<boolean> {
   return core.run('clear', undefined, options, false, () => {
     const { prefix, suffix } = core.keys.affixes(options, false);
-    if (suffix === '') return core.then(core.port.call('clear', prefix), () => true);
+    const cleared = (): true => {
+      core.tier?.written('delete', undefined, options);
+      return true;
+    };
+    if (suffix === '') return core.then(core.port.call('clear', prefix), cleared);
     // A key builder that puts text after the key: only a pattern finds its keys.
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'clear');
-    return core.then(
-      core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`),
-      () => true,
-    );
+    return core.then(core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`), cleared);
   });
 }
 
