@@ -2,7 +2,7 @@ import type { CacheEntries } from './arguments.js';
 import { threw, type BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
 import { CacheCore } from './cache-core.js';
-import type { CacheOperations } from './cache-operations.js';
+import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
 import { cacheFromUrl } from './from-url.js';
@@ -228,6 +228,18 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     } catch {
       return LATER;
     }
+  }
+
+  getWithTtl(key: Key, options?: GetOptions): Promise<ValueWithTtl<V> | undefined>;
+  getWithTtl<D>(
+    key: Key,
+    options: GetOptions<D> & { readonly default: D },
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D>>;
+  getWithTtl<D>(
+    key: Key,
+    options?: GetOptions<D>,
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+    return operations.getWithTtl(this.#core, key, options);
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {

@@ -1,5 +1,5 @@
 export { Cache, type CacheEntries } from './cache.js';
-export type { CacheOperations } from './cache-operations.js';
+export type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 export { Lock, type LockOptions, type OptimisticLock } from './locks.js';
 export { cached, type CachedFunction, type CachedMethodDecorator, type CachedOptions } from './cached.js';
 export { callKey, encodeArgs } from './call-key.js';
@@ -16,7 +16,7 @@ export {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle } from './backends/backend.js';
+export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle, type StoredWithTtl } from './backends/backend.js';
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';

@@ -10,7 +10,8 @@ import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
-import type { OperationOptions, WriteOptions } from './options.js';
+import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -31,6 +32,38 @@ export function multiGet<V>(
       );
     },
   });
+}
+
+export function getWithTtl<V, D>(
+  core: CacheCore<V>,
+  key: Key,
+  options: GetOptions<D> | undefined,
+): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+  const read = core.run('get', key, options, undefined, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const hit = (payload: unknown, ms: number | undefined): ValueWithTtl<V> | undefined =>
+      payload === undefined || ms === undefined
+        ? undefined
+        : { value: core.codec.decode(payload, key), ttl: ms };
+    if (core.capabilities.getWithTtl) {
+      return core.then(core.port.call('getWithTtl', finalKey), (entry) => hit(entry?.value, entry?.ttlMs));
+    }
+    // Two reads: a key removed or expired in between is a miss, never a value without its ttl.
+    const payload = core.port.get(finalKey);
+    if (!isPending(payload, core.synchronous)) {
+      return payload === undefined
+        ? undefined
+        : core.then(core.port.call('ttl', finalKey), (ms) => hit(payload, ms));
+    }
+    return payload.then((found) =>
+      found === undefined
+        ? undefined
+        : Promise.resolve(core.port.call('ttl', finalKey)).then((ms) => hit(found, ms)),
+    );
+  });
+  if (options?.default === undefined) return read;
+  const fallback = options.default;
+  return read.then((entry) => entry ?? { value: fallback, ttl: undefined });
 }
 
 export function add<V>(
