@@ -62,10 +62,12 @@ export interface CacheOperations<V> {
   add(key: Key, value: V, options?: WriteOptions): Promise<boolean>;
 
   /**
-   * Stores several values with one ttl; atomic on backends that offer `multiSet` (Redis, memory).
-   * Every key and value is checked and encoded before anything is written.
+   * Stores several values; atomic on backends that offer `multiSet` (Redis, memory). An entry
+   * given as a `[key, value, ttl]` triple has a ttl of its own (`undefined`: the call's); entries
+   * are written in one batch per distinct ttl, each batch atomic, all sent at once. Every key, ttl
+   * and value is checked and encoded before anything is written.
    *
-   * @param entries - `[key, value]` pairs, a `Map`, or a plain object.
+   * @param entries - `[key, value]` pairs or `[key, value, ttl]` triples, a `Map`, or a plain object.
    * @returns `true` (`false` in safe mode when the backend failed).
    */
   multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean>;
@@ -176,6 +178,25 @@ export interface CacheOperations<V> {
    * ```
    */
   scan(glob?: string, options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]>;
+
+  /**
+   * Walks this namespace's (and version's) entries whose keys match a Redis-style glob, as
+   * `[key, value]` pairs (the caller's keys): the walk of {@link scan}, each page's values read
+   * with one `multiGet` (on Redis one `MGET` per page, per hash slot on a Cluster). An entry
+   * that expires or is removed between a page's keys and its read is left out. Plugins observe
+   * each page's read as a `multiGet`.
+   *
+   * @param glob - over the caller's keys. @default '*'
+   * @throws UnsupportedOperationError if the backend cannot list keys.
+   * @example
+   * ```ts
+   * for await (const [key, user] of cache.entries('user:*')) console.log(key, user.name);
+   * ```
+   */
+  entries(
+    glob?: string,
+    options?: OperationOptions & { readonly count?: number },
+  ): AsyncGenerator<[string, V]>;
 
   /**
    * Sends a command straight to the backend (for Redis, an ioredis command name).
