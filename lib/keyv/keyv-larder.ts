@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { Cache } from '../cache.js';
 import { describeValue } from '../describe.js';
 import { ConfigError } from '../errors.js';
@@ -51,7 +52,7 @@ export interface KeyvEntryData {
  * const manager = createCache({ stores: [new Keyv({ store: new KeyvLarder('default') })] });
  * ```
  */
-export class KeyvLarder extends EventEmitter {
+export class KeyvLarder extends EventEmitter implements KeyvStoreAdapter {
   /** Set by Keyv: the namespace its keys are prefixed with, which `clear` and `iterator` keep to. */
   namespace: string | undefined;
   readonly format: KeyvLarderFormat;
@@ -96,18 +97,19 @@ export class KeyvLarder extends EventEmitter {
     return resolveCache(this.#target);
   }
 
-  async get(key: string): Promise<unknown> {
-    if (this.format === 'keyv') return this.cache.get(key);
+  // Keyv's types say what Keyv may do with an answer; larder knows only what it stored.
+  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    if (this.format === 'keyv') return (await this.cache.get(key)) as StoredData<Value> | undefined;
     const hit = await this.cache.getWithTtl(key);
-    return hit === undefined ? undefined : entryData(hit.value, hit.ttl);
+    return (hit === undefined ? undefined : entryData(hit.value, hit.ttl)) as StoredData<Value> | undefined;
   }
 
-  async getMany(keys: string[]): Promise<unknown[]> {
+  async getMany<Value>(keys: string[]): Promise<StoredData<Value | undefined>[]> {
     const values = await this.cache.multiGet(keys);
     // A multiGet reads no ttls: larder has already left expired entries out.
-    return this.format === 'keyv'
-      ? values
-      : values.map((value) => (value === undefined ? undefined : { value }));
+    const data =
+      this.format === 'keyv' ? values : values.map((value) => (value === undefined ? undefined : { value }));
+    return data as StoredData<Value | undefined>[];
   }
 
   /** @param ttl - ms; `undefined` (no ttl from Keyv) takes the cache's default ttl. */
@@ -115,11 +117,11 @@ export class KeyvLarder extends EventEmitter {
     return this.cache.set(key, this.#payload(value), ttl === undefined ? undefined : { ttl });
   }
 
-  async setMany(entries: readonly { key: string; value: unknown; ttl?: number }[]): Promise<boolean[]> {
-    const stored = await this.cache.multiSet(
+  /** One `multiSet`, each entry with its own ttl (`undefined`: the cache's default). */
+  async setMany(entries: { key: string; value: unknown; ttl?: number }[]): Promise<void> {
+    await this.cache.multiSet(
       entries.map(({ key, value, ttl }) => [key, this.#payload(value), ttl] as const),
     );
-    return entries.map(() => stored);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -147,10 +149,10 @@ export class KeyvLarder extends EventEmitter {
   }
 
   /** The entries of Keyv's namespace (or of the whole cache), as `[key, stored]` pairs. */
-  async *iterator(namespace?: string): AsyncGenerator<[string, unknown]> {
+  async *iterator<Value>(namespace?: string): AsyncGenerator<(string | Awaited<Value> | undefined)[], void> {
     const glob = namespace === undefined || namespace === '' ? '*' : `${escapeGlob(namespace)}:*`;
     for await (const [key, value] of this.cache.entries(glob)) {
-      yield [key, this.format === 'keyv' ? value : { value }];
+      yield [key, (this.format === 'keyv' ? value : { value }) as Awaited<Value>];
     }
   }
 
