@@ -6,6 +6,7 @@ import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 
 /** A hit of {@link CacheOperations.getWithTtl}: the value and the time it has left. */
 export interface ValueWithTtl<V> {
+  /** The value read. */
   readonly value: V;
   /** Ms left, `Infinity` if the entry never expires. */
   readonly ttl: number;
@@ -13,7 +14,9 @@ export interface ValueWithTtl<V> {
 
 /** A miss of {@link CacheOperations.getWithTtl} given a `default`. */
 export interface DefaultWithoutTtl<D> {
+  /** The `default` given. */
   readonly value: D;
+  /** `undefined`: nothing was stored. */
   readonly ttl: undefined;
 }
 

@@ -99,6 +99,7 @@ export interface Backend {
 
 /** A payload with its ms left, as {@link Backend.getWithTtl} answers it. */
 export interface StoredWithTtl {
+  /** The payload, as `get` answers it. */
   readonly value: unknown;
   /** Ms left, `Infinity` with no expiry. */
   readonly ttlMs: number;

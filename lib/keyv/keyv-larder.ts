@@ -29,7 +29,9 @@ export interface KeyvLarderOptions {
 
 /** An entry as a `'larder'`-format store hands it to Keyv, which reads `expires` as a timestamp. */
 export interface KeyvEntryData {
+  /** The value, decoded by the cache's serializer. */
   readonly value: unknown;
+  /** When it expires, in ms since the epoch; absent with no expiry. */
   readonly expires?: number | undefined;
 }
 
@@ -55,6 +57,7 @@ export interface KeyvEntryData {
 export class KeyvLarder extends EventEmitter implements KeyvStoreAdapter {
   /** Set by Keyv: the namespace its keys are prefixed with, which `clear` and `iterator` keep to. */
   namespace: string | undefined;
+  /** What it stores for each entry (see {@link KeyvLarderFormat}). */
   readonly format: KeyvLarderFormat;
   readonly #target: Cache | string;
 
@@ -98,12 +101,14 @@ export class KeyvLarder extends EventEmitter implements KeyvStoreAdapter {
   }
 
   // Keyv's types say what Keyv may do with an answer; larder knows only what it stored.
+  /** The stored envelope (`'keyv'`), or `{ value, expires }` read with `getWithTtl` (`'larder'`); `undefined` for a miss. */
   async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     if (this.format === 'keyv') return (await this.cache.get(key)) as StoredData<Value> | undefined;
     const hit = await this.cache.getWithTtl(key);
     return (hit === undefined ? undefined : entryData(hit.value, hit.ttl)) as StoredData<Value> | undefined;
   }
 
+  /** As {@link KeyvLarder.get} for each key, in one `multiGet`. */
   async getMany<Value>(keys: string[]): Promise<StoredData<Value | undefined>[]> {
     const values = await this.cache.multiGet(keys);
     // A multiGet reads no ttls: larder has already left expired entries out.
@@ -124,6 +129,7 @@ export class KeyvLarder extends EventEmitter implements KeyvStoreAdapter {
     );
   }
 
+  /** @returns whether the key was there. */
   async delete(key: string): Promise<boolean> {
     return (await this.cache.delete(key)) === 1;
   }
@@ -133,10 +139,12 @@ export class KeyvLarder extends EventEmitter implements KeyvStoreAdapter {
     return (await this.cache.multiDelete(keys)) > 0;
   }
 
+  /** @returns whether the key is present and unexpired. */
   async has(key: string): Promise<boolean> {
     return this.cache.exists(key);
   }
 
+  /** {@link KeyvLarder.has} for each key, in one `multiGet`. */
   async hasMany(keys: string[]): Promise<boolean[]> {
     return (await this.cache.multiGet(keys)).map((value) => value !== undefined);
   }
