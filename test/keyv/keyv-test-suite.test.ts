@@ -4,7 +4,7 @@ import * as vitest from 'vitest';
 import { Cache, MemoryBackend, RedisBackend, StringSerializer } from '../../lib/index.js';
 import { KeyvLarder, type KeyvLarderFormat } from '../../lib/keyv/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { RedisServer } from '../support/redis-server.js';
+import { RedisCluster, RedisServer } from '../support/redis-server.js';
 
 // keyv's official suite, through its own runner, over KeyvLarder on the memory backend and on a
 // real redis-server (a server of this file's own, on a free port). The suite makes a fresh
@@ -12,24 +12,25 @@ import { RedisServer } from '../support/redis-server.js';
 const { afterAll, beforeAll, describe } = vitest;
 
 let server: RedisServer;
+let cluster: RedisCluster;
 const caches: Cache[] = [];
 
 beforeAll(async () => {
-  server = await RedisServer.start();
+  [server, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start(3)]);
 });
 afterAll(async () => {
   await Promise.all(caches.map((cache) => cache.close()));
-  await server?.stop();
+  await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
 const memory = (): Cache => remember(new Cache({ backend: new MemoryBackend() }));
-const redis = (options: { serializer?: StringSerializer; namespace: string }): Cache =>
-  remember(
-    new Cache({
-      backend: new RedisBackend({ url: `${server.url}/0`, logger: recordingLogger().logger }),
-      ...options,
-    }),
+const redis = (options: { serializer?: StringSerializer; namespace: string; cluster?: boolean }): Cache => {
+  const { cluster: onCluster = false, ...cacheOptions } = options;
+  const url = onCluster ? cluster.url : `${server.url}/0`;
+  return remember(
+    new Cache({ backend: new RedisBackend({ url, logger: recordingLogger().logger }), ...cacheOptions }),
   );
+};
 
 function remember(cache: Cache): Cache {
   caches.push(cache);
@@ -45,6 +46,7 @@ function storeOver(make: () => Cache, format: KeyvLarderFormat): () => KeyvLarde
 for (const [name, make] of [
   ['memory', memory],
   ['Redis (JSON serializer, the default)', () => redis({ namespace: 'keyv-json' })],
+  ['a Redis Cluster of 3 masters', () => redis({ namespace: 'keyv-cluster', cluster: true })],
   [
     'Redis (string serializer: the bytes are Keyv’s own)',
     () => redis({ namespace: 'keyv-string', serializer: new StringSerializer() }),
