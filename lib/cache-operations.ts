@@ -184,10 +184,11 @@ export interface CacheOperations<V> {
 
   /**
    * Walks this namespace's (and version's) entries whose keys match a Redis-style glob, as
-   * `[key, value]` pairs (the caller's keys): the walk of {@link scan}, each page's values read
-   * with one `multiGet` (on Redis one `MGET` per page, per hash slot on a Cluster). An entry
-   * that expires or is removed between a page's keys and its read is left out. Plugins observe
-   * each page's read as a `multiGet`.
+   * `[key, value]` pairs (the caller's keys): the backend's own walk with values where it has one
+   * (`scanEntries`, the memory backend), else the walk of {@link scan} with each page's values
+   * read by one `multiGet` (on Redis one `MGET` per page, per hash slot on a Cluster), where an
+   * entry that expires or is removed between a page's keys and its read is left out, and plugins
+   * observe each page's read as a `multiGet`.
    *
    * @param glob - over the caller's keys. @default '*'
    * @throws UnsupportedOperationError if the backend cannot list keys.

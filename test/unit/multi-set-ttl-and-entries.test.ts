@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Cache, MemoryBackend, type Backend } from '../../lib/index.js';
+import {
+  Cache,
+  JsonSerializer,
+  MemoryBackend,
+  SerializationError,
+  StringSerializer,
+  type Backend,
+} from '../../lib/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { ManualClock } from '../../lib/testing/index.js';
 import { DelayedBackend } from '../support/async-backend.js';
 
@@ -98,28 +106,72 @@ describe('Cache.entries', function () {
     expect((await collect(cache.entries())).map(([key]) => key).sort()).to.deep.equal(['post:1', 'user:1']);
   });
 
-  it('reads each page with one multiGet', async function () {
+  it('walks the memory backend with scanEntries: no get and no multiGet', async function () {
     const backend = new MemoryBackend();
     const cache = new Cache({ backend });
     await cache.multiSet(Array.from({ length: 10 }, (_, i) => [`k${i}`, i] as const));
     const multiGet = sinon.spy(backend, 'multiGet');
     const get = sinon.spy(backend, 'get');
-    expect(await collect(cache.entries('*', { count: 4 }))).to.have.length(10);
-    expect([multiGet.callCount, get.callCount]).to.deep.equal([3, 0]);
+    const walked = await collect(cache.entries('*', { count: 4 }));
+    expect(walked.sort(([a], [b]) => a.localeCompare(b))).to.deep.equal(
+      Array.from({ length: 10 }, (_, i) => [`k${i}`, i]).sort(([a], [b]) =>
+        String(a).localeCompare(String(b)),
+      ),
+    );
+    expect([multiGet.callCount, get.callCount]).to.deep.equal([0, 0]);
   });
 
-  it('leaves out an entry removed between its page of keys and the read', async function () {
+  it('answers an unreadable payload as multiGet does: an error, or left out (and logged) in safe mode', async function () {
     const backend = new MemoryBackend();
-    const cache = new Cache({ backend });
-    await cache.multiSet([
-      ['a', 1],
-      ['b', 2],
+    await new Cache({ backend, serializer: new StringSerializer() }).multiSet([
+      ['bad', '{not json'],
+      ['good', '1'],
     ]);
-    const multiGet = backend.multiGet.bind(backend);
-    sinon.stub(backend, 'multiGet').callsFake((keys) => {
-      backend.delete('a');
-      return multiGet(keys);
+    const { logger, records } = recordingLogger();
+    const strict = new Cache({ backend, serializer: new JsonSerializer(), logger });
+    expect(await collect(strict.entries()).catch((e: unknown) => e)).to.be.instanceOf(SerializationError);
+    records.length = 0;
+    const safe = new Cache({ backend, serializer: new JsonSerializer(), safe: true, logger });
+    expect(await collect(safe.entries())).to.deep.equal([['good', 1]]);
+    expect(records.filter((r) => r.level === 40)).to.have.length(1);
+  });
+
+  describe('over a backend without scanEntries', function () {
+    it('reads each page with one multiGet', async function () {
+      const inner = new MemoryBackend();
+      const cache = new Cache({ backend: withoutScanEntries(inner) });
+      await cache.multiSet(Array.from({ length: 10 }, (_, i) => [`k${i}`, i] as const));
+      const multiGet = sinon.spy(inner, 'multiGet');
+      const get = sinon.spy(inner, 'get');
+      expect(await collect(cache.entries('*', { count: 4 }))).to.have.length(10);
+      expect([multiGet.callCount, get.callCount]).to.deep.equal([3, 0]);
     });
-    expect(await collect(cache.entries())).to.deep.equal([['b', 2]]);
+
+    it('leaves out an entry removed between its page of keys and the read', async function () {
+      const inner = new MemoryBackend();
+      const cache = new Cache({ backend: withoutScanEntries(inner) });
+      await cache.multiSet([
+        ['a', 1],
+        ['b', 2],
+      ]);
+      const multiGet = inner.multiGet.bind(inner);
+      sinon.stub(inner, 'multiGet').callsFake((keys) => {
+        inner.delete('a');
+        return multiGet(keys);
+      });
+      expect(await collect(cache.entries())).to.deep.equal([['b', 2]]);
+    });
   });
 });
+
+// The memory backend's methods, bound to it, but for scanEntries.
+function withoutScanEntries(inner: MemoryBackend): Backend {
+  const backend = Object.create(inner) as Backend;
+  Object.defineProperty(backend, 'scanEntries', { value: undefined });
+  for (const method of ['get', 'multiGet', 'set', 'multiSet', 'scan', 'delete', 'clear'] as const) {
+    Object.defineProperty(backend, method, {
+      value: (...args: unknown[]) => (inner[method] as (...a: unknown[]) => unknown).apply(inner, args),
+    });
+  }
+  return backend;
+}
