@@ -28,6 +28,7 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
+import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -71,12 +72,15 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
   readonly #ttlMs: number;
+  // Whether the cache jitters its writes' ttls (a write's own jitter is seen in its options).
+  readonly #jitters: boolean;
   readonly #synchronous: boolean;
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether gets read remembered key handles with the backend's peek.
+  // Whether gets read remembered key handles with the backend's peek, and sets write them with put.
   readonly #peeks: boolean;
+  readonly #puts: boolean;
   // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
   readonly #readsNow: boolean;
   // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
@@ -104,10 +108,12 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#codec = core.codec;
     this.#runner = core.runner;
     this.#ttlMs = core.ttlMs;
+    this.#jitters = core.jitter !== undefined;
     this.#synchronous = core.synchronous;
     this.#getFast = !core.runner.observes('get');
     this.#setFast = !core.runner.observes('set');
     this.#peeks = core.capabilities.peek && core.keys.remembers;
+    this.#puts = core.capabilities.put && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
@@ -179,6 +185,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
         } catch (error) {
@@ -186,15 +193,21 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         }
       }
       return this.#runner.timed(answer, 'get', key).then(
-        (payload) => (payload === undefined ? fallback : this.#decodeOrRecover(payload, key, fallback)),
+        (payload) => {
+          if (payload === undefined) return fallback;
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+          return this.#decodeOrRecover(payload, key, fallback);
+        },
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#core.then(answer, (payload) =>
-        payload === undefined ? undefined : this.#codec.decode(payload, key),
-      );
+      return this.#core.then(answer, (payload) => {
+        if (payload === undefined) return undefined;
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options);
+        return this.#codec.decode(payload, key);
+      });
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -244,7 +257,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    return operations.multiGet(this.#core, keys, options);
+    const read = operations.multiGet(this.#core, keys, options);
+    if (detecting === 0) return read;
+    return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
   }
 
   /**
@@ -256,19 +271,22 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
     if (this.#setFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
-      let finalKey: string;
+      let finalKey: string | KeyHandle;
       let payload: unknown;
       let ttlMs: number;
       try {
-        finalKey = this.#keys.finalKey(key);
+        finalKey = this.#puts ? this.#keys.handle(key)! : this.#keys.finalKey(key);
         ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
+        if (this.#jitters || options?.jitter !== undefined) ttlMs = this.#core.jitterOf(ttlMs, options);
         payload = this.#codec.encode(value, key);
       } catch (error) {
         return Promise.reject(error);
       }
       let answer: unknown;
       try {
-        answer = this.backend.set(finalKey, payload, ttlMs);
+        answer = this.#puts
+          ? this.backend.put!(finalKey as KeyHandle, payload, ttlMs)
+          : this.backend.set(finalKey as string, payload, ttlMs);
       } catch (error) {
         return this.#runner.failed('set', key, threw(error), false, false);
       }
@@ -357,6 +375,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
         if (payload !== undefined && !isNativePromise(payload)) {
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {

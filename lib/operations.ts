@@ -12,6 +12,7 @@ import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
 import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
+import { parseJitter } from './strategies/jitter.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -133,14 +134,14 @@ export function multiSet<V>(
 /**
  * multiSet's entries encoded and grouped by ttl (an entry's own, else the call's, else the
  * cache's), every key, ttl and value checked before anything is written. A key given twice keeps
- * its later value and ttl.
+ * its later value and ttl. Each batch's ttl is jittered once, if jitter is asked for.
  */
 function byTtl<V>(
   core: CacheCore<V>,
   pairs: readonly (readonly [unknown, V, unknown?])[],
   options: WriteOptions | undefined,
 ): Map<number, (readonly [string, unknown])[]> {
-  const ttlMs = core.ttlOf(options);
+  const ttlMs = core.baseTtlOf(options);
   const latest = new Map<string, readonly [unknown, number]>();
   for (const [key, value, ...own] of pairs) {
     const finalKey = core.keys.finalKey(key, options);
@@ -148,12 +149,19 @@ function byTtl<V>(
     latest.delete(finalKey);
     latest.set(finalKey, [core.codec.encode(value, key), entryTtl]);
   }
-  const groups = new Map<number, (readonly [string, unknown])[]>();
-  if (latest.size === 0) groups.set(ttlMs, []);
+  const byBase = new Map<number, (readonly [string, unknown])[]>();
+  if (latest.size === 0) byBase.set(ttlMs, []);
   for (const [finalKey, [payload, entryTtl]] of latest) {
-    let group = groups.get(entryTtl);
-    if (group === undefined) groups.set(entryTtl, (group = []));
+    let group = byBase.get(entryTtl);
+    if (group === undefined) byBase.set(entryTtl, (group = []));
     group.push([finalKey, payload]);
+  }
+  const groups = new Map<number, (readonly [string, unknown])[]>();
+  for (const [base, group] of byBase) {
+    const jittered = core.jitterOf(base, options);
+    const same = groups.get(jittered);
+    if (same === undefined) groups.set(jittered, group);
+    else same.push(...group);
   }
   return groups;
 }
@@ -282,7 +290,9 @@ export function getOrSet<V>(
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
       const finalKey = core.keys.finalKey(key, options);
-      const ttlMs = core.ttlOf(options);
+      // Before jitter: callers asking alike share one computation, whose write draws its own.
+      const ttlMs = core.baseTtlOf(options);
+      parseJitter(options?.jitter);
       // The shared work must not depend on the first caller's signal: the runner races each
       // caller's own against it. A per-call time limit bounds the inner get and set (the factory
       // takes what it takes), so callers share only with callers of the same limit.
@@ -290,7 +300,13 @@ export function getOrSet<V>(
       const shared =
         options === undefined
           ? undefined
-          : { namespace: options.namespace, version: options.version, timeout: options.timeout, ttl: ttlMs };
+          : {
+              namespace: options.namespace,
+              version: options.version,
+              timeout: options.timeout,
+              ttl: ttlMs,
+              jitter: options.jitter,
+            };
       const compute = async (): Promise<V> => {
         const value = await factory();
         if (value === undefined) {

@@ -63,6 +63,13 @@ export interface Backend {
    */
   peek?(handle: KeyHandle): unknown;
   /**
+   * Capability: `set(handle.key, value, ttlMs)`, starting from the place `handle.hint` points at
+   * when it still holds that key (as {@link peek} reads), and keeping the new place in the hint. A
+   * namespaced cache writes remembered keys with it, so that a write of a hot key skips the hash
+   * lookup its key's memo already paid for. It answers as `set` does (the cache awaits a promise).
+   */
+  put?(handle: KeyHandle, value: unknown, ttlMs: number): MaybePromise<void>;
+  /**
    * Capability: `get` and `ttl` of one key in one step (one round trip, seen at one moment): the
    * payload and its ms left (`Infinity` with no expiry), or `undefined` for a miss. Without it the
    * cache's `getWithTtl` calls `get`, then `ttl`.

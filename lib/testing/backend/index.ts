@@ -10,6 +10,7 @@ import { describeIncrement } from './increment.js';
 import { describeMultiSet } from './multi-set.js';
 import { describePatterns } from './patterns.js';
 import { describePeek } from './peek.js';
+import { describePut } from './put.js';
 import { describeScanEntries } from './scan-entries.js';
 import { describeStore } from './store.js';
 
@@ -19,7 +20,7 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`, `scanEntries`, `compareAnd*`). A
+ * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`, `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
  *
@@ -69,6 +70,7 @@ export function describeBackendConformance(
     describeExpiry(suite);
     describeStore(suite);
     describePeek(suite);
+    describePut(suite);
     describeGetWithTtl(suite);
     describeMultiSet(suite);
     describeIncrement(suite);
