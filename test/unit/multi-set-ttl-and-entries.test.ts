@@ -73,6 +73,25 @@ describe('Cache.multiSet with a ttl per entry', function () {
     expect(await cache.getWithTtl('k')).to.deep.equal({ value: 'second', ttl: 1_000 });
   });
 
+  it("jitters each batch's ttl once, entries' own ttls too", async function () {
+    const draws = [0, 1 - 1e-9];
+    const cache = new Cache({
+      backend: new MemoryBackend({ clock }),
+      ttl: '100s',
+      jitter: '10%',
+      random: () => draws.shift() ?? 0.5,
+    });
+    await cache.multiSet([
+      ['a', 1],
+      ['b', 2, '10s'],
+      ['c', 3],
+      ['d', 4, '10s'],
+      ['never', 5, null],
+    ]);
+    const ttls = await Promise.all(['a', 'b', 'c', 'd', 'never'].map((key) => cache.ttl(key)));
+    expect(ttls).to.deep.equal([90_000, 11_000, 90_000, 11_000, Infinity]);
+  });
+
   it('refuses a bad entry ttl or shape with a typed error, and writes nothing', async function () {
     const cache = new Cache({ backend: new MemoryBackend({ clock }) });
     const bad = await cache.multiSet([['a', 1], ['b', 2, -5] as const]).catch((e: unknown) => e);
