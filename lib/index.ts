@@ -29,6 +29,7 @@ export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle, type StoredWithTtl }
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';
+export { TrackingRefusedError, type TrackingRefusal } from './backends/redis/tracking.js';
 export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/options.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
@@ -48,7 +49,16 @@ export {
   type Plugin,
   type PostHookContext,
   type PreHookContext,
+  type Tier,
 } from './plugins/plugin.js';
+export {
+  INVALIDATION_DEFAULTS,
+  L1_DEFAULTS,
+  type InvalidationMode,
+  type InvalidationOptions,
+  type L1Options,
+} from './tiers/tier-options.js';
+export type { L1Stats } from './tiers/l1-store.js';
 export { caches, CacheRegistry } from './registry.js';
 export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
 export type {

@@ -79,6 +79,7 @@ export function add<V>(
     const payload = core.codec.encode(value, key);
     return core.then(core.port.call('add', finalKey, payload, ttlMs), (added) => {
       if (!added) throw new KeyExistsError(String(key));
+      core.tier?.written('set', [finalKey], options);
       return true;
     });
   });
@@ -102,9 +103,17 @@ export function multiSet<V>(
     fallback: false,
     work: () => {
       const groups = byTtl(core, pairs, options);
+      const written = (): true => {
+        core.tier?.written(
+          'set',
+          [...groups.values()].flatMap((group) => group.map(([key]) => key)),
+          options,
+        );
+        return true;
+      };
       if (core.capabilities.multiSet && groups.size === 1) {
         const [ttlMs, encoded] = groups.entries().next().value!;
-        return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
+        return core.then(core.port.call('multiSet', encoded, ttlMs), written);
       }
       // Several batches (atomic each), or without an atomic batch one write per entry, each
       // failure handled: a write that throws after earlier ones answered with promises must not
@@ -126,7 +135,7 @@ export function multiSet<V>(
         for (const write of writes) write.then(undefined, () => undefined);
         throw error;
       }
-      return writes.length === 0 ? true : Promise.all(writes).then(() => true);
+      return writes.length === 0 ? written() : Promise.all(writes).then(written);
     },
   });
 }
@@ -188,7 +197,12 @@ export function increment<V>(
     }
     requireCapability(core.capabilities.increment, core.backend, 'increment', 'increment');
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    const answer = core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (value) => {
+      core.tier?.written('set', [finalKey], options);
+      return value;
+    });
   });
 }
 
@@ -200,7 +214,12 @@ export function expire<V>(
 ): Promise<boolean> {
   return core.run('expire', key, options, false, () => {
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('expire', finalKey, parseTtl(ttl));
+    const answer = core.port.call('expire', finalKey, parseTtl(ttl));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (changed) => {
+      if (changed) core.tier?.written('set', [finalKey], options);
+      return changed;
+    });
   });
 }
 
@@ -219,9 +238,15 @@ export function remove<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<number> {
-  return core.run('delete', key, options, 0, () =>
-    core.port.call('delete', core.keys.finalKey(key, options)),
-  );
+  return core.run('delete', key, options, 0, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const answer = core.port.call('delete', finalKey);
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      if (removed > 0) core.tier?.written('delete', [finalKey], options);
+      return removed;
+    });
+  });
 }
 
 export function multiDelete<V>(
@@ -234,11 +259,15 @@ export function multiDelete<V>(
     keys,
     options,
     fallback: 0,
-    work: () =>
-      core.port.call(
-        'multiDelete',
-        keysOf(keys).map((key) => core.keys.finalKey(key, options)),
-      ),
+    work: () => {
+      const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
+      const answer = core.port.call('multiDelete', finalKeys);
+      if (core.tier === undefined) return answer;
+      return core.then(answer, (removed) => {
+        if (removed > 0) core.tier?.written('delete', finalKeys, options);
+        return removed;
+      });
+    },
   });
 }
 
@@ -253,20 +282,26 @@ export function deletePattern<V>(
     }
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'deletePattern');
     const { prefix, suffix } = core.keys.affixes(options, true);
-    return core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    const answer = core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      core.tier?.written('delete', undefined, options);
+      return removed;
+    });
   });
 }
 
 export function clear<V>(core: CacheCore<V>, options: OperationOptions | undefined): Promise<boolean> {
   return core.run('clear', undefined, options, false, () => {
     const { prefix, suffix } = core.keys.affixes(options, false);
-    if (suffix === '') return core.then(core.port.call('clear', prefix), () => true);
+    const cleared = (): true => {
+      core.tier?.written('delete', undefined, options);
+      return true;
+    };
+    if (suffix === '') return core.then(core.port.call('clear', prefix), cleared);
     // A key builder that puts text after the key: only a pattern finds its keys.
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'clear');
-    return core.then(
-      core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`),
-      () => true,
-    );
+    return core.then(core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`), cleared);
   });
 }
 

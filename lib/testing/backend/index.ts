@@ -20,7 +20,8 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`, `scanEntries`, `compareAnd*`). A
+ * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`,
+ * `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
  *
