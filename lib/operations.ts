@@ -10,9 +10,9 @@ import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
+import { parseJitter } from './strategies/jitter.js';
 import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
-import { parseJitter } from './strategies/jitter.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
