@@ -5,6 +5,7 @@ import { CacheCore } from './cache-core.js';
 import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
+import { cacheEntries } from './entries.js';
 import { cacheFromUrl } from './from-url.js';
 import type { KeySpace } from './key-space.js';
 import type { Key } from './keys.js';
@@ -447,6 +448,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
 
   scan(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]> {
     return scanPages(this.backend, this.#core.capabilities, this.#keys, this.#runner, glob, options);
+  }
+
+  entries(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<[string, V]> {
+    return cacheEntries(this.#core, glob, options);
   }
 
   raw(command: string, ...args: unknown[]): Promise<unknown> {
