@@ -195,15 +195,32 @@ export async function footprint(entries: number): Promise<Report['footprint']> {
     const { used, kind } = await heldBy(name, entries, gc);
     rows.push({ subject: name, kind, bytesPerEntry: Math.round((used - before) / entries) });
   }
+  // A namespace costs heap too: each final key is a string of its own (`bench:k1`, where an
+  // unprefixed store keeps the caller's), and the key memo remembers each key written or read.
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const used = await heldBy(NAMESPACED, entries, gc);
+  rows.push({
+    subject: NAMESPACED,
+    kind: 'larder',
+    bytesPerEntry: Math.round((used.used - before) / entries),
+  });
   return rows;
 }
 
+const NAMESPACED = 'larder, namespace "bench"';
+
+function namespacedLarder(capacity: number): Pick<Subject, 'set' | 'close' | 'kind'> {
+  const cache = new Cache({ backend: new MemoryBackend({ maxSize: capacity }), namespace: 'bench' });
+  return { kind: 'larder', set: (key, value) => cache.set(key, value), close: () => cache.close() };
+}
+
 async function heldBy(
-  name: MemorySubjectName,
+  name: MemorySubjectName | typeof NAMESPACED,
   entries: number,
   gc: () => void,
 ): Promise<{ used: number; kind: SubjectKind }> {
-  const subject = memorySubject(name, entries);
+  const subject = name === NAMESPACED ? namespacedLarder(entries) : memorySubject(name, entries);
   // Each entry stores its own small object, so the figures are container overhead plus that object.
   for (let i = 0; i < entries; i++) await subject.set(`k${i}`, { id: i, name: `user ${i}` });
   gc();

@@ -14,10 +14,20 @@ import { defaultLogger, type Logger } from './logger.js';
 import { OperationRunner, type Operation } from './operation.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOptions } from './options.js';
-import type { CacheView, Plugin } from './plugins/plugin.js';
+import type { CacheView, Plugin, Tier } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
+import {
+  jitteredTtl,
+  parseJitter,
+  randomSourceOf,
+  type JitterSpread,
+  type RandomSource,
+} from './strategies/jitter.js';
 import { CacheTelemetry, checkTelemetryOptions } from './telemetry/cache-telemetry.js';
+import { tiersOf } from './tiers/setup.js';
+import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
+import type { TwoTier } from './tiers/two-tier.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -37,6 +47,10 @@ export class CacheCore<V> implements LockPort<V> {
   readonly logger: Logger;
   /** Default ttl of writes, in ms (0: never expires). */
   readonly ttlMs: number;
+  /** The cache's jitter of write ttls, if any. */
+  readonly jitter: JitterSpread | undefined;
+  /** Where jitter draws its numbers. */
+  readonly random: RandomSource;
   /** Whether the backend answers synchronously (see Backend.synchronous). */
   readonly synchronous: boolean;
   readonly clock: Clock = systemClock;
@@ -44,6 +58,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly getOrSet: ReadThrough<V>;
   /** How this cache's calls are traced (lib/telemetry). */
   readonly telemetry: CacheTelemetry;
+  /** The L1 and its invalidation, when the cache has an `l1`. */
+  readonly tier: TwoTier<V> | undefined;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -60,9 +76,15 @@ export class CacheCore<V> implements LockPort<V> {
     this.codec = new Codec<V>(options.serializer ?? backend.defaultSerializer(), backend);
     this.synchronous = backend.synchronous === true;
     // Remembering final keys pays where the backend hashes them in this process, or keeps hints.
-    const remember = this.synchronous || this.capabilities.peek ? memoLimitFor(backend) : 0;
+    // And where an L1 hashes them in this process.
+    const remember =
+      this.synchronous || this.capabilities.peek || (options.l1 !== undefined && options.l1 !== false)
+        ? memoLimitFor(backend)
+        : 0;
     this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
     this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
+    this.jitter = parseJitter(options.jitter);
+    this.random = randomSourceOf(options.random) ?? Math.random;
     const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
     this.plugins = pluginsOf(options.plugins);
     this.safe = booleanOf(options.safe, 'safe') ?? CACHE_DEFAULTS.safe;
@@ -95,6 +117,7 @@ export class CacheCore<V> implements LockPort<V> {
       failOpen: false,
       clock: systemClock,
     });
+    this.tier = tiersOf(this, options.l1, options.invalidation);
   }
 
   /** A single-key operation through the runner. */
@@ -104,8 +127,9 @@ export class CacheCore<V> implements LockPort<V> {
     options: OperationOptions | undefined,
     fallback: Operation<T>['fallback'],
     work: () => T | PromiseLike<T>,
+    tierOf?: () => Tier | undefined,
   ): Promise<T> {
-    return this.runner.run({ op, key, options, fallback, work });
+    return this.runner.run({ op, key, options, fallback, work, tierOf });
   }
 
   /** `then` applied to a backend's answer: at once to a value, later to a promise. */
@@ -113,9 +137,22 @@ export class CacheCore<V> implements LockPort<V> {
     return isPending(answer, this.synchronous) ? answer.then(then) : then(answer);
   }
 
-  /** The ttl of a write with these options, in ms. */
+  /** The ttl of a write with these options, in ms, jittered if asked. */
   ttlOf(options: WriteOptions | undefined): number {
+    const ttlMs = this.baseTtlOf(options);
+    if (this.jitter === undefined && options?.jitter === undefined) return ttlMs;
+    return this.jitterOf(ttlMs, options);
+  }
+
+  /** The ttl of a write with these options before jitter, in ms. */
+  baseTtlOf(options: WriteOptions | undefined): number {
     return options?.ttl === undefined ? this.ttlMs : parseTtl(options.ttl);
+  }
+
+  /** `ttlMs` spread by the write's jitter, or else the cache's. */
+  jitterOf(ttlMs: number, options: WriteOptions | undefined): number {
+    const spread = options?.jitter === undefined ? this.jitter : parseJitter(options.jitter);
+    return spread === undefined ? ttlMs : jitteredTtl(ttlMs, spread, this.random);
   }
 }
 
@@ -134,11 +171,15 @@ export function checkCacheOptions(options: CacheOptions): void {
   if (options.backend !== undefined) capabilitiesOf(options.backend);
   new KeySpace(options.namespace, options.version, options.keyBuilder, 0);
   if (options.ttl !== undefined) parseTtl(options.ttl);
+  parseJitter(options.jitter);
+  randomSourceOf(options.random);
   if (options.timeout !== undefined) parseTimeout(options.timeout);
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
   if (options.logger !== undefined) loggerOf(options.logger);
   if (options.telemetry !== undefined) checkTelemetryOptions(options.telemetry);
+  l1SettingsOf(options.l1);
+  invalidationSettingsOf(options.invalidation);
 }
 
 // Every option of CacheOptions, for the check that refuses the others.
@@ -149,11 +190,15 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'version',
   'keyBuilder',
   'ttl',
+  'jitter',
+  'random',
   'timeout',
   'plugins',
   'safe',
   'logger',
   'telemetry',
+  'l1',
+  'invalidation',
 ];
 
 function loggerOf(logger: unknown): Logger {

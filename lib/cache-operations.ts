@@ -2,7 +2,23 @@ import type { CacheEntries } from './arguments.js';
 import type { Duration } from './duration.js';
 import type { Key } from './keys.js';
 import type { Lock, LockOptions, OptimisticLock } from './locks.js';
-import type { OperationOptions, WriteOptions } from './options.js';
+import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+
+/** A hit of {@link CacheOperations.getWithTtl}: the value and the time it has left. */
+export interface ValueWithTtl<V> {
+  /** The value read. */
+  readonly value: V;
+  /** Ms left, `Infinity` if the entry never expires. */
+  readonly ttl: number;
+}
+
+/** A miss of {@link CacheOperations.getWithTtl} given a `default`. */
+export interface DefaultWithoutTtl<D> {
+  /** The `default` given. */
+  readonly value: D;
+  /** `undefined`: nothing was stored. */
+  readonly ttl: undefined;
+}
 
 /**
  * The operations of a {@link Cache} beyond `get`, `set` and `getOrSet`, documented once here and
@@ -21,6 +37,26 @@ export interface CacheOperations<V> {
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]>;
 
   /**
+   * Reads a value and the time it has left, seen at one moment: in one round trip where the
+   * backend offers `getWithTtl` (memory, Redis), else as a `get` and then a `ttl` (a key gone in
+   * between is a miss). Plugins observe it as a `get` (their `postGet` sees this answer), and it
+   * fails, times out and degrades in safe mode as `get` does.
+   *
+   * @returns `{ value, ttl }` (ttl: ms left, `Infinity` with no expiry), or on a miss `undefined`
+   *   (with `options.default`: `{ value: default, ttl: undefined }`).
+   * @example
+   * ```ts
+   * const hit = await cache.getWithTtl('user:42');
+   * if (hit !== undefined && hit.ttl < 60_000) refreshSoon('user:42');
+   * ```
+   */
+  getWithTtl(key: Key, options?: GetOptions): Promise<ValueWithTtl<V> | undefined>;
+  getWithTtl<D>(
+    key: Key,
+    options: GetOptions<D> & { readonly default: D },
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D>>;
+
+  /**
    * Stores a value only if the key is absent, atomically.
    *
    * @returns `true` (`false` in safe mode when the backend failed).
@@ -29,10 +65,12 @@ export interface CacheOperations<V> {
   add(key: Key, value: V, options?: WriteOptions): Promise<boolean>;
 
   /**
-   * Stores several values with one ttl; atomic on backends that offer `multiSet` (Redis, memory).
-   * Every key and value is checked and encoded before anything is written.
+   * Stores several values; atomic on backends that offer `multiSet` (Redis, memory). An entry
+   * given as a `[key, value, ttl]` triple has a ttl of its own (`undefined`: the call's); entries
+   * are written in one batch per distinct ttl, each batch atomic, all sent at once. Every key, ttl
+   * and value is checked and encoded before anything is written.
    *
-   * @param entries - `[key, value]` pairs, a `Map`, or a plain object.
+   * @param entries - `[key, value]` pairs or `[key, value, ttl]` triples, a `Map`, or a plain object.
    * @returns `true` (`false` in safe mode when the backend failed).
    */
   multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean>;
@@ -143,6 +181,26 @@ export interface CacheOperations<V> {
    * ```
    */
   scan(glob?: string, options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]>;
+
+  /**
+   * Walks this namespace's (and version's) entries whose keys match a Redis-style glob, as
+   * `[key, value]` pairs (the caller's keys): the backend's own walk with values where it has one
+   * (`scanEntries`, the memory backend), else the walk of {@link scan} with each page's values
+   * read by one `multiGet` (on Redis one `MGET` per page, per hash slot on a Cluster), where an
+   * entry that expires or is removed between a page's keys and its read is left out, and plugins
+   * observe each page's read as a `multiGet`.
+   *
+   * @param glob - over the caller's keys. @default '*'
+   * @throws UnsupportedOperationError if the backend cannot list keys.
+   * @example
+   * ```ts
+   * for await (const [key, user] of cache.entries('user:*')) console.log(key, user.name);
+   * ```
+   */
+  entries(
+    glob?: string,
+    options?: OperationOptions & { readonly count?: number },
+  ): AsyncGenerator<[string, V]>;
 
   /**
    * Sends a command straight to the backend (for Redis, an ioredis command name).

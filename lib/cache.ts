@@ -2,9 +2,10 @@ import type { CacheEntries } from './arguments.js';
 import { threw, type BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
 import { CacheCore } from './cache-core.js';
-import type { CacheOperations } from './cache-operations.js';
+import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
+import { cacheEntries } from './entries.js';
 import { cacheFromUrl } from './from-url.js';
 import type { KeySpace } from './key-space.js';
 import type { Key } from './keys.js';
@@ -26,9 +27,13 @@ import type { Plugin } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
+import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
+import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 import { operationChannel } from './telemetry/channels.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
+import type { L1Stats } from './tiers/l1-store.js';
+import type { TwoTier } from './tiers/two-tier.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -72,12 +77,15 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
   readonly #ttlMs: number;
+  // Whether the cache jitters its writes' ttls (a write's own jitter is seen in its options).
+  readonly #jitters: boolean;
   readonly #synchronous: boolean;
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether gets read remembered key handles with the backend's peek.
+  // Whether gets read remembered key handles with the backend's peek, and sets write them with put.
   readonly #peeks: boolean;
+  readonly #puts: boolean;
   // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
   readonly #readsNow: boolean;
   // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
@@ -85,6 +93,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether getOrSet may read as get does and go to the engine only on a miss: no plugin observing
   // getOrSet or its inner get. On a synchronous backend a hit is then answered on the spot.
   readonly #readsThrough: boolean;
+  // The L1 and its invalidation, if the cache has an `l1` (then get and set leave their fast paths).
+  readonly #tier: TwoTier<V> | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -105,10 +115,13 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#codec = core.codec;
     this.#runner = core.runner;
     this.#ttlMs = core.ttlMs;
+    this.#jitters = core.jitter !== undefined;
     this.#synchronous = core.synchronous;
-    this.#getFast = !core.runner.observes('get');
-    this.#setFast = !core.runner.observes('set');
+    this.#tier = core.tier;
+    this.#getFast = !core.runner.observes('get') && core.tier === undefined;
+    this.#setFast = !core.runner.observes('set') && core.tier === undefined;
     this.#peeks = core.capabilities.peek && core.keys.remembers;
+    this.#puts = core.capabilities.put && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
@@ -182,6 +195,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
         } catch (error) {
@@ -189,7 +203,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         }
       }
       return this.#runner.timed(answer, 'get', key).then(
-        (payload) => (payload === undefined ? fallback : this.#decodeOrRecover(payload, key, fallback)),
+        (payload) => {
+          if (payload === undefined) return fallback;
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+          return this.#decodeOrRecover(payload, key, fallback);
+        },
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
@@ -199,11 +217,17 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // get through the runner, in a method of its own: its closures would otherwise make every call
   // of get allocate their context, fast path included, once this path has run (traced calls).
   #runGet<D>(key: Key, options: GetOptions<D> | undefined): Promise<V | D | undefined> {
+    if (this.#tier !== undefined && this.#closing === undefined) {
+      if (detecting === 0) return this.#tier.get(key, options);
+      return this.#tier.get(key, options, (tier) => noteCacheHit(this as Cache<unknown>, key, options, tier));
+    }
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#core.then(answer, (payload) =>
-        payload === undefined ? undefined : this.#codec.decode(payload, key),
-      );
+      return this.#core.then(answer, (payload) => {
+        if (payload === undefined) return undefined;
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options);
+        return this.#codec.decode(payload, key);
+      });
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -223,7 +247,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     if (this.#closing !== undefined) return LATER;
     try {
       if (typeof target === 'string') {
-        if (!this.#getsNow) return LATER;
+        if (!this.#getsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
         const payload = this.backend.get(this.#keys.readKey(target));
         if (isNativePromise(payload)) {
           payload.then(undefined, () => undefined);
@@ -231,7 +255,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         }
         return payload === undefined ? undefined : this.#codec.decode(payload, target);
       }
-      if (!this.#readsNow) return LATER;
+      if (!this.#readsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
       // What peek answers is a value by contract (larder/testing checks it), never a promise.
       const payload = this.backend.peek!(target);
       return payload === undefined ? undefined : this.#codec.decode(payload, target.key);
@@ -240,8 +264,52 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     }
   }
 
+  getWithTtl(key: Key, options?: GetOptions): Promise<ValueWithTtl<V> | undefined>;
+  getWithTtl<D>(
+    key: Key,
+    options: GetOptions<D> & { readonly default: D },
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D>>;
+  getWithTtl<D>(
+    key: Key,
+    options?: GetOptions<D>,
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+    return operations.getWithTtl(this.#core, key, options);
+  }
+
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    return operations.multiGet(this.#core, keys, options);
+    if (this.#tier !== undefined && !this.#runner.closed) {
+      if (detecting === 0) return this.#tier.multiGet(keys, options);
+      return this.#tier.multiGet(keys, options, (index, tier) =>
+        noteCacheHit(this as Cache<unknown>, keys[index]!, options, tier),
+      );
+    }
+    const read = operations.multiGet(this.#core, keys, options);
+    if (detecting === 0) return read;
+    return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
+  }
+
+  /**
+   * The value of `key` read on the spot, synchronously, without touching the network: from the
+   * L1 (a fresh entry, while its invalidation hears) or from a memory backend; `undefined`
+   * otherwise (a miss, another backend, a closed cache, a failure). Moves nothing, fills nothing.
+   *
+   * @throws TypeError for a bad key.
+   */
+  peek(key: Key): V | undefined {
+    return peekNow(this.#core, key, this.#closing !== undefined);
+  }
+
+  /** What this cache's L1 holds and is bounded by; `undefined` without an L1. */
+  get l1(): L1Stats | undefined {
+    return this.#tier?.l1.stats;
+  }
+
+  /**
+   * Whether this cache's L1 is coherent: `'live'` while its invalidation hears, `'degraded'` while
+   * it does not (the L1 is then read past), `'off'` without an L1 or with `invalidation: 'none'`.
+   */
+  get coherence(): 'live' | 'degraded' | 'off' {
+    return this.#tier === undefined ? 'off' : this.#tier.coherence;
   }
 
   /**
@@ -254,19 +322,22 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
     const fast = this.#setFast && (options === undefined || ownKeySpace(options));
     if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
-      let finalKey: string;
+      let finalKey: string | KeyHandle;
       let payload: unknown;
       let ttlMs: number;
       try {
-        finalKey = this.#keys.finalKey(key);
+        finalKey = this.#puts ? this.#keys.handle(key)! : this.#keys.finalKey(key);
         ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
+        if (this.#jitters || options?.jitter !== undefined) ttlMs = this.#core.jitterOf(ttlMs, options);
         payload = this.#codec.encode(value, key);
       } catch (error) {
         return Promise.reject(error);
       }
       let answer: unknown;
       try {
-        answer = this.backend.set(finalKey, payload, ttlMs);
+        answer = this.#puts
+          ? this.backend.put!(finalKey as KeyHandle, payload, ttlMs)
+          : this.backend.set(finalKey as string, payload, ttlMs);
       } catch (error) {
         return this.#runner.failed('set', key, threw(error), false, false);
       }
@@ -285,7 +356,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       const finalKey = this.#keys.finalKey(key, options);
       const ttlMs = this.#core.ttlOf(options);
       const payload = this.#codec.encode(value, key);
-      return this.#core.then(this.#port.set(finalKey, payload, ttlMs), () => true);
+      return this.#core.then(this.#port.set(finalKey, payload, ttlMs), () => {
+        this.#core.tier?.written('set', [finalKey], options);
+        return true;
+      });
     });
   }
 
@@ -348,6 +422,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     ) {
       // One read, get's own; only a miss goes to the engine, which computes without a second read.
       if (!this.#synchronous) {
+        const hit = this.#tier?.hit(key);
+        if (hit !== undefined) return Promise.resolve(hit);
         return this.get(key).then((value) =>
           value !== undefined
             ? value
@@ -361,6 +437,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
         if (payload !== undefined && !isNativePromise(payload)) {
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {
@@ -390,6 +467,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return scanPages(this.backend, this.#core.capabilities, this.#keys, this.#runner, glob, options);
   }
 
+  entries(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<[string, V]> {
+    return cacheEntries(this.#core, glob, options);
+  }
+
   raw(command: string, ...args: unknown[]): Promise<unknown> {
     return operations.raw(this.#core, command, args);
   }
@@ -400,7 +481,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    */
   close(): Promise<void> {
     this.#runner.close();
-    this.#closing ??= releaseBackend(this.backend);
+    const tier = this.#tier;
+    this.#closing ??=
+      tier === undefined
+        ? releaseBackend(this.backend)
+        : tier.close().then(() => releaseBackend(this.backend));
     return this.#closing;
   }
 

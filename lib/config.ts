@@ -1,10 +1,18 @@
 import type { ComponentKind } from './component.js';
+import {
+  invalidationSettingsOf,
+  l1SettingsOf,
+  type InvalidationMode,
+  type InvalidationOptions,
+  type L1Options,
+} from './tiers/tier-options.js';
 import { describeValue } from './describe.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Duration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { ComponentTypes } from './factory.js';
 import { checks, validateOptions, type OptionCheck, type OptionsSchema } from './options-schema.js';
+import { parseJitter, type Jitter } from './strategies/jitter.js';
 import { aliasFromUrl } from './url.js';
 
 export { didYouMean } from './did-you-mean.js';
@@ -24,8 +32,14 @@ export type AliasConfig =
       readonly namespace?: string;
       readonly version?: string | number;
       readonly ttl?: Duration | null;
+      /** Spreads every write's ttl: `'10%'` of it, or a duration. */
+      readonly jitter?: Jitter;
       readonly timeout?: Duration | null;
       readonly safe?: boolean;
+      /** An L1 in front of the backend: `true`, a `maxSize`, or `{ maxSize, maxBytes, ttl, copy }`. */
+      readonly l1?: L1Options | boolean | number;
+      /** `'bus'`, `'tracking'`, `'none'` or `{ type, channel, healthCheck }`. */
+      readonly invalidation?: InvalidationMode | InvalidationOptions;
       /** `'hit-miss-ratio'`, `'timing'`, `'metrics'`, a registered name, or `{ type, ...options }`. */
       readonly plugins?: readonly ComponentConfig[];
     };
@@ -47,8 +61,11 @@ export interface AliasSpec {
   readonly namespace: string | undefined;
   readonly version: string | number | undefined;
   readonly ttl: Duration | null | undefined;
+  readonly jitter?: Jitter | undefined;
   readonly timeout: Duration | null | undefined;
   readonly safe: boolean | undefined;
+  readonly l1: L1Options | boolean | number | undefined;
+  readonly invalidation: InvalidationMode | InvalidationOptions | undefined;
   /** Whether the alias was written as a URL: its errors then name the URL's parameters. */
   readonly fromUrl?: boolean;
 }
@@ -65,14 +82,26 @@ const finiteNumber: OptionCheck = (value) =>
     ? undefined
     : { message: `expected a string or a number; got ${describeValue(value)}`, error: 'type' };
 
+const jitterCheck: OptionCheck = (value) => {
+  try {
+    parseJitter(value, 'jitter');
+    return undefined;
+  } catch (error) {
+    return { message: (error as Error).message, error: 'range' };
+  }
+};
+
 // The fields of an alias object. The components' own are checked against their descriptors' schemas.
 const ALIAS_FIELDS: OptionsSchema = {
   fields: {
     namespace: checks.string,
     version: checks.either(checks.string, finiteNumber),
     ttl: checks.nullable(checks.duration()),
+    jitter: jitterCheck,
     timeout: checks.nullable(checks.duration()),
     safe: checks.boolean,
+    l1: checkedBy(l1SettingsOf),
+    invalidation: checkedBy(invalidationSettingsOf),
     backend: checks.anything,
     serializer: checks.anything,
     plugins: checks.anything,
@@ -108,8 +137,23 @@ export function normalizeAlias(raw: unknown, path: string, types: ComponentTypes
     namespace: fields.namespace as string | undefined,
     version: fields.version as string | number | undefined,
     ttl: fields.ttl as Duration | null | undefined,
+    jitter: fields.jitter as Jitter | undefined,
     timeout: fields.timeout as Duration | null | undefined,
     safe: fields.safe as boolean | undefined,
+    l1: fields.l1 as L1Options | boolean | number | undefined,
+    invalidation: fields.invalidation as InvalidationMode | InvalidationOptions | undefined,
+  };
+}
+
+// An option check made of the function that reads the option (and throws what is wrong with it).
+function checkedBy(read: (value: unknown) => unknown): OptionCheck {
+  return (value) => {
+    try {
+      read(value);
+      return undefined;
+    } catch (error) {
+      return { message: (error as Error).message, error: error instanceof RangeError ? 'range' : 'type' };
+    }
   };
 }
 
@@ -128,6 +172,8 @@ export function userPath(aliasPath: string, fromUrl: boolean | undefined, inner:
   const param = inner
     .replace(/^backend\.url(?=\.|$)/, '')
     .replace(/^serializer\.type$/, 'serializer')
+    .replace(/^l1\.maxSize$/, 'l1')
+    .replace(/^l1\.ttl$/, 'l1Ttl')
     .replace(/^(backend|serializer)\./, '')
     .replace(/^backend$/, '')
     .replace(/^\./, '');

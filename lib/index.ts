@@ -1,8 +1,17 @@
 export { Cache, type CacheEntries } from './cache.js';
-export type { CacheOperations } from './cache-operations.js';
+export type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 export { Lock, type LockOptions, type OptimisticLock } from './locks.js';
 export { cached, type CachedFunction, type CachedMethodDecorator, type CachedOptions } from './cached.js';
 export { callKey, encodeArgs } from './call-key.js';
+export { rateLimited, type RateLimitOptions, type RateLimitedFunction } from './strategies/rate-limited.js';
+export {
+  circuitBreaker,
+  type CircuitBreakerFunction,
+  type CircuitBreakerOptions,
+} from './strategies/circuit-breaker.js';
+export type { GuardOptions } from './strategies/guard.js';
+export { detectCache, type CacheHit, type DetectedCache } from './strategies/detect-cache.js';
+export type { Jitter, RandomSource } from './strategies/jitter.js';
 export {
   multiCached,
   type BatchShape,
@@ -16,10 +25,11 @@ export {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle } from './backends/backend.js';
+export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle, type StoredWithTtl } from './backends/backend.js';
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';
+export { TrackingRefusedError, type TrackingRefusal } from './backends/redis/tracking.js';
 export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/options.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
@@ -39,7 +49,16 @@ export {
   type Plugin,
   type PostHookContext,
   type PreHookContext,
+  type Tier,
 } from './plugins/plugin.js';
+export {
+  INVALIDATION_DEFAULTS,
+  L1_DEFAULTS,
+  type InvalidationMode,
+  type InvalidationOptions,
+  type L1Options,
+} from './tiers/tier-options.js';
+export type { L1Stats } from './tiers/l1-store.js';
 export { caches, CacheRegistry } from './registry.js';
 export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
 export type {
@@ -99,6 +118,7 @@ export {
   BackendError,
   CacheClosedError,
   CacheTimeoutError,
+  CircuitOpenError,
   ConfigError,
   KeyExistsError,
   LarderError,
@@ -107,6 +127,7 @@ export {
   OptimisticLockError,
   OutOfRangeError,
   OutcomeUnknownError,
+  RateLimitError,
   UnsupportedOperationError,
   SerializationError,
   type LarderErrorOptions,

@@ -10,6 +10,7 @@ import { LockTimeoutError, OptimisticLockError, OutcomeUnknownError } from './er
 import type { KeySpace } from './key-space.js';
 import { normalizeKey, type Key } from './keys.js';
 import type { Logger } from './logger.js';
+import type { WriteNotice } from './tiers/two-tier.js';
 import { NO_FALLBACK, type OperationRunner } from './operation.js';
 import type { OperationOptions } from './options.js';
 
@@ -101,6 +102,8 @@ export interface LockPort<V> {
   ttlOf(options: { readonly ttl?: Duration | null } | undefined): number;
   /** The clock waits are measured by. */
   readonly clock: Clock;
+  /** The L1, told of every acknowledged write (see lib/tiers/two-tier.ts). */
+  readonly tier?: WriteNotice | undefined;
 }
 
 /**
@@ -205,6 +208,7 @@ export async function optimisticLock<V>(
     const ttlMs = cache.ttlOf(writeOptions);
     const stored = await run(() => port.call('compareAndSet', finalKey, expected, payload, ttlMs));
     if (!stored) throw new OptimisticLockError(String(key));
+    cache.tier?.written('set', [finalKey], options);
     // A later set on the same handle compares against what this one wrote.
     expected = payload;
     return true;

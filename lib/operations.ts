@@ -10,7 +10,9 @@ import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
-import type { OperationOptions, WriteOptions } from './options.js';
+import { parseJitter } from './strategies/jitter.js';
+import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -33,6 +35,38 @@ export function multiGet<V>(
   });
 }
 
+export function getWithTtl<V, D>(
+  core: CacheCore<V>,
+  key: Key,
+  options: GetOptions<D> | undefined,
+): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+  const read = core.run('get', key, options, undefined, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const hit = (payload: unknown, ms: number | undefined): ValueWithTtl<V> | undefined =>
+      payload === undefined || ms === undefined
+        ? undefined
+        : { value: core.codec.decode(payload, key), ttl: ms };
+    if (core.capabilities.getWithTtl) {
+      return core.then(core.port.call('getWithTtl', finalKey), (entry) => hit(entry?.value, entry?.ttlMs));
+    }
+    // Two reads: a key removed or expired in between is a miss, never a value without its ttl.
+    const payload = core.port.get(finalKey);
+    if (!isPending(payload, core.synchronous)) {
+      return payload === undefined
+        ? undefined
+        : core.then(core.port.call('ttl', finalKey), (ms) => hit(payload, ms));
+    }
+    return payload.then((found) =>
+      found === undefined
+        ? undefined
+        : Promise.resolve(core.port.call('ttl', finalKey)).then((ms) => hit(found, ms)),
+    );
+  });
+  if (options?.default === undefined) return read;
+  const fallback = options.default;
+  return read.then((entry) => entry ?? { value: fallback, ttl: undefined });
+}
+
 export function add<V>(
   core: CacheCore<V>,
   key: Key,
@@ -45,6 +79,7 @@ export function add<V>(
     const payload = core.codec.encode(value, key);
     return core.then(core.port.call('add', finalKey, payload, ttlMs), (added) => {
       if (!added) throw new KeyExistsError(String(key));
+      core.tier?.written('set', [finalKey], options);
       return true;
     });
   });
@@ -55,7 +90,7 @@ export function multiSet<V>(
   entries: CacheEntries<V>,
   options: WriteOptions | undefined,
 ): Promise<boolean> {
-  let pairs: (readonly [unknown, V])[];
+  let pairs: (readonly [unknown, V, unknown?])[];
   try {
     pairs = entriesOf(entries);
   } catch (error) {
@@ -67,27 +102,77 @@ export function multiSet<V>(
     options,
     fallback: false,
     work: () => {
-      const ttlMs = core.ttlOf(options);
-      const encoded = pairs.map(
-        ([key, value]) => [core.keys.finalKey(key, options), core.codec.encode(value, key)] as const,
-      );
-      if (core.capabilities.multiSet)
-        return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
-      // Without an atomic batch, one write per entry, each failure handled: a write that throws
-      // after earlier ones answered with promises must not leave those unhandled.
+      const groups = byTtl(core, pairs, options);
+      const written = (): true => {
+        core.tier?.written(
+          'set',
+          [...groups.values()].flatMap((group) => group.map(([key]) => key)),
+          options,
+        );
+        return true;
+      };
+      if (core.capabilities.multiSet && groups.size === 1) {
+        const [ttlMs, encoded] = groups.entries().next().value!;
+        return core.then(core.port.call('multiSet', encoded, ttlMs), written);
+      }
+      // Several batches (atomic each), or without an atomic batch one write per entry, each
+      // failure handled: a write that throws after earlier ones answered with promises must not
+      // leave those unhandled.
       const writes: PromiseLike<unknown>[] = [];
       try {
-        for (const [key, payload] of encoded) {
-          const answer = core.port.call('set', key, payload, ttlMs);
-          if (isPending(answer, core.synchronous)) writes.push(answer);
+        for (const [ttlMs, encoded] of groups) {
+          if (core.capabilities.multiSet) {
+            const answer = core.port.call('multiSet', encoded, ttlMs);
+            if (isPending(answer, core.synchronous)) writes.push(answer);
+            continue;
+          }
+          for (const [key, payload] of encoded) {
+            const answer = core.port.call('set', key, payload, ttlMs);
+            if (isPending(answer, core.synchronous)) writes.push(answer);
+          }
         }
       } catch (error) {
         for (const write of writes) write.then(undefined, () => undefined);
         throw error;
       }
-      return writes.length === 0 ? true : Promise.all(writes).then(() => true);
+      return writes.length === 0 ? written() : Promise.all(writes).then(written);
     },
   });
+}
+
+/**
+ * multiSet's entries encoded and grouped by ttl (an entry's own, else the call's, else the
+ * cache's), every key, ttl and value checked before anything is written. A key given twice keeps
+ * its later value and ttl. Each batch's ttl is jittered once, if jitter is asked for.
+ */
+function byTtl<V>(
+  core: CacheCore<V>,
+  pairs: readonly (readonly [unknown, V, unknown?])[],
+  options: WriteOptions | undefined,
+): Map<number, (readonly [string, unknown])[]> {
+  const ttlMs = core.baseTtlOf(options);
+  const latest = new Map<string, readonly [unknown, number]>();
+  for (const [key, value, ...own] of pairs) {
+    const finalKey = core.keys.finalKey(key, options);
+    const entryTtl = own[0] === undefined ? ttlMs : parseTtl(own[0] as Duration | null);
+    latest.delete(finalKey);
+    latest.set(finalKey, [core.codec.encode(value, key), entryTtl]);
+  }
+  const byBase = new Map<number, (readonly [string, unknown])[]>();
+  if (latest.size === 0) byBase.set(ttlMs, []);
+  for (const [finalKey, [payload, entryTtl]] of latest) {
+    let group = byBase.get(entryTtl);
+    if (group === undefined) byBase.set(entryTtl, (group = []));
+    group.push([finalKey, payload]);
+  }
+  const groups = new Map<number, (readonly [string, unknown])[]>();
+  for (const [base, group] of byBase) {
+    const jittered = core.jitterOf(base, options);
+    const same = groups.get(jittered);
+    if (same === undefined) groups.set(jittered, group);
+    else same.push(...group);
+  }
+  return groups;
 }
 
 export function exists<V>(
@@ -112,7 +197,12 @@ export function increment<V>(
     }
     requireCapability(core.capabilities.increment, core.backend, 'increment', 'increment');
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    const answer = core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (value) => {
+      core.tier?.written('set', [finalKey], options);
+      return value;
+    });
   });
 }
 
@@ -124,7 +214,12 @@ export function expire<V>(
 ): Promise<boolean> {
   return core.run('expire', key, options, false, () => {
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('expire', finalKey, parseTtl(ttl));
+    const answer = core.port.call('expire', finalKey, parseTtl(ttl));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (changed) => {
+      if (changed) core.tier?.written('set', [finalKey], options);
+      return changed;
+    });
   });
 }
 
@@ -143,9 +238,15 @@ export function remove<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<number> {
-  return core.run('delete', key, options, 0, () =>
-    core.port.call('delete', core.keys.finalKey(key, options)),
-  );
+  return core.run('delete', key, options, 0, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const answer = core.port.call('delete', finalKey);
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      if (removed > 0) core.tier?.written('delete', [finalKey], options);
+      return removed;
+    });
+  });
 }
 
 export function multiDelete<V>(
@@ -158,11 +259,15 @@ export function multiDelete<V>(
     keys,
     options,
     fallback: 0,
-    work: () =>
-      core.port.call(
-        'multiDelete',
-        keysOf(keys).map((key) => core.keys.finalKey(key, options)),
-      ),
+    work: () => {
+      const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
+      const answer = core.port.call('multiDelete', finalKeys);
+      if (core.tier === undefined) return answer;
+      return core.then(answer, (removed) => {
+        if (removed > 0) core.tier?.written('delete', finalKeys, options);
+        return removed;
+      });
+    },
   });
 }
 
@@ -177,20 +282,26 @@ export function deletePattern<V>(
     }
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'deletePattern');
     const { prefix, suffix } = core.keys.affixes(options, true);
-    return core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    const answer = core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      core.tier?.written('delete', undefined, options);
+      return removed;
+    });
   });
 }
 
 export function clear<V>(core: CacheCore<V>, options: OperationOptions | undefined): Promise<boolean> {
   return core.run('clear', undefined, options, false, () => {
     const { prefix, suffix } = core.keys.affixes(options, false);
-    if (suffix === '') return core.then(core.port.call('clear', prefix), () => true);
+    const cleared = (): true => {
+      core.tier?.written('delete', undefined, options);
+      return true;
+    };
+    if (suffix === '') return core.then(core.port.call('clear', prefix), cleared);
     // A key builder that puts text after the key: only a pattern finds its keys.
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'clear');
-    return core.then(
-      core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`),
-      () => true,
-    );
+    return core.then(core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`), cleared);
   });
 }
 
@@ -214,7 +325,9 @@ export function getOrSet<V>(
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
       const finalKey = core.keys.finalKey(key, options);
-      const ttlMs = core.ttlOf(options);
+      // Before jitter: callers asking alike share one computation, whose write draws its own.
+      const ttlMs = core.baseTtlOf(options);
+      parseJitter(options?.jitter);
       // The shared work must not depend on the first caller's signal: the runner races each
       // caller's own against it. A per-call time limit bounds the inner get and set (the factory
       // takes what it takes), so callers share only with callers of the same limit.
@@ -222,7 +335,13 @@ export function getOrSet<V>(
       const shared =
         options === undefined
           ? undefined
-          : { namespace: options.namespace, version: options.version, timeout: options.timeout, ttl: ttlMs };
+          : {
+              namespace: options.namespace,
+              version: options.version,
+              timeout: options.timeout,
+              ttl: ttlMs,
+              jitter: options.jitter,
+            };
       const compute = async (): Promise<V> => {
         const value = await factory();
         if (value === undefined) {

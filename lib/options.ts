@@ -4,7 +4,9 @@ import type { KeyBuilder } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Plugin } from './plugins/plugin.js';
 import type { Serializer } from './serializers/serializer.js';
+import type { Jitter, RandomSource } from './strategies/jitter.js';
 import type { TelemetryOptions } from './telemetry/cache-telemetry.js';
+import type { InvalidationMode, InvalidationOptions, L1Options } from './tiers/tier-options.js';
 
 /** Options of a {@link Cache}. Every field is optional; `undefined` takes the default. */
 export interface CacheOptions {
@@ -33,6 +35,19 @@ export interface CacheOptions {
    */
   readonly ttl?: Duration | null;
   /**
+   * Spreads the ttl of every write uniformly within ± this amount: a share of it (`'10%'`) or a
+   * duration (`'30s'`), so entries written together do not expire together. A write's own
+   * `jitter` wins (`0` for none). Entries that never expire are not spread; a `multiSet`
+   * draws one ttl for its batch.
+   * @default none
+   */
+  readonly jitter?: Jitter;
+  /**
+   * Where jitter draws its numbers (uniform in [0, 1)): inject one to test jittered ttls.
+   * @default Math.random
+   */
+  readonly random?: RandomSource;
+  /**
    * Time limit of each operation; `0` or `null` for none.
    * @default '5s'
    */
@@ -51,6 +66,19 @@ export interface CacheOptions {
    */
   readonly logger?: Logger;
   /**
+   * An in-process L1 of decoded values in front of a remote backend (not over a memory backend):
+   * `true` for the defaults, a number for `maxSize`, or {@link L1Options}. See docs/two-tiers.md.
+   * @default none
+   */
+  readonly l1?: L1Options | boolean | number;
+  /**
+   * How the L1 learns of writes made by other caches: `'bus'` (keys-only Redis pub/sub),
+   * `'tracking'` (Redis client-side caching; falls back to the bus where refused) or `'none'`
+   * (entries live `l1.ttl` at most), or {@link InvalidationOptions}.
+   * @default 'bus' with an L1 over Redis
+   */
+  readonly invalidation?: InvalidationMode | InvalidationOptions;
+  /**
    * What the `larder:operation` channel publishes of this cache's calls (docs/telemetry.md).
    * @default no keys; named after its registry alias, if any
    */
@@ -67,12 +95,19 @@ export interface OperationOptions {
   readonly timeout?: Duration | null;
   /** Aborting it rejects the call with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Reads: `false` reads past the L1 (its answer still refills it). Ignored without an L1.
+   * @default true
+   */
+  readonly l1?: boolean;
 }
 
 /** Per-call options of writes. */
 export interface WriteOptions extends OperationOptions {
   /** ttl of this write instead of the cache's; `0` or `null` never expire. */
   readonly ttl?: Duration | null;
+  /** Jitter of this write's ttl instead of the cache's (`0` for none); see {@link CacheOptions.jitter}. */
+  readonly jitter?: Jitter;
 }
 
 /** Per-call options of `get`. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_COMPONENTS } from './built-in-components.js';
+import { withAlias } from './cache-alias.js';
 import { checkCacheOptions } from './cache-core.js';
 import { Cache } from './cache.js';
 import type { ComponentKind, Registration } from './component.js';
@@ -194,7 +195,7 @@ export class CacheRegistry {
         { logger },
         // Telemetry names the cache after its alias unless told otherwise.
         { ...overrides, logger, telemetry: { alias, ...overrides.telemetry } },
-        (options) => new Cache(options),
+        (options) => withAlias(new Cache(options), alias),
       );
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) {

@@ -62,6 +62,19 @@ export interface Backend {
    * still holds that key). A cache over a backend with `peek` answers gets without a promise.
    */
   peek?(handle: KeyHandle): unknown;
+  /**
+   * Capability: `set(handle.key, value, ttlMs)`, starting from the place `handle.hint` points at
+   * when it still holds that key (as {@link peek} reads), and keeping the new place in the hint. A
+   * namespaced cache writes remembered keys with it, so that a write of a hot key skips the hash
+   * lookup its key's memo already paid for. It answers as `set` does (the cache awaits a promise).
+   */
+  put?(handle: KeyHandle, value: unknown, ttlMs: number): MaybePromise<void>;
+  /**
+   * Capability: `get` and `ttl` of one key in one step (one round trip, seen at one moment): the
+   * payload and its ms left (`Infinity` with no expiry), or `undefined` for a miss. Without it the
+   * cache's `getWithTtl` calls `get`, then `ttl`.
+   */
+  getWithTtl?(key: string): MaybePromise<StoredWithTtl | undefined>;
   /** Capability: stores every entry with the same ttl, all or nothing. Without it `multiSet` writes one by one. */
   multiSet?(entries: readonly (readonly [string, unknown])[], ttlMs: number): MaybePromise<void>;
   /**
@@ -79,6 +92,16 @@ export interface Backend {
    */
   scan?(pattern: string, count: number, signal?: AbortSignal): AsyncIterable<string[]>;
   /**
+   * Capability (entry listing): `scan` with each key's payload read in the same pass, as pages of
+   * `[final key, payload]` of live entries. Without it, `cache.entries` reads each `scan` page
+   * with `multiGet`.
+   */
+  scanEntries?(
+    pattern: string,
+    count: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<(readonly [string, unknown])[]>;
+  /**
    * Capability (optimistic locks): stores `value` only if the key still holds `expected`
    * (`undefined`: only if the key is absent), atomically; returns whether it stored.
    */
@@ -89,6 +112,14 @@ export interface Backend {
   compareAndExpire?(key: string, expected: string, ttlMs: number): MaybePromise<boolean>;
   /** Capability: sends a command straight to the underlying store. */
   raw?(command: string, args: readonly unknown[]): MaybePromise<unknown>;
+}
+
+/** A payload with its ms left, as {@link Backend.getWithTtl} answers it. */
+export interface StoredWithTtl {
+  /** The payload, as `get` answers it. */
+  readonly value: unknown;
+  /** Ms left, `Infinity` with no expiry. */
+  readonly ttlMs: number;
 }
 
 /**

@@ -21,10 +21,13 @@ export const CORE_METHODS = Object.freeze([
 /** The optional methods a backend may offer, each a capability of its own. */
 export const CAPABILITY_METHODS = Object.freeze([
   'peek',
+  'put',
+  'getWithTtl',
   'multiSet',
   'increment',
   'deletePattern',
   'scan',
+  'scanEntries',
   'compareAndSet',
   'compareAndDelete',
   'compareAndExpire',

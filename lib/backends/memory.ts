@@ -5,7 +5,7 @@ import { globMatcher } from '../glob.js';
 import { JsonSerializer } from '../serializers/json.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { Backend, KeyHandle } from './backend.js';
+import type { Backend, KeyHandle, StoredWithTtl } from './backend.js';
 import { incremented } from './counter.js';
 import { checkOptions } from '../options-schema.js';
 import { MEMORY_BACKEND_OPTIONS } from './memory-options.js';
@@ -130,17 +130,41 @@ export class MemoryBackend implements Backend {
     return this.#read(key);
   }
 
+  getWithTtl(key: string): StoredWithTtl | undefined {
+    const slot = this.#live(key);
+    if (slot === undefined) return undefined;
+    const table = this.#table;
+    table.touch(slot);
+    const expiresAt = table.expiresAt[slot]!;
+    return {
+      value: table.values[slot],
+      ttlMs: expiresAt === 0 ? Infinity : Math.max(0, expiresAt - this.#clock.now()),
+    };
+  }
+
   multiGet(keys: readonly string[]): unknown[] {
     return keys.map((key) => this.#read(key));
   }
 
   set(key: string, value: unknown, ttlMs: number): void {
-    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value), -1);
+  }
+
+  /**
+   * `set(handle.key, …)`, starting from the slot the key was found in last time, as {@link peek}
+   * reads: when that slot still holds the key, the write skips the hash lookup. A subclass's own
+   * `set` is honoured, and answered as it answers.
+   */
+  put(handle: KeyHandle, value: unknown, ttlMs: number): void {
+    const { key } = handle;
+    if (this.set !== MemoryBackend.prototype.set) return this.set(key, value, ttlMs);
+    const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
+    handle.hint = this.#write(key, value, expiresAt, this.#measure(key, value), handle.hint);
   }
 
   add(key: string, value: unknown, ttlMs: number): boolean {
     if (this.#live(key) !== undefined) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value), -1);
     return true;
   }
 
@@ -148,7 +172,7 @@ export class MemoryBackend implements Backend {
     // Measure everything first so a refused value leaves the store untouched.
     const sizes = entries.map(([key, value]) => this.#measure(key, value));
     const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
-    entries.forEach(([key, value], i) => this.#write(key, value, expiresAt, sizes[i]!));
+    entries.forEach(([key, value], i) => this.#write(key, value, expiresAt, sizes[i]!, -1));
   }
 
   exists(key: string): boolean {
@@ -158,7 +182,7 @@ export class MemoryBackend implements Backend {
   increment(key: string, delta: number, initial: unknown): number {
     const slot = this.#live(key);
     if (slot === undefined) {
-      this.#write(key, initial, 0, this.#measure(key, initial));
+      this.#write(key, initial, 0, this.#measure(key, initial), -1);
       return delta;
     }
     const table = this.#table;
@@ -214,18 +238,32 @@ export class MemoryBackend implements Backend {
   }
 
   async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    this.#sweeper.sweep();
-    const matches = globMatcher(pattern);
-    const keys = [...this.#slotOf.keys()].filter(matches);
+    const keys = this.#matching(pattern);
     for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
       yield keys.slice(start, start + count);
+    }
+  }
+
+  async *scanEntries(
+    pattern: string,
+    count: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<[string, unknown][]> {
+    const keys = this.#matching(pattern);
+    for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
+      const page: [string, unknown][] = [];
+      for (const key of keys.slice(start, start + count)) {
+        const slot = this.#live(key);
+        if (slot !== undefined) page.push([key, this.#table.values[slot]]);
+      }
+      yield page;
     }
   }
 
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
     if (this.#valueOf(this.#live(key)) !== expected) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size);
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size, -1);
     return true;
   }
 
@@ -303,6 +341,11 @@ export class MemoryBackend implements Backend {
     return table.values[slot];
   }
 
+  #matching(pattern: string): string[] {
+    this.#sweeper.sweep();
+    return [...this.#slotOf.keys()].filter(globMatcher(pattern));
+  }
+
   #expired(slot: number, now: number): boolean {
     const expiresAt = this.#table.expiresAt[slot]!;
     return expiresAt !== 0 && expiresAt <= now;
@@ -342,9 +385,10 @@ export class MemoryBackend implements Backend {
     return slot;
   }
 
-  #write(key: string, value: unknown, expiresAt: number, size: number): void {
+  // Stores an entry and returns its slot; `hint` is a slot that may still hold `key` (-1: none).
+  #write(key: string, value: unknown, expiresAt: number, size: number, hint: number): number {
     const table = this.#table;
-    let slot = this.#slotOf.get(key);
+    let slot = hint >= 0 && table.keys[hint] === key ? hint : this.#slotOf.get(key);
     if (slot === undefined) {
       slot = table.add(key, value, expiresAt, size);
       this.#slotOf.set(key, slot);
@@ -357,6 +401,7 @@ export class MemoryBackend implements Backend {
     }
     if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
     this.#evict();
+    return slot;
   }
 
   #measure(key: string, value: unknown): number {

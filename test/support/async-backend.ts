@@ -3,7 +3,7 @@ import type { Backend, Serializer } from '../../lib/index.js';
 type Full = Required<Backend>;
 type AsyncMethod = Exclude<
   keyof Full,
-  'name' | 'acceptsReferences' | 'synchronous' | 'defaultSerializer' | 'scan'
+  'name' | 'acceptsReferences' | 'synchronous' | 'defaultSerializer' | 'scan' | 'scanEntries'
 >;
 
 /**
@@ -29,11 +29,20 @@ export class DelayedBackend implements Backend {
     return this.#inner.scan(pattern, count, signal);
   }
 
+  scanEntries(
+    pattern: string,
+    count: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<(readonly [string, unknown])[]> {
+    return this.#inner.scanEntries(pattern, count, signal);
+  }
+
   defaultSerializer(): Serializer<unknown> {
     return this.#inner.defaultSerializer();
   }
 
   get = this.#later('get');
+  getWithTtl = this.#later('getWithTtl');
   multiGet = this.#later('multiGet');
   set = this.#later('set');
   add = this.#later('add');

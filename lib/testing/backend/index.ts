@@ -5,10 +5,13 @@ import { describeCompare } from './compare.js';
 import { describeCapability, type BackendSuite, type BackendSuiteOptions } from './context.js';
 import { describeCore } from './core.js';
 import { describeExpiry } from './expiry.js';
+import { describeGetWithTtl } from './get-with-ttl.js';
 import { describeIncrement } from './increment.js';
 import { describeMultiSet } from './multi-set.js';
 import { describePatterns } from './patterns.js';
 import { describePeek } from './peek.js';
+import { describePut } from './put.js';
+import { describeScanEntries } from './scan-entries.js';
 import { describeStore } from './store.js';
 
 export type { BackendSuiteOptions } from './context.js';
@@ -17,7 +20,8 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `multiSet`, `increment`, `deletePattern`, `scan`, `compareAnd*`). A
+ * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`,
+ * `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
  *
@@ -67,9 +71,12 @@ export function describeBackendConformance(
     describeExpiry(suite);
     describeStore(suite);
     describePeek(suite);
+    describePut(suite);
+    describeGetWithTtl(suite);
     describeMultiSet(suite);
     describeIncrement(suite);
     describePatterns(suite);
+    describeScanEntries(suite);
     describeCompare(suite);
     // raw's commands are the store's own, so there is nothing common to check of an offered one;
     // an absent one is checked to be really absent.
