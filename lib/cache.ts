@@ -23,9 +23,9 @@ import * as operations from './operations.js';
 import { ownKeySpace } from './options.js';
 import type { CacheOptions, GetOptions, OperationOptions, WriteOptions } from './options.js';
 import { holdBackend, releaseBackend } from './ownership.js';
-import type { Plugin } from './plugins/plugin.js';
+import type { Plugin, Tier } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
-import { LATER, readNow } from './read-now.js';
+import { LATER, getNoting, multiGetNoting, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
@@ -286,6 +286,32 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     const read = operations.multiGet(this.#core, keys, options);
     if (detecting === 0) return read;
     return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
+  }
+
+  /** {@link get}, telling `noted` the tier of a hit when the cache has an L1. @internal */
+  [getNoting](
+    key: Key,
+    options: GetOptions | undefined,
+    noted: (tier: Tier) => void,
+  ): Promise<V | undefined> {
+    if (this.#tier === undefined || this.#closing !== undefined) return this.get(key, options);
+    return this.#tier.get(key, options, (tier) => {
+      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options, tier);
+      noted(tier);
+    });
+  }
+
+  /** {@link multiGet}, telling `noted` the tier of each hit when the cache has an L1. @internal */
+  [multiGetNoting](
+    keys: readonly Key[],
+    options: OperationOptions | undefined,
+    noted: (index: number, tier: Tier) => void,
+  ): Promise<(V | undefined)[]> {
+    if (this.#tier === undefined || this.#runner.closed) return this.multiGet(keys, options);
+    return this.#tier.multiGet(keys, options, (index, tier) => {
+      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, keys[index]!, options, tier);
+      noted(index, tier);
+    });
   }
 
   /**

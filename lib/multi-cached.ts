@@ -4,6 +4,7 @@ import { describeValue } from './describe.js';
 import { parseTtl, type Duration } from './duration.js';
 import { isCacheFailure } from './errors.js';
 import { refuseUnknownOptions } from './options-schema.js';
+import { multiGetNoting } from './read-now.js';
 import { resolveCache } from './registry.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 import { operationChannel, type OperationContext } from './telemetry/channels.js';
@@ -130,8 +131,15 @@ export function multiCached<A extends unknown[], R>(
     const keys = ids.map((id) => keyFor(id, ...args));
     const cache = cacheNow();
     let stored: unknown[];
+    // Whether a hit came from the backend (a cache with an L1 tells each hit's tier).
+    let fromL2 = false;
     try {
-      stored = await cache.multiGet(keys, callOptions);
+      stored =
+        ctx === undefined
+          ? await cache.multiGet(keys, callOptions)
+          : await cache[multiGetNoting](keys, callOptions, (_, tier) => {
+              if (tier === 'l2') fromL2 = true;
+            });
     } catch (error) {
       if (!isCacheFailure(error)) throw error;
       cache.logger.warn(
@@ -166,7 +174,9 @@ export function multiCached<A extends unknown[], R>(
     });
     if (ctx !== undefined) {
       const hits = values.reduce((n: number, value) => (value === undefined ? n : n + 1), 0);
-      Object.assign(ctx, { hit: hits === keys.length, hits, tier: 'l2', shared: awaited.size > 0 });
+      // 'l1' only when the L1 answered every key.
+      const tier = hits === keys.length && !fromL2 && cache.l1 !== undefined ? 'l1' : 'l2';
+      Object.assign(ctx, { hit: hits === keys.length, hits, tier, shared: awaited.size > 0 });
     }
     const fetched = new Map<string, unknown>();
     if (own.size > 0) {

@@ -174,12 +174,12 @@ export class OperationRunner {
       result = isPending(answer, this.#settings.synchronous)
         ? await this.#limit(answer, operation, timeoutMs)
         : answer;
-      if (ctx !== undefined) readOutcome(ctx, op, result);
+      if (ctx !== undefined) readOutcome(ctx, op, result, operation.tierOf?.());
     } catch (error) {
       try {
         const fromBackend = answered && operation.fromBackend !== false;
         result = this.recover(op, key, error, operation.fallback, signal, fromBackend, ctx);
-        if (ctx !== undefined) readOutcome(ctx, op, result);
+        if (ctx !== undefined) readOutcome(ctx, op, result, operation.tierOf?.());
       } catch (unrecovered) {
         failure = unrecovered;
         failed = true;
@@ -291,12 +291,18 @@ export class OperationRunner {
 
 const INTERNAL = Object.freeze({ internal: true });
 
-// What a traced read found, on its context (getOrSet's engine sets its own).
-function readOutcome(ctx: OperationContext, op: RunnableOperation, result: unknown): void {
-  if (op === 'get') markRead(ctx, result !== undefined);
+// What a traced read found, on its context, and the tier that answered (the L1's reads tell it;
+// getOrSet's engine sets its own).
+function readOutcome(
+  ctx: OperationContext,
+  op: RunnableOperation,
+  result: unknown,
+  tier: Tier | undefined,
+): void {
+  if (op === 'get') markRead(ctx, result !== undefined, tier);
   else if (op === 'multiGet' && Array.isArray(result)) {
     const hits = result.reduce((found: number, value) => (value === undefined ? found : found + 1), 0);
     ctx.hits = hits;
-    markRead(ctx, hits === result.length);
+    markRead(ctx, hits === result.length, tier);
   }
 }

@@ -3,7 +3,7 @@ import type { Cache } from './cache.js';
 import type { Clock } from './clock.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
-import { LATER, readNow } from './read-now.js';
+import { LATER, getNoting, readNow } from './read-now.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
 import { noteHitNow } from './strategies/detect-cache.js';
@@ -125,7 +125,11 @@ export class ReadThrough<R> {
     }
     if (missed)
       return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
-    return cache.get(key, readOptions(options)).then(
+    const read =
+      ctx === undefined
+        ? cache.get(key, readOptions(options))
+        : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
+    return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
         if (!this.#passesBy(error)) throw error;
@@ -413,7 +417,8 @@ export class ReadThrough<R> {
 // What a traced read-through call found: a hit (perhaps stale), or a computation of its own or shared.
 function found(ctx: OperationContext, hit: boolean, stale: boolean, shared: boolean): void {
   ctx.hit = hit;
-  ctx.tier = 'l2';
+  // A hit from a cache with an L1 was told its tier by the read; any other answer is the backend's.
+  ctx.tier ??= 'l2';
   ctx.stale = stale;
   ctx.shared = shared;
 }

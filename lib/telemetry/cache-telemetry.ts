@@ -2,7 +2,7 @@ import { describeValue } from '../describe.js';
 import { refuseUnknownOptions } from '../options-schema.js';
 import type { CacheView, Plugin } from '../plugins/plugin.js';
 import { attachTelemetry, detachTelemetry, type TelemetryAware } from './attach.js';
-import { operationChannel, type OperationContext } from './channels.js';
+import { operationChannel, type CacheTier, type OperationContext } from './channels.js';
 
 /** The `telemetry` option of a Cache. */
 export interface TelemetryOptions {
@@ -156,8 +156,8 @@ export function publishFallback(ctx: OperationContext, error: unknown): void {
   operationChannel.error.publish(ctx);
 }
 
-/** The read outcome of a get-like call, set on its context. */
-export function markRead(ctx: OperationContext, found: boolean): void {
+/** The read outcome of a get-like call, set on its context: found, and by which tier. */
+export function markRead(ctx: OperationContext, found: boolean, tier: CacheTier = 'l2'): void {
   ctx.hit = found;
-  ctx.tier = 'l2';
+  ctx.tier = tier;
 }
