@@ -180,6 +180,31 @@ describe('telemetry of two tiers over Redis', function () {
     expect(messages.filter((m) => m.alias === 'a' && m.direction === 'in')).to.deep.equal([]);
   });
 
+  it("publishes what Redis tracking tells the L1 as messages in from source 'tracking'", async function () {
+    const namespace = `tel-tiers-${++count}`;
+    const b = await l1Cache<string>(namespace, 'b', { invalidation: 'tracking' });
+    await admin.set(b.storedKey('k'), '"v1"');
+    await eventually('k fills the L1', async () => (await b.get('k'), b.peek('k') === 'v1'));
+    const recorder = recordInvalidations();
+    try {
+      await admin.set(b.storedKey('k'), '"v2"');
+      await eventually('b hears it', () => b.peek('k') === undefined);
+      await eventually('published', () => recorder.messages.length > 0);
+    } finally {
+      recorder.stop();
+    }
+    expect(recorder.messages).to.deep.include({
+      type: 'message',
+      direction: 'in',
+      source: 'tracking',
+      scope: 'keys',
+      keyCount: 1,
+      namespace,
+      alias: 'b',
+    });
+    expect(recorder.messages.filter((m) => m.type === 'message' && m.direction === 'out')).to.deep.equal([]);
+  });
+
   it('publishes a gap and the coherence changes around it when the subscriber is killed (CLIENT KILL TYPE pubsub)', async function () {
     const [, b, namespace] = await pair<string>();
     await admin.set(b.storedKey('k'), '"v"');
