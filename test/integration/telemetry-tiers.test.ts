@@ -69,7 +69,7 @@ describe('telemetry of two tiers over Redis', function () {
     return [await l1Cache<V>(namespace, 'a', options), await l1Cache<V>(namespace, 'b', options), namespace];
   }
 
-  it("traces an L1 hit with tier 'l1' and the read that filled it with tier 'l2', for get, multiGet, cached and multiCached", async function () {
+  it("traces an L1 hit with tier 'l1' and the read that filled it with tier 'l2', for get, multiGet, getOrSet, cached and multiCached", async function () {
     const [, b] = await pair<number>();
     // Written past the bus, so that no message of these writes can reach b's L1 after it fills.
     await admin.mset(b.storedKey('x'), '1', b.storedKey('y'), '2');
@@ -90,6 +90,7 @@ describe('telemetry of two tiers over Redis', function () {
     try {
       expect(await b.get('x')).to.equal(1);
       expect(await b.multiGet(['x', 'y'])).to.deep.equal([1, 2]);
+      expect(await b.getOrSet('y', async () => 0)).to.equal(2);
       expect(await square(3)).to.equal(9);
       expect(await squares([3])).to.deep.equal([9]);
       // An L2 read: past the L1.
@@ -109,7 +110,9 @@ describe('telemetry of two tiers over Redis', function () {
     expect(seen).to.deep.equal([
       { op: 'get', hit: true, tier: 'l1' },
       { op: 'multiGet', hit: true, tier: 'l1', hits: 2 },
-      // cached(): its own get inside it, then the call itself.
+      // getOrSet and cached(): the read inside each, then the call itself.
+      { op: 'get', hit: true, tier: 'l1' },
+      { op: 'getOrSet', hit: true, tier: 'l1' },
       { op: 'get', hit: true, tier: 'l1' },
       { op: 'cached', hit: true, tier: 'l1' },
       { op: 'multiGet', hit: true, tier: 'l1', hits: 1 },
