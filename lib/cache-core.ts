@@ -17,6 +17,9 @@ import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOpt
 import type { CacheView, Plugin } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
+import { NullSerializer } from './serializers/null.js';
+import { TagSpace } from './tags/tag-space.js';
+import { TagWriter, decodeStored } from './tags/tagged-operations.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -41,6 +44,12 @@ export class CacheCore<V> implements LockPort<V> {
   readonly clock: Clock = systemClock;
   /** The read-through engine of getOrSet. */
   readonly getOrSet: ReadThrough<V>;
+  /** The tags of this cache's namespace (lib/tags/). */
+  readonly tags: TagSpace;
+  /** Whether tagged entries are stored as objects (a pass-through serializer) rather than bytes. */
+  readonly tagObjects: boolean;
+  /** How read-throughs write tagged results. */
+  readonly tagWriter: TagWriter<V>;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -80,6 +89,9 @@ export class CacheCore<V> implements LockPort<V> {
       view,
     });
     this.port = new BackendPort(backend);
+    this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
+    this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
+    this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({
       name: 'getOrSet',
       ttlMs: undefined,
@@ -105,6 +117,11 @@ export class CacheCore<V> implements LockPort<V> {
   /** `then` applied to a backend's answer: at once to a value, later to a promise. */
   then<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
     return isPending(answer, this.synchronous) ? answer.then(then) : then(answer);
+  }
+
+  /** The value of a stored payload; `undefined` for a tagged entry whose tags were invalidated. */
+  decodeStored(payload: unknown, key: unknown): V | undefined | PromiseLike<V | undefined> {
+    return decodeStored(this, payload, key);
   }
 
   /** The ttl of a write with these options, in ms. */

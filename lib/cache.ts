@@ -27,6 +27,10 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
+import { tagWriter } from './tags/tag-door.js';
+import type { TagInvalidationListener } from './tags/tag-space.js';
+import { TaggedPayload, taggedOf } from './tags/tagged-payload.js';
+import * as tagged from './tags/tagged-operations.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -84,6 +88,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether getOrSet may read as get does and go to the engine only on a miss: no plugin observing
   // getOrSet or its inner get. On a synchronous backend a hit is then answered on the spot.
   readonly #readsThrough: boolean;
+  // Whether tagged entries are stored as objects (pass-through serializer) rather than bytes.
+  readonly #tagObjects: boolean;
   #closing: Promise<void> | undefined;
 
   /**
@@ -112,6 +118,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
+    this.#tagObjects = core.tagObjects;
     holdBackend(core.backend);
   }
 
@@ -194,8 +201,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
       return this.#core.then(answer, (payload) =>
-        payload === undefined ? undefined : this.#codec.decode(payload, key),
-      );
+        payload === undefined ? undefined : tagged.decodeStored(this.#core, payload, key),
+      ) as V | undefined | PromiseLike<V | undefined>;
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -221,12 +228,19 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           payload.then(undefined, () => undefined);
           return LATER;
         }
-        return payload === undefined ? undefined : this.#codec.decode(payload, target);
+        if (payload === undefined) return undefined;
+        // A tagged entry's tags are read by get, which may need the backend.
+        return taggedOf(payload, this.#tagObjects) === undefined
+          ? this.#codec.decode(payload, target)
+          : LATER;
       }
       if (!this.#readsNow) return LATER;
       // What peek answers is a value by contract (larder/testing checks it), never a promise.
       const payload = this.backend.peek!(target);
-      return payload === undefined ? undefined : this.#codec.decode(payload, target.key);
+      if (payload === undefined) return undefined;
+      return taggedOf(payload, this.#tagObjects) === undefined
+        ? this.#codec.decode(payload, target.key)
+        : LATER;
     } catch {
       return LATER;
     }
@@ -244,7 +258,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    if (this.#setFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
+    if (
+      this.#setFast &&
+      (options === undefined || (ownKeySpace(options) && options.tags === undefined)) &&
+      this.#closing === undefined
+    ) {
       let finalKey: string | KeyHandle;
       let payload: unknown;
       let ttlMs: number;
@@ -267,6 +285,17 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       return this.#runner.timed(answer, 'set', key).then(
         () => true,
         (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
+      );
+    }
+    if (options?.tags !== undefined) {
+      return this.#core.run(
+        'set',
+        key,
+        options,
+        false,
+        tagged.writeTagged(this.#core, [[key, value]], options, (encoded, ttlMs) =>
+          this.#core.then(this.#port.set(encoded[0]![0], encoded[0]![1], ttlMs), () => true),
+        ),
       );
     }
     return this.#core.run('set', key, options, false, () => {
@@ -347,7 +376,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         const payload = this.#peeks
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
-        if (payload !== undefined && !isNativePromise(payload)) {
+        if (
+          payload !== undefined &&
+          !isNativePromise(payload) &&
+          taggedOf(payload, this.#tagObjects) === undefined
+        ) {
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {
@@ -355,6 +388,41 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       }
     }
     return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
+  }
+
+  /**
+   * Invalidates every entry written with one of `tags` (by `set`, `add`, `multiSet`, `getOrSet`,
+   * `cached()` or `multiCached()` with the `tags` option), in this process and every other over
+   * the same backend: once this resolves, they read as missing everywhere, and a computation
+   * that started before it is returned to its caller but not served afterwards. One write
+   * whatever the number of entries (each tag gets a new random token; see docs/tags.md).
+   *
+   * @returns the number of tags given (`0` in safe mode when the backend failed).
+   * @throws TypeError if `tags` is not an array of non-empty strings, or for a namespace/version
+   *   option (tags belong to the cache's namespace); nothing is written then.
+   * @example
+   * ```ts
+   * await cache.set('product:1', p, { tags: ['product:1', 'catalog'] });
+   * await cache.invalidateTags(['catalog']); // product:1 now reads as missing
+   * ```
+   */
+  invalidateTags(tags: readonly string[], options?: OperationOptions): Promise<number> {
+    return tagged.invalidateTags(this.#core, tags, options);
+  }
+
+  /**
+   * Tells `listener`, after the backend acknowledged it, of every tag invalidation made through
+   * this cache: the hook an in-process tier uses to drop its tagged entries at once.
+   * @internal
+   * @returns a function that removes the listener.
+   */
+  onTagsInvalidated(listener: TagInvalidationListener): () => void {
+    return this.#core.tags.listen(listener);
+  }
+
+  /** How read-throughs write tagged results. @internal */
+  [tagWriter](): tagged.TagWriter<V> {
+    return this.#core.tagWriter;
   }
 
   lock(key: Key, options: LockOptions): Promise<Lock> {
@@ -391,8 +459,13 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return this.#closing;
   }
 
-  // A fast-path decode, whose failure must be answered as the runner would answer it.
-  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D {
+  // A fast-path decode, whose failure must be answered as the runner would answer it. A tagged
+  // entry (a wrapper object, or bytes that start with its mark) has its tags read first.
+  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D | Promise<V | D> {
+    if (this.#tagObjects ? payload instanceof TaggedPayload : payload instanceof Uint8Array) {
+      const entry = taggedOf(payload, this.#tagObjects);
+      if (entry !== undefined) return tagged.readTagged(this.#core, entry, key, fallback);
+    }
     try {
       return this.#codec.decode(payload, key);
     } catch (error) {

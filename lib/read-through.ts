@@ -4,6 +4,8 @@ import type { Clock } from './clock.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, readNow } from './read-now.js';
+import { tagWriter, tagsOfResult, type TaggingOptions } from './tags/tag-door.js';
+import type { TagsTaken } from './tags/tagged-operations.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
 export interface ReadThroughPolicy<R> {
@@ -212,6 +214,23 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
   ): Promise<R> {
+    // Tags are read before the computation starts, so that an invalidation made while it runs
+    // leaves its result unserved (see docs/tags.md).
+    const fixedTags = (options as TaggingOptions | undefined)?.tags;
+    const tagsOf = (options as TaggingOptions | undefined)?.[tagsOfResult];
+    let taken: TagsTaken | undefined;
+    if (tagsOf !== undefined || (fixedTags !== undefined && fixedTags.length > 0)) {
+      try {
+        taken = await cache[tagWriter]().begin(tagsOf === undefined ? fixedTags : undefined, key);
+      } catch (error) {
+        if (!(this.#passesBy(error) || (cache.safe && isCacheFailure(error)))) throw error;
+        cache.logger.warn(
+          { key, fn: this.#policy.name, err: error },
+          'cache failed reading tags; returning the result uncached',
+        );
+        return compute();
+      }
+    }
     const result = await compute();
     // undefined cannot be cached (it is what a miss looks like); such results are just returned.
     if (result === undefined || this.#policy.skipCache?.(result) === true) return result;
@@ -221,7 +240,12 @@ export class ReadThrough<R> {
       : result;
     const ttl = this.#stale ? ttlMs! + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
     try {
-      await cache.set(key, value, ttl === undefined ? options : { ...options, ttl });
+      const writeOptions = ttl === undefined ? options : { ...options, ttl };
+      if (taken === undefined) await cache.set(key, value, writeOptions);
+      else {
+        const tags = tagsOf?.(result);
+        await cache[tagWriter]().store(key, value, writeOptions, taken, tags);
+      }
     } catch (error) {
       if (!this.#passesBy(error)) throw error;
       cache.logger.warn(
