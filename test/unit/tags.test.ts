@@ -34,7 +34,11 @@ const SERIALIZERS = {
   null: undefined,
   json: new JsonSerializer(),
   msgpack: new MsgpackSerializer(),
-  'json with compress and secret': new JsonSerializer({ compress: 'gzip', compressThreshold: 0, secret: 's3cret' }),
+  'json with compress and secret': new JsonSerializer({
+    compress: 'gzip',
+    compressThreshold: 0,
+    secret: 's3cret',
+  }),
 };
 
 describe('tags', function () {
@@ -67,7 +71,13 @@ describe('tags', function () {
   it('tags add and multiSet writes too, and a write after an invalidation is current again', async function () {
     const cache = new Cache();
     await cache.add('a', 1, { tags: ['t'] });
-    await cache.multiSet([['b', 2], ['c', 3]], { tags: ['t', 'u'] });
+    await cache.multiSet(
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+      { tags: ['t', 'u'] },
+    );
     expect(await cache.multiGet(['a', 'b', 'c'])).to.deep.equal([1, 2, 3]);
     await cache.invalidateTags(['t']);
     expect(await cache.multiGet(['a', 'b', 'c'])).to.deep.equal([undefined, undefined, undefined]);
@@ -76,7 +86,10 @@ describe('tags', function () {
   });
 
   it('works with a StringSerializer and a memory backend bounded by maxBytes', async function () {
-    const cache = new Cache({ backend: new MemoryBackend({ maxBytes: 10_000 }), serializer: new StringSerializer() });
+    const cache = new Cache({
+      backend: new MemoryBackend({ maxBytes: 10_000 }),
+      serializer: new StringSerializer(),
+    });
     await cache.set('k', 'v', { tags: ['t'] });
     expect(await cache.get('k')).to.equal('v');
     await cache.invalidateTags(['t']);
@@ -150,7 +163,9 @@ describe('tags', function () {
         const added = await cache.add('k', 1, { tags: tags as string[] }).catch((e: unknown) => e);
         expect(added).to.be.instanceOf(TypeError);
         const factory = sinon.spy(() => 1);
-        const computed = await cache.getOrSet('k', factory, { tags: tags as string[] }).catch((e: unknown) => e);
+        const computed = await cache
+          .getOrSet('k', factory, { tags: tags as string[] })
+          .catch((e: unknown) => e);
         expect(computed).to.be.instanceOf(TypeError);
         expect(factory.callCount).to.equal(0);
       }
