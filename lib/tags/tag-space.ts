@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BackendPort } from '../backend-port.js';
-import { RESERVED_KEY_PREFIX } from '../backends/backend.js';
+import { KeyHandle, RESERVED_KEY_PREFIX } from '../backends/backend.js';
 import type { BackendCapabilities } from '../backends/capabilities.js';
 import { describeValue } from '../describe.js';
 import { isPending } from '../promise.js';
@@ -37,6 +37,7 @@ export class TagSpace {
   readonly #port: BackendPort;
   readonly #synchronous: boolean;
   readonly #atomicWrites: boolean;
+  readonly #peeks: boolean;
   readonly #listeners = new Set<TagInvalidationListener>();
 
   constructor(
@@ -53,6 +54,7 @@ export class TagSpace {
     this.#port = port;
     this.#synchronous = synchronous;
     this.#atomicWrites = capabilities.multiSet;
+    this.#peeks = capabilities.peek;
   }
 
   /** The key of one tag. */
@@ -128,6 +130,18 @@ export class TagSpace {
 
   /** Whether every tag of a stored entry still holds the token it was written with. */
   isCurrent(entry: TaggedPayload): boolean | Promise<boolean> {
+    // A backend that answers on the spot: one read per tag, no array, and the first mismatch ends it.
+    if (this.#synchronous) {
+      const { keys, tokens } = entry;
+      // Where the backend can peek, each tag key's handle keeps a hint of where its token is, so a
+      // hit finds it without hashing the key again (the memory backend).
+      const handles = this.#peeks ? (entry.handles ??= keys.map((key) => new KeyHandle(key))) : undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const stored = handles === undefined ? this.#port.get(keys[i]!) : this.#port.peek(handles[i]!);
+        if (stored !== tokens[i] && tokenOf(stored) !== tokens[i]) return false;
+      }
+      return true;
+    }
     return this.#then(this.read(entry.keys), (tokens) => matches(entry, tokens));
   }
 

@@ -1,3 +1,5 @@
+import { KeyHandle } from '../backends/backend.js';
+
 // How a tagged entry is stored: the serializer's payload, wrapped with the keys of its tags and
 // the tokens they held when the entry's computation started. Untagged entries are stored as they
 // always were, so they pay nothing; a read tells the two apart by the wrapper.
@@ -8,6 +10,9 @@
  * tells a tagged entry from any stored value.
  */
 export class TaggedPayload {
+  /** Handles of the tag keys, made on the first read where the backend can peek (a hint each). */
+  handles: KeyHandle[] | undefined = undefined;
+
   constructor(
     /** The serializer's payload of the value (the value itself under the NullSerializer). */
     readonly payload: unknown,

@@ -200,7 +200,7 @@ describe('tags on a Redis Cluster', function () {
       'keys spread over slots',
     ).to.be.greaterThan(6);
     await cache.multiSet(
-      keys.map((key, i) => [key, i]),
+      keys.map((key, i) => [key, i] as const),
       { tags: ['all', 'cluster'] },
     );
     for (const [i, key] of keys.entries()) await cache.set(`solo-${key}`, i, { tags: [`solo:${i}`, 'all'] });

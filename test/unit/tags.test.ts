@@ -450,3 +450,24 @@ export function typeChecks(cache: Cache): void {
   void cache.invalidateTags('catalog');
   void cache.set('k', 1, { tags: ['a'] });
 }
+
+describe('larder tags invalidate', function () {
+  it('invalidates the tags of the alias’ namespace and says how many', async function () {
+    const { runCli } = await import('../../lib/cli/run.js');
+    const { memoryIO } = await import('../support/cli.js');
+    const terminal = memoryIO({ tty: false, answer: undefined });
+    expect(
+      await runCli(['tags', 'invalidate', '--url', 'memory://?namespace=n', 'a', 'b'], terminal.io),
+    ).to.equal(0);
+    expect(terminal.out()).to.equal('invalidated 2 tags\n');
+    const json = memoryIO({ tty: false, answer: undefined });
+    expect(await runCli(['tags', 'invalidate', '--json', '--url', 'memory://', 'a'], json.io)).to.equal(0);
+    expect(JSON.parse(json.out())).to.deep.equal({ alias: 'url', tags: ['a'], invalidated: 1 });
+    const missing = memoryIO({ tty: false, answer: undefined });
+    expect(await runCli(['tags', 'invalidate', '--url', 'memory://'], missing.io)).to.equal(2);
+    expect(missing.err()).to.contain('tags invalidate takes <alias> <tag…>');
+    const unknown = memoryIO({ tty: false, answer: undefined });
+    expect(await runCli(['tags', 'invalid', '--url', 'memory://', 'a'], unknown.io)).to.equal(2);
+    expect(unknown.err()).to.contain('did you mean "tags invalidate"');
+  });
+});
