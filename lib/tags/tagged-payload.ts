@@ -1,4 +1,4 @@
-import { KeyHandle } from '../backends/backend.js';
+import type { KeyHandle } from '../backends/backend.js';
 
 // How a tagged entry is stored: the serializer's payload, wrapped with the keys of its tags and
 // the tokens they held when the entry's computation started. Untagged entries are stored as they
