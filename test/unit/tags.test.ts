@@ -85,6 +85,17 @@ describe('tags', function () {
     expect(await cache.get('a')).to.equal(4);
   });
 
+  it('optimisticLock reads an invalidated entry as missing, and its set replaces the entry', async function () {
+    const cache = new Cache();
+    await cache.set('k', 1, { tags: ['t'] });
+    expect((await cache.optimisticLock('k')).value).to.equal(1);
+    await cache.invalidateTags(['t']);
+    const lock = await cache.optimisticLock('k');
+    expect(lock.value).to.equal(undefined);
+    await lock.set(2);
+    expect(await cache.get('k')).to.equal(2);
+  });
+
   it('works with a StringSerializer and a memory backend bounded by maxBytes', async function () {
     const cache = new Cache({
       backend: new MemoryBackend({ maxBytes: 10_000 }),
