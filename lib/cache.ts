@@ -359,7 +359,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     if (
       this.#readsThrough &&
       typeof factory === 'function' &&
-      (options === undefined || ownKeySpace(options)) &&
+      // With tags on a remote backend, the engine reads them beside the entry (one round trip).
+      (options === undefined ||
+        (ownKeySpace(options) && (this.#synchronous || options.tags === undefined))) &&
       this.#closing === undefined
     ) {
       // One read, get's own; only a miss goes to the engine, which computes without a second read.

@@ -101,7 +101,13 @@ export class ReadThrough<R> {
     const running = this.#inflight.get(share);
     if (running !== undefined) return running;
     if (missed) return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
-    return cache.get(key, readOptions(options)).then(
+    // Fixed tags are known before the read: on a remote backend they are read beside the entry.
+    const tags = (options as TaggingOptions | undefined)?.tags;
+    const read =
+      tags !== undefined && tags.length > 0 && cache[tagWriter]().prefetches
+        ? cache[tagWriter]().read(key, readOptions(options), tags)
+        : cache.get(key, readOptions(options));
+    return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options),
       (error: unknown) => {
         if (!this.#passesBy(error)) throw error;

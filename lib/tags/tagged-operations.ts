@@ -198,6 +198,52 @@ export class TagWriter<V> {
   }
 
   /**
+   * Whether {@link read} pays: a backend that answers later, where reading the tags beside the
+   * entry saves a round trip. A synchronous one reads them at once anyway.
+   */
+  get prefetches(): boolean {
+    return !this.#core.synchronous;
+  }
+
+  /**
+   * get of a read-through whose tags are known before the read (getOrSet, cached() with a fixed
+   * list): the entry and those tags' tokens are read together, one round trip on Redis. An entry
+   * tagged otherwise, or whose tokens differ from those read beside it (a write may have landed in
+   * between), has its tags read again, as get would.
+   */
+  read(key: Key, options: OperationOptions | undefined, tags: readonly string[]): Promise<V | undefined> {
+    const core = this.#core;
+    return core.run('get', key, options, undefined, () => {
+      const finalKey = core.keys.finalKey(key, options);
+      const tagKeys = core.tags.keysOf(tags);
+      const stored = core.port.get(finalKey);
+      let beside: Answer<(string | undefined)[]>;
+      try {
+        beside = core.tags.read(tagKeys);
+      } catch (error) {
+        // The entry's read stands alone then; its own failure, if any, is reported.
+        if (stored instanceof Promise) stored.catch(() => undefined);
+        throw error;
+      }
+      // Read or not, the tokens' answer must never be an unhandled rejection.
+      if (beside instanceof Promise) beside.catch(() => undefined);
+      return chain(core, stored, (payload) => {
+        if (payload === undefined) return undefined;
+        const entry = taggedOf(payload, core.tagObjects);
+        if (entry === undefined) return core.codec.decode(payload, key);
+        return chain(core, beside, (tokens) => {
+          const current = entry.keys.every((tagKey, i) => {
+            const at = tagKeys.indexOf(tagKey);
+            return at !== -1 && tokens[at] === entry.tokens[i];
+          });
+          if (current) return core.codec.decode(entry.payload, key);
+          return decodeStored(core, payload, key);
+        });
+      });
+    });
+  }
+
+  /**
    * Stores a computed value with what {@link begin} took; with tags made from the result, only if
    * no invalidation ran in the namespace since.
    *

@@ -220,3 +220,63 @@ describe('tags on a Redis Cluster', function () {
     expect(await load('x')).to.equal('x:2');
   });
 });
+
+describe('tags on Redis: a read-through with fixed tags reads them beside the entry', function () {
+  this.timeout(60_000);
+  let server: RedisServer;
+  let admin: Redis;
+
+  before(async function () {
+    server = await RedisServer.start();
+    admin = new Redis({ port: server.port, host: '127.0.0.1' });
+  });
+  after(async function () {
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('GET and MGET leave before either answers (one round trip), for cached() and getOrSet', async function () {
+    const logger = recordingLogger().logger;
+    const backend = new RedisBackend({ url: server.url, logger });
+    const cache = new Cache({ backend, namespace: 'beside', logger });
+    try {
+      const load = cached(async (id: string) => `product ${id}`, { cache, tags: ['catalog'] });
+      expect(await load('1')).to.equal('product 1');
+      expect(await cache.getOrSet('g', () => 'got', { tags: ['catalog'] })).to.equal('got');
+      // Record when each command is issued and when it answers.
+      const events: string[] = [];
+      const watch = <K extends 'get' | 'multiGet'>(method: K): void => {
+        const original = backend[method].bind(backend) as (...args: unknown[]) => Promise<unknown>;
+        (backend as unknown as Record<K, unknown>)[method] = (...args: unknown[]) => {
+          events.push(`${method} sent`);
+          return original(...args).then((answer) => {
+            events.push(`${method} answered`);
+            return answer;
+          });
+        };
+      };
+      watch('get');
+      watch('multiGet');
+      await admin.config('RESETSTAT');
+      expect(await load('1')).to.equal('product 1');
+      expect(events.slice(0, 2).sort()).to.deep.equal(['get sent', 'multiGet sent']);
+      expect(await commandCalls(admin)).to.deep.equal({ get: 1, mget: 1 });
+      events.length = 0;
+      expect(await cache.getOrSet('g', () => 'again', { tags: ['catalog'] })).to.equal('got');
+      expect(events.slice(0, 2).sort()).to.deep.equal(['get sent', 'multiGet sent']);
+      // Still checked: after an invalidation both miss.
+      await cache.invalidateTags(['catalog']);
+      expect(await cache.getOrSet('g', () => 'again', { tags: ['catalog'] })).to.equal('again');
+      let calls = 0;
+      const counted = cached(async () => ++calls, { cache, tags: ['catalog'], key: 'counted' });
+      expect(await counted()).to.equal(1);
+      await cache.set('counted', 7, { tags: ['other'] });
+      // An entry tagged otherwise than the read-through expects still has its own tags checked.
+      expect(await counted()).to.equal(7);
+      await cache.invalidateTags(['other']);
+      expect(await counted()).to.equal(2);
+    } finally {
+      await cache.close();
+    }
+  });
+});
