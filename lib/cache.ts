@@ -466,7 +466,18 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D | Promise<V | D> {
     if (this.#tagObjects ? payload instanceof TaggedPayload : payload instanceof Uint8Array) {
       const entry = taggedOf(payload, this.#tagObjects);
-      if (entry !== undefined) return tagged.readTagged(this.#core, entry, key, fallback);
+      if (entry !== undefined && !this.#synchronous)
+        return tagged.readTagged(this.#core, entry, key, fallback);
+      // On a backend that answers at once, the tags are read at once too: no promise of their own.
+      if (entry !== undefined) {
+        try {
+          return this.#core.tags.isCurrent(entry) === true
+            ? this.#codec.decode(entry.payload, key)
+            : fallback;
+        } catch (error) {
+          return this.#runner.recover('get', key, error, fallback, undefined, false);
+        }
+      }
     }
     try {
       return this.#codec.decode(payload, key);

@@ -3,6 +3,7 @@ import type { BackendPort } from '../backend-port.js';
 import { KeyHandle, RESERVED_KEY_PREFIX } from '../backends/backend.js';
 import type { BackendCapabilities } from '../backends/capabilities.js';
 import { describeValue } from '../describe.js';
+import { KeyMemo } from '../key-memo.js';
 import { isPending } from '../promise.js';
 import type { TaggedPayload } from './tagged-payload.js';
 
@@ -38,6 +39,9 @@ export class TagSpace {
   readonly #synchronous: boolean;
   readonly #atomicWrites: boolean;
   readonly #peeks: boolean;
+  // The keys of recently used tags, one string and one handle each: entries written with a tag
+  // share its key's string (a hit compares pointers) and its handle (one hint for all of them).
+  readonly #keys: KeyMemo<string>;
   readonly #listeners = new Set<TagInvalidationListener>();
 
   constructor(
@@ -55,11 +59,13 @@ export class TagSpace {
     this.#synchronous = synchronous;
     this.#atomicWrites = capabilities.multiSet;
     this.#peeks = capabilities.peek;
+    const prefix = this.#prefix;
+    this.#keys = new KeyMemo<string>(TAG_MEMO_LIMIT, (tag) => prefix + tag);
   }
 
   /** The key of one tag. */
   keyOf(tag: string): string {
-    return this.#prefix + tag;
+    return this.#keys.get(tag).key;
   }
 
   /**
@@ -135,7 +141,7 @@ export class TagSpace {
       const { keys, tokens } = entry;
       // Where the backend can peek, each tag key's handle keeps a hint of where its token is, so a
       // hit finds it without hashing the key again (the memory backend).
-      const handles = this.#peeks ? (entry.handles ??= keys.map((key) => new KeyHandle(key))) : undefined;
+      const handles = this.#peeks ? (entry.handles ??= keys.map((key) => this.#handleOf(key))) : undefined;
       for (let i = 0; i < keys.length; i++) {
         const stored = handles === undefined ? this.#port.get(keys[i]!) : this.#port.peek(handles[i]!);
         if (stored !== tokens[i] && tokenOf(stored) !== tokens[i]) return false;
@@ -177,6 +183,13 @@ export class TagSpace {
     return this.#then(chain, tell);
   }
 
+  // The shared handle of a tag key, if the key is one of this namespace's recent tags.
+  #handleOf(key: string): KeyHandle {
+    if (!key.startsWith(this.#prefix)) return new KeyHandle(key);
+    const handle = this.#keys.get(key.slice(this.#prefix.length));
+    return handle.key === key ? handle : new KeyHandle(key);
+  }
+
   // Creates fresh tokens for the missing keys at `missing`; what `add` could not create is read
   // again (`reread`) or replaced by a token nobody holds.
   #create(
@@ -207,6 +220,9 @@ export class TagSpace {
     return isPending(next, this.#synchronous) ? Promise.resolve(next) : (next as B);
   }
 }
+
+// Tags whose keys and handles are remembered (each generation of the memo).
+const TAG_MEMO_LIMIT = 1_000;
 
 /**
  * Tags as a caller gave them, checked: an array of non-empty, well-formed strings (duplicates dropped).

@@ -375,6 +375,21 @@ describe('tags', function () {
     expect(await new Cache({ backend: failing(), safe: true, logger }).invalidateTags(['t'])).to.equal(0);
   });
 
+  it('a failure reading a tagged entry’s tags is get’s BackendError, or a miss in safe mode', async function () {
+    for (const safe of [false, true]) {
+      const backend = new MemoryBackend();
+      const cache = new Cache({ backend, namespace: 'n', safe, logger: recordingLogger().logger });
+      await cache.set('k', 1, { tags: ['t'] });
+      const read = sinon.stub(backend, 'peek').callsFake(function (this: MemoryBackend, handle) {
+        if (handle.key.includes('tag:')) throw new Error('down');
+        return read.wrappedMethod.call(this, handle);
+      });
+      const answer = await cache.get('k').catch((e: unknown) => e);
+      if (safe) expect(answer).to.equal(undefined);
+      else expect(answer).to.be.instanceOf(BackendError);
+    }
+  });
+
   it('cached() fails open when its tags cannot be read: the function answers, uncached', async function () {
     const backend = new MemoryBackend();
     const { logger, records } = recordingLogger();
