@@ -287,17 +287,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
       );
     }
-    if (options?.tags !== undefined) {
-      return this.#core.run(
-        'set',
-        key,
-        options,
-        false,
-        tagged.writeTagged(this.#core, [[key, value]], options, (encoded, ttlMs) =>
-          this.#core.then(this.#port.set(encoded[0]![0], encoded[0]![1], ttlMs), () => true),
-        ),
-      );
-    }
+    if (options?.tags !== undefined) return tagged.set(this.#core, key, value, options);
     return this.#core.run('set', key, options, false, () => {
       const finalKey = this.#keys.finalKey(key, options);
       const ttlMs = this.#core.ttlOf(options);

@@ -127,6 +127,19 @@ export function writeTagged<V>(
   };
 }
 
+/** set with `options.tags`: the tags' tokens read, then the wrapped entry written. */
+export function set<V>(core: CacheCore<V>, key: Key, value: V, options: WriteOptions): Promise<boolean> {
+  return core.run(
+    'set',
+    key,
+    options,
+    false,
+    writeTagged(core, [[key, value]], options, (encoded, ttlMs) =>
+      core.then(core.port.set(encoded[0]![0], encoded[0]![1], ttlMs), () => true),
+    ),
+  );
+}
+
 /**
  * invalidateTags: one write giving each tag (and the namespace's marker) a new token.
  *
