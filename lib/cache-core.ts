@@ -20,6 +20,13 @@ import { ReadThrough } from './read-through.js';
 import { NullSerializer } from './serializers/null.js';
 import { TagSpace } from './tags/tag-space.js';
 import { TagWriter, decodeStored } from './tags/tagged-operations.js';
+import {
+  jitteredTtl,
+  parseJitter,
+  randomSourceOf,
+  type JitterSpread,
+  type RandomSource,
+} from './strategies/jitter.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -39,6 +46,10 @@ export class CacheCore<V> implements LockPort<V> {
   readonly logger: Logger;
   /** Default ttl of writes, in ms (0: never expires). */
   readonly ttlMs: number;
+  /** The cache's jitter of write ttls, if any. */
+  readonly jitter: JitterSpread | undefined;
+  /** Where jitter draws its numbers. */
+  readonly random: RandomSource;
   /** Whether the backend answers synchronously (see Backend.synchronous). */
   readonly synchronous: boolean;
   readonly clock: Clock = systemClock;
@@ -69,6 +80,8 @@ export class CacheCore<V> implements LockPort<V> {
     const remember = this.synchronous || this.capabilities.peek ? memoLimitFor(backend) : 0;
     this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
     this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
+    this.jitter = parseJitter(options.jitter);
+    this.random = randomSourceOf(options.random) ?? Math.random;
     const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
     this.plugins = pluginsOf(options.plugins);
     this.safe = booleanOf(options.safe, 'safe') ?? CACHE_DEFAULTS.safe;
@@ -124,9 +137,22 @@ export class CacheCore<V> implements LockPort<V> {
     return decodeStored(this, payload, key);
   }
 
-  /** The ttl of a write with these options, in ms. */
+  /** The ttl of a write with these options, in ms, jittered if asked. */
   ttlOf(options: WriteOptions | undefined): number {
+    const ttlMs = this.baseTtlOf(options);
+    if (this.jitter === undefined && options?.jitter === undefined) return ttlMs;
+    return this.jitterOf(ttlMs, options);
+  }
+
+  /** The ttl of a write with these options before jitter, in ms. */
+  baseTtlOf(options: WriteOptions | undefined): number {
     return options?.ttl === undefined ? this.ttlMs : parseTtl(options.ttl);
+  }
+
+  /** `ttlMs` spread by the write's jitter, or else the cache's. */
+  jitterOf(ttlMs: number, options: WriteOptions | undefined): number {
+    const spread = options?.jitter === undefined ? this.jitter : parseJitter(options.jitter);
+    return spread === undefined ? ttlMs : jitteredTtl(ttlMs, spread, this.random);
   }
 }
 
@@ -145,6 +171,8 @@ export function checkCacheOptions(options: CacheOptions): void {
   if (options.backend !== undefined) capabilitiesOf(options.backend);
   new KeySpace(options.namespace, options.version, options.keyBuilder, 0);
   if (options.ttl !== undefined) parseTtl(options.ttl);
+  parseJitter(options.jitter);
+  randomSourceOf(options.random);
   if (options.timeout !== undefined) parseTimeout(options.timeout);
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
@@ -159,6 +187,8 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'version',
   'keyBuilder',
   'ttl',
+  'jitter',
+  'random',
   'timeout',
   'plugins',
   'safe',

@@ -31,6 +31,7 @@ import { tagWriter } from './tags/tag-door.js';
 import type { TagInvalidationListener } from './tags/tag-space.js';
 import { TaggedPayload, taggedOf } from './tags/tagged-payload.js';
 import * as tagged from './tags/tagged-operations.js';
+import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -74,6 +75,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
   readonly #ttlMs: number;
+  // Whether the cache jitters its writes' ttls (a write's own jitter is seen in its options).
+  readonly #jitters: boolean;
   readonly #synchronous: boolean;
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
@@ -110,6 +113,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#codec = core.codec;
     this.#runner = core.runner;
     this.#ttlMs = core.ttlMs;
+    this.#jitters = core.jitter !== undefined;
     this.#synchronous = core.synchronous;
     this.#getFast = !core.runner.observes('get');
     this.#setFast = !core.runner.observes('set');
@@ -187,6 +191,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
         } catch (error) {
@@ -194,15 +199,26 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         }
       }
       return this.#runner.timed(answer, 'get', key).then(
-        (payload) => (payload === undefined ? fallback : this.#decodeOrRecover(payload, key, fallback)),
+        (payload) => {
+          if (payload === undefined) return fallback;
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+          return this.#decodeOrRecover(payload, key, fallback);
+        },
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#core.then(answer, (payload) =>
-        payload === undefined ? undefined : tagged.decodeStored(this.#core, payload, key),
-      ) as V | undefined | PromiseLike<V | undefined>;
+      return this.#core.then(answer, (payload) => {
+        if (payload === undefined) return undefined;
+        const value = tagged.decodeStored(this.#core, payload, key);
+        if (detecting === 0) return value;
+        // Only a hit is noted: a tagged entry whose tags were invalidated is a miss.
+        return this.#core.then(value, (found) => {
+          if (found !== undefined) noteCacheHit(this as Cache<unknown>, key, options);
+          return found;
+        });
+      }) as V | undefined | PromiseLike<V | undefined>;
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -247,7 +263,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    return operations.multiGet(this.#core, keys, options);
+    const read = operations.multiGet(this.#core, keys, options);
+    if (detecting === 0) return read;
+    return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
   }
 
   /**
@@ -269,6 +287,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       try {
         finalKey = this.#puts ? this.#keys.handle(key)! : this.#keys.finalKey(key);
         ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
+        if (this.#jitters || options?.jitter !== undefined) ttlMs = this.#core.jitterOf(ttlMs, options);
         payload = this.#codec.encode(value, key);
       } catch (error) {
         return Promise.reject(error);
@@ -373,6 +392,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           !isNativePromise(payload) &&
           taggedOf(payload, this.#tagObjects) === undefined
         ) {
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {

@@ -7,6 +7,13 @@ import { systemClock, type Clock } from './clock.js';
 import { KeyMemo, memoLimitFor } from './key-memo.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { ReadThrough } from './read-through.js';
+import {
+  parseJitter,
+  randomSourceOf,
+  type Jitter,
+  type JitterSpread,
+  type RandomSource,
+} from './strategies/jitter.js';
 import { resolveCache } from './registry.js';
 import { tagsOfResult, type TaggingOptions } from './tags/tag-door.js';
 import { checkTags } from './tags/tag-space.js';
@@ -51,7 +58,26 @@ export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
    */
   readonly tags?: readonly string[] | ((result: R, ...args: A) => readonly string[]);
   /**
-   * Where freshness is read (stale modes): inject one to test stale results without waiting.
+   * After a computation, the next `hits` calls are answered from the cache, and the call after them
+   * computes again (cashews' hit cache). Over Redis the count is shared by every process (an atomic
+   * counter beside the entry), so a hit costs one more round trip.
+   */
+  readonly hits?: number;
+  /**
+   * A hit after this fraction of the ttl (`0.8`: the last fifth) is answered at once and starts
+   * one background refresh (one per process; one across processes with `lock`). Needs a `ttl`.
+   */
+  readonly refreshAhead?: number;
+  /**
+   * Spreads each stored result's ttl uniformly within ± this amount: `'10%'` of it, or a
+   * duration. Needs a `ttl` (without one, set `jitter` on the cache).
+   * @default none (the cache's jitter, if it has one, spreads the stored ttl)
+   */
+  readonly jitter?: Jitter;
+  /** Where jitter draws its numbers: inject one to test jittered ttls. @default Math.random */
+  readonly random?: RandomSource;
+  /**
+   * Where freshness is read (stale modes, `refreshAhead`): inject one to test stale results without waiting.
    * @default the system clock
    */
   readonly clock?: Clock;
@@ -174,6 +200,7 @@ interface CheckedOptions<A extends unknown[], R> extends CachedOptions<A, R> {
   readonly staleTtlMs: number;
   readonly staleIfErrorMs: number;
   readonly leaseMs: number | undefined;
+  readonly jitterSpread: JitterSpread | undefined;
 }
 
 const CACHED_OPTION_NAMES: readonly (keyof CachedOptions)[] = [
@@ -185,6 +212,10 @@ const CACHED_OPTION_NAMES: readonly (keyof CachedOptions)[] = [
   'staleTtl',
   'staleIfError',
   'lock',
+  'hits',
+  'refreshAhead',
+  'jitter',
+  'random',
   'clock',
   'tags',
 ];
@@ -224,7 +255,26 @@ function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): Che
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
     throw new TypeError(`clock must have a now() method; got ${describeValue(options.clock)}`);
   }
-  return { ...options, ttlMs, staleTtlMs, staleIfErrorMs, leaseMs };
+  const { hits, refreshAhead } = options;
+  if (hits !== undefined && (!Number.isSafeInteger(hits) || hits < 1)) {
+    throw new RangeError(`hits must be an integer from 1 up; got ${describeValue(hits)}`);
+  }
+  if (refreshAhead !== undefined) {
+    if (typeof refreshAhead !== 'number' || !(refreshAhead > 0 && refreshAhead < 1)) {
+      throw new RangeError(
+        `refreshAhead must be a fraction of the ttl between 0 and 1; got ${describeValue(refreshAhead)}`,
+      );
+    }
+    if (!ttlMs) throw new TypeError('refreshAhead needs a ttl: it is a fraction of it');
+  }
+  const jitterSpread = parseJitter(options.jitter);
+  if (jitterSpread !== undefined && ttlMs === undefined) {
+    throw new TypeError(
+      "jitter needs a ttl in cached(); to spread the cache's own ttl, set jitter on the cache",
+    );
+  }
+  randomSourceOf(options.random);
+  return { ...options, ttlMs, staleTtlMs, staleIfErrorMs, leaseMs, jitterSpread };
 }
 
 class Memoizer<A extends unknown[], R> {
@@ -262,6 +312,10 @@ class Memoizer<A extends unknown[], R> {
       skipCache: options.skipCache,
       failOpen: true,
       clock: options.clock ?? systemClock,
+      hits: options.hits,
+      refreshAhead: options.refreshAhead,
+      jitter: options.jitterSpread,
+      random: options.random ?? Math.random,
     });
   }
 

@@ -10,6 +10,7 @@ import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
+import { parseJitter } from './strategies/jitter.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { decodeMany, existsChecked, ttlChecked, writeTagged } from './tags/tagged-operations.js';
 
@@ -234,7 +235,9 @@ export function getOrSet<V>(
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
       const finalKey = core.keys.finalKey(key, options);
-      const ttlMs = core.ttlOf(options);
+      // Before jitter: callers asking alike share one computation, whose write draws its own.
+      const ttlMs = core.baseTtlOf(options);
+      parseJitter(options?.jitter);
       const tagKeys = options?.tags === undefined ? undefined : core.tags.keysOf(options.tags);
       // The shared work must not depend on the first caller's signal: the runner races each
       // caller's own against it. A per-call time limit bounds the inner get and set (the factory
@@ -249,6 +252,7 @@ export function getOrSet<V>(
               timeout: options.timeout,
               ttl: ttlMs,
               tags: options.tags,
+              jitter: options.jitter,
             };
       const compute = async (): Promise<V> => {
         const value = await factory();
