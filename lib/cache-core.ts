@@ -14,7 +14,7 @@ import { defaultLogger, type Logger } from './logger.js';
 import { OperationRunner, type Operation } from './operation.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOptions } from './options.js';
-import type { CacheView, Plugin } from './plugins/plugin.js';
+import type { CacheView, Plugin, Tier } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
 import { NullSerializer } from './serializers/null.js';
@@ -27,6 +27,9 @@ import {
   type JitterSpread,
   type RandomSource,
 } from './strategies/jitter.js';
+import { tiersOf } from './tiers/setup.js';
+import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
+import type { TwoTier } from './tiers/two-tier.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -61,6 +64,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly tagObjects: boolean;
   /** How read-throughs write tagged results. */
   readonly tagWriter: TagWriter<V>;
+  /** The L1 and its invalidation, when the cache has an `l1`. */
+  readonly tier: TwoTier<V> | undefined;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -77,7 +82,11 @@ export class CacheCore<V> implements LockPort<V> {
     this.codec = new Codec<V>(options.serializer ?? backend.defaultSerializer(), backend);
     this.synchronous = backend.synchronous === true;
     // Remembering final keys pays where the backend hashes them in this process, or keeps hints.
-    const remember = this.synchronous || this.capabilities.peek ? memoLimitFor(backend) : 0;
+    // And where an L1 hashes them in this process.
+    const remember =
+      this.synchronous || this.capabilities.peek || (options.l1 !== undefined && options.l1 !== false)
+        ? memoLimitFor(backend)
+        : 0;
     this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
     this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
     this.jitter = parseJitter(options.jitter);
@@ -114,6 +123,7 @@ export class CacheCore<V> implements LockPort<V> {
       failOpen: false,
       clock: systemClock,
     });
+    this.tier = tiersOf(this, options.l1, options.invalidation);
   }
 
   /** A single-key operation through the runner. */
@@ -123,8 +133,9 @@ export class CacheCore<V> implements LockPort<V> {
     options: OperationOptions | undefined,
     fallback: Operation<T>['fallback'],
     work: () => T | PromiseLike<T>,
+    tierOf?: () => Tier | undefined,
   ): Promise<T> {
-    return this.runner.run({ op, key, options, fallback, work });
+    return this.runner.run({ op, key, options, fallback, work, tierOf });
   }
 
   /** `then` applied to a backend's answer: at once to a value, later to a promise. */
@@ -177,6 +188,8 @@ export function checkCacheOptions(options: CacheOptions): void {
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
   if (options.logger !== undefined) loggerOf(options.logger);
+  l1SettingsOf(options.l1);
+  invalidationSettingsOf(options.invalidation);
 }
 
 // Every option of CacheOptions, for the check that refuses the others.
@@ -193,6 +206,8 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'plugins',
   'safe',
   'logger',
+  'l1',
+  'invalidation',
 ];
 
 function loggerOf(logger: unknown): Logger {

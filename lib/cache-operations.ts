@@ -2,7 +2,20 @@ import type { CacheEntries } from './arguments.js';
 import type { Duration } from './duration.js';
 import type { Key } from './keys.js';
 import type { Lock, LockOptions, OptimisticLock } from './locks.js';
-import type { OperationOptions, WriteOptions } from './options.js';
+import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+
+/** A hit of {@link CacheOperations.getWithTtl}: the value and the time it has left. */
+export interface ValueWithTtl<V> {
+  readonly value: V;
+  /** Ms left, `Infinity` if the entry never expires. */
+  readonly ttl: number;
+}
+
+/** A miss of {@link CacheOperations.getWithTtl} given a `default`. */
+export interface DefaultWithoutTtl<D> {
+  readonly value: D;
+  readonly ttl: undefined;
+}
 
 /**
  * The operations of a {@link Cache} beyond `get`, `set` and `getOrSet`, documented once here and
@@ -19,6 +32,26 @@ export interface CacheOperations<V> {
    * @returns values in the order of `keys`, `undefined` for each miss.
    */
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]>;
+
+  /**
+   * Reads a value and the time it has left, seen at one moment: in one round trip where the
+   * backend offers `getWithTtl` (memory, Redis), else as a `get` and then a `ttl` (a key gone in
+   * between is a miss). Plugins observe it as a `get` (their `postGet` sees this answer), and it
+   * fails, times out and degrades in safe mode as `get` does.
+   *
+   * @returns `{ value, ttl }` (ttl: ms left, `Infinity` with no expiry), or on a miss `undefined`
+   *   (with `options.default`: `{ value: default, ttl: undefined }`).
+   * @example
+   * ```ts
+   * const hit = await cache.getWithTtl('user:42');
+   * if (hit !== undefined && hit.ttl < 60_000) refreshSoon('user:42');
+   * ```
+   */
+  getWithTtl(key: Key, options?: GetOptions): Promise<ValueWithTtl<V> | undefined>;
+  getWithTtl<D>(
+    key: Key,
+    options: GetOptions<D> & { readonly default: D },
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D>>;
 
   /**
    * Stores a value only if the key is absent, atomically.

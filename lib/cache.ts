@@ -2,7 +2,7 @@ import type { CacheEntries } from './arguments.js';
 import { threw, type BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
 import { CacheCore } from './cache-core.js';
-import type { CacheOperations } from './cache-operations.js';
+import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
 import { cacheFromUrl } from './from-url.js';
@@ -26,12 +26,15 @@ import type { Plugin } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
+import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
 import { tagWriter } from './tags/tag-door.js';
 import type { TagInvalidationListener } from './tags/tag-space.js';
 import { TaggedPayload, taggedOf } from './tags/tagged-payload.js';
 import * as tagged from './tags/tagged-operations.js';
 import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
+import type { L1Stats } from './tiers/l1-store.js';
+import type { TwoTier } from './tiers/two-tier.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -93,6 +96,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #readsThrough: boolean;
   // Whether tagged entries are stored as objects (pass-through serializer) rather than bytes.
   readonly #tagObjects: boolean;
+  // The L1 and its invalidation, if the cache has an `l1` (then get and set leave their fast paths).
+  readonly #tier: TwoTier<V> | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -115,8 +120,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#ttlMs = core.ttlMs;
     this.#jitters = core.jitter !== undefined;
     this.#synchronous = core.synchronous;
-    this.#getFast = !core.runner.observes('get');
-    this.#setFast = !core.runner.observes('set');
+    this.#tier = core.tier;
+    this.#getFast = !core.runner.observes('get') && core.tier === undefined;
+    this.#setFast = !core.runner.observes('set') && core.tier === undefined;
     this.#peeks = core.capabilities.peek && core.keys.remembers;
     this.#puts = core.capabilities.put && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
@@ -207,6 +213,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
+    if (this.#tier !== undefined && this.#closing === undefined) return this.#tier.get(key, options);
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
       return this.#core.then(answer, (payload) => {
@@ -238,7 +245,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     if (this.#closing !== undefined) return LATER;
     try {
       if (typeof target === 'string') {
-        if (!this.#getsNow) return LATER;
+        if (!this.#getsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
         const payload = this.backend.get(this.#keys.readKey(target));
         if (isNativePromise(payload)) {
           payload.then(undefined, () => undefined);
@@ -250,7 +257,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           ? this.#codec.decode(payload, target)
           : LATER;
       }
-      if (!this.#readsNow) return LATER;
+      if (!this.#readsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
       // What peek answers is a value by contract (larder/testing checks it), never a promise.
       const payload = this.backend.peek!(target);
       if (payload === undefined) return undefined;
@@ -262,10 +269,49 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     }
   }
 
+  getWithTtl(key: Key, options?: GetOptions): Promise<ValueWithTtl<V> | undefined>;
+  getWithTtl<D>(
+    key: Key,
+    options: GetOptions<D> & { readonly default: D },
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D>>;
+  getWithTtl<D>(
+    key: Key,
+    options?: GetOptions<D>,
+  ): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+    return operations.getWithTtl(this.#core, key, options);
+  }
+
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    const read = operations.multiGet(this.#core, keys, options);
+    const read =
+      this.#tier !== undefined && !this.#runner.closed
+        ? this.#tier.multiGet(keys, options)
+        : operations.multiGet(this.#core, keys, options);
     if (detecting === 0) return read;
     return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
+  }
+
+  /**
+   * The value of `key` read on the spot, synchronously, without touching the network: from the
+   * L1 (a fresh entry, while its invalidation hears) or from a memory backend; `undefined`
+   * otherwise (a miss, another backend, a closed cache, a failure). Moves nothing, fills nothing.
+   *
+   * @throws TypeError for a bad key.
+   */
+  peek(key: Key): V | undefined {
+    return peekNow(this.#core, key, this.#closing !== undefined);
+  }
+
+  /** What this cache's L1 holds and is bounded by; `undefined` without an L1. */
+  get l1(): L1Stats | undefined {
+    return this.#tier?.l1.stats;
+  }
+
+  /**
+   * Whether this cache's L1 is coherent: `'live'` while its invalidation hears, `'degraded'` while
+   * it does not (the L1 is then read past), `'off'` without an L1 or with `invalidation: 'none'`.
+   */
+  get coherence(): 'live' | 'degraded' | 'off' {
+    return this.#tier === undefined ? 'off' : this.#tier.coherence;
   }
 
   /**
@@ -311,7 +357,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       const finalKey = this.#keys.finalKey(key, options);
       const ttlMs = this.#core.ttlOf(options);
       const payload = this.#codec.encode(value, key);
-      return this.#core.then(this.#port.set(finalKey, payload, ttlMs), () => true);
+      return this.#core.then(this.#port.set(finalKey, payload, ttlMs), () => {
+        this.#core.tier?.written('set', [finalKey], options);
+        return true;
+      });
     });
   }
 
@@ -375,6 +424,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     ) {
       // One read, get's own; only a miss goes to the engine, which computes without a second read.
       if (!this.#synchronous) {
+        const hit = this.#tier?.hit(key);
+        if (hit !== undefined) return Promise.resolve(hit);
         return this.get(key).then((value) =>
           value !== undefined
             ? value
@@ -467,7 +518,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    */
   close(): Promise<void> {
     this.#runner.close();
-    this.#closing ??= releaseBackend(this.backend);
+    const tier = this.#tier;
+    this.#closing ??=
+      tier === undefined
+        ? releaseBackend(this.backend)
+        : tier.close().then(() => releaseBackend(this.backend));
     return this.#closing;
   }
 

@@ -1,4 +1,11 @@
 import type { ComponentKind } from './component.js';
+import {
+  invalidationSettingsOf,
+  l1SettingsOf,
+  type InvalidationMode,
+  type InvalidationOptions,
+  type L1Options,
+} from './tiers/tier-options.js';
 import { describeValue } from './describe.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Duration } from './duration.js';
@@ -29,6 +36,10 @@ export type AliasConfig =
       readonly jitter?: Jitter;
       readonly timeout?: Duration | null;
       readonly safe?: boolean;
+      /** An L1 in front of the backend: `true`, a `maxSize`, or `{ maxSize, maxBytes, ttl, copy }`. */
+      readonly l1?: L1Options | boolean | number;
+      /** `'bus'`, `'tracking'`, `'none'` or `{ type, channel, healthCheck }`. */
+      readonly invalidation?: InvalidationMode | InvalidationOptions;
       /** `'hit-miss-ratio'`, `'timing'`, a registered name, or `{ type, ...options }`. */
       readonly plugins?: readonly ComponentConfig[];
     };
@@ -53,6 +64,8 @@ export interface AliasSpec {
   readonly jitter?: Jitter | undefined;
   readonly timeout: Duration | null | undefined;
   readonly safe: boolean | undefined;
+  readonly l1: L1Options | boolean | number | undefined;
+  readonly invalidation: InvalidationMode | InvalidationOptions | undefined;
   /** Whether the alias was written as a URL: its errors then name the URL's parameters. */
   readonly fromUrl?: boolean;
 }
@@ -87,6 +100,8 @@ const ALIAS_FIELDS: OptionsSchema = {
     jitter: jitterCheck,
     timeout: checks.nullable(checks.duration()),
     safe: checks.boolean,
+    l1: checkedBy(l1SettingsOf),
+    invalidation: checkedBy(invalidationSettingsOf),
     backend: checks.anything,
     serializer: checks.anything,
     plugins: checks.anything,
@@ -125,6 +140,20 @@ export function normalizeAlias(raw: unknown, path: string, types: ComponentTypes
     jitter: fields.jitter as Jitter | undefined,
     timeout: fields.timeout as Duration | null | undefined,
     safe: fields.safe as boolean | undefined,
+    l1: fields.l1 as L1Options | boolean | number | undefined,
+    invalidation: fields.invalidation as InvalidationMode | InvalidationOptions | undefined,
+  };
+}
+
+// An option check made of the function that reads the option (and throws what is wrong with it).
+function checkedBy(read: (value: unknown) => unknown): OptionCheck {
+  return (value) => {
+    try {
+      read(value);
+      return undefined;
+    } catch (error) {
+      return { message: (error as Error).message, error: error instanceof RangeError ? 'range' : 'type' };
+    }
   };
 }
 
@@ -143,6 +172,8 @@ export function userPath(aliasPath: string, fromUrl: boolean | undefined, inner:
   const param = inner
     .replace(/^backend\.url(?=\.|$)/, '')
     .replace(/^serializer\.type$/, 'serializer')
+    .replace(/^l1\.maxSize$/, 'l1')
+    .replace(/^l1\.ttl$/, 'l1Ttl')
     .replace(/^(backend|serializer)\./, '')
     .replace(/^backend$/, '')
     .replace(/^\./, '');

@@ -1,5 +1,5 @@
 export { Cache, type CacheEntries } from './cache.js';
-export type { CacheOperations } from './cache-operations.js';
+export type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 export { Lock, type LockOptions, type OptimisticLock } from './locks.js';
 export { cached, type CachedFunction, type CachedMethodDecorator, type CachedOptions } from './cached.js';
 export { callKey, encodeArgs } from './call-key.js';
@@ -25,10 +25,11 @@ export {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle } from './backends/backend.js';
+export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle, type StoredWithTtl } from './backends/backend.js';
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';
+export { TrackingRefusedError, type TrackingRefusal } from './backends/redis/tracking.js';
 export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './backends/redis/options.js';
 export { keySlot } from './backends/redis/slot.js';
 export { parseRedisUrl, type ParsedRedisUrl, type RedisConnection } from './backends/redis/url.js';
@@ -48,7 +49,16 @@ export {
   type Plugin,
   type PostHookContext,
   type PreHookContext,
+  type Tier,
 } from './plugins/plugin.js';
+export {
+  INVALIDATION_DEFAULTS,
+  L1_DEFAULTS,
+  type InvalidationMode,
+  type InvalidationOptions,
+  type L1Options,
+} from './tiers/tier-options.js';
+export type { L1Stats } from './tiers/l1-store.js';
 export { caches, CacheRegistry } from './registry.js';
 export type { AliasConfig, CachesConfig, ComponentConfig } from './config.js';
 export type {

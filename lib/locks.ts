@@ -10,6 +10,7 @@ import { LockTimeoutError, OptimisticLockError, OutcomeUnknownError } from './er
 import type { KeySpace } from './key-space.js';
 import { normalizeKey, type Key } from './keys.js';
 import type { Logger } from './logger.js';
+import type { WriteNotice } from './tiers/two-tier.js';
 import { NO_FALLBACK, type OperationRunner } from './operation.js';
 import type { OperationOptions } from './options.js';
 
@@ -103,6 +104,8 @@ export interface LockPort<V> {
   readonly clock: Clock;
   /** The value of a stored payload; `undefined` for a tagged entry whose tags were invalidated. */
   decodeStored(payload: unknown, key: unknown): V | undefined | PromiseLike<V | undefined>;
+  /** The L1, told of every acknowledged write (see lib/tiers/two-tier.ts). */
+  readonly tier?: WriteNotice | undefined;
 }
 
 /**
@@ -212,6 +215,7 @@ export async function optimisticLock<V>(
     const ttlMs = cache.ttlOf(writeOptions);
     const stored = await run(() => port.call('compareAndSet', finalKey, expected, payload, ttlMs));
     if (!stored) throw new OptimisticLockError(String(key));
+    cache.tier?.written('set', [finalKey], options);
     // A later set on the same handle compares against what this one wrote.
     expected = payload;
     return true;

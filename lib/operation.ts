@@ -11,7 +11,14 @@ import {
 import type { Logger } from './logger.js';
 import type { OperationOptions } from './options.js';
 import { PluginHooks } from './plugins/hooks.js';
-import type { CacheOperation, CacheView, Plugin, PostHookContext, PreHookContext } from './plugins/plugin.js';
+import type {
+  CacheOperation,
+  CacheView,
+  Plugin,
+  PostHookContext,
+  PreHookContext,
+  Tier,
+} from './plugins/plugin.js';
 import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
 
 /** Marks operations that have no "nothing happened" answer in safe mode. */
@@ -48,6 +55,8 @@ export interface Operation<T> {
   readonly fromBackend?: boolean;
   /** Whether the time limit applies to `work` as a whole (getOrSet's reads and writes have their own). @default true */
   readonly timed?: boolean;
+  /** Which tier answered, once `work` has (reads of a cache with an L1), for the post hooks. */
+  readonly tierOf?: () => Tier | undefined;
 }
 
 /** What a runner needs to know of its cache. */
@@ -149,9 +158,12 @@ export class OperationRunner {
       const durationMs = performance.now() - started;
       const view = this.#settings.view;
       const hooked = op as CacheOperation;
+      const tier = operation.tierOf?.();
       const post: PostHookContext = failed
         ? { cache: view, op: hooked, key, keys, options, error: failure, durationMs }
-        : { cache: view, op: hooked, key, keys, options, result, durationMs };
+        : tier === undefined
+          ? { cache: view, op: hooked, key, keys, options, result, durationMs }
+          : { cache: view, op: hooked, key, keys, options, result, durationMs, tier };
       const pending = this.#hooks.run(hooks.post, post);
       if (pending !== undefined) await pending;
     }

@@ -11,7 +11,8 @@ import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
 import { parseJitter } from './strategies/jitter.js';
-import type { OperationOptions, WriteOptions } from './options.js';
+import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import { decodeMany, existsChecked, ttlChecked, writeTagged } from './tags/tagged-operations.js';
 
 export function multiGet<V>(
@@ -33,6 +34,38 @@ export function multiGet<V>(
   });
 }
 
+export function getWithTtl<V, D>(
+  core: CacheCore<V>,
+  key: Key,
+  options: GetOptions<D> | undefined,
+): Promise<ValueWithTtl<V> | DefaultWithoutTtl<D> | undefined> {
+  const read = core.run('get', key, options, undefined, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const hit = (payload: unknown, ms: number | undefined): ValueWithTtl<V> | undefined =>
+      payload === undefined || ms === undefined
+        ? undefined
+        : { value: core.codec.decode(payload, key), ttl: ms };
+    if (core.capabilities.getWithTtl) {
+      return core.then(core.port.call('getWithTtl', finalKey), (entry) => hit(entry?.value, entry?.ttlMs));
+    }
+    // Two reads: a key removed or expired in between is a miss, never a value without its ttl.
+    const payload = core.port.get(finalKey);
+    if (!isPending(payload, core.synchronous)) {
+      return payload === undefined
+        ? undefined
+        : core.then(core.port.call('ttl', finalKey), (ms) => hit(payload, ms));
+    }
+    return payload.then((found) =>
+      found === undefined
+        ? undefined
+        : Promise.resolve(core.port.call('ttl', finalKey)).then((ms) => hit(found, ms)),
+    );
+  });
+  if (options?.default === undefined) return read;
+  const fallback = options.default;
+  return read.then((entry) => entry ?? { value: fallback, ttl: undefined });
+}
+
 export function add<V>(
   core: CacheCore<V>,
   key: Key,
@@ -48,6 +81,7 @@ export function add<V>(
       writeTagged(core, [[key, value]], options, (encoded, ttlMs) =>
         core.then(core.port.call('add', encoded[0]![0], encoded[0]![1], ttlMs), (added) => {
           if (!added) throw new KeyExistsError(String(key));
+          core.tier?.written('set', [encoded[0]![0]], options);
           return true;
         }),
       ),
@@ -59,6 +93,7 @@ export function add<V>(
     const payload = core.codec.encode(value, key);
     return core.then(core.port.call('add', finalKey, payload, ttlMs), (added) => {
       if (!added) throw new KeyExistsError(String(key));
+      core.tier?.written('set', [finalKey], options);
       return true;
     });
   });
@@ -82,23 +117,33 @@ export function multiSet<V>(
     fallback: false,
     work: () => {
       if (options?.tags !== undefined)
-        return writeTagged(core, pairs, options, (encoded, ttlMs) => setAll(core, encoded, ttlMs))();
+        return writeTagged(core, pairs, options, (encoded, ttlMs) => setAll(core, encoded, ttlMs, options))();
       const ttlMs = core.ttlOf(options);
       const encoded = pairs.map(
         ([key, value]) => [core.keys.finalKey(key, options), core.codec.encode(value, key)] as const,
       );
-      return setAll(core, encoded, ttlMs);
+      return setAll(core, encoded, ttlMs, options);
     },
   });
 }
 
 // multiSet's write of encoded entries: one atomic batch where the backend has one.
+// The L1 is told of the keys written once the backend acknowledged them.
 function setAll<V>(
   core: CacheCore<V>,
   encoded: readonly (readonly [string, unknown])[],
   ttlMs: number,
+  options: WriteOptions | undefined,
 ): boolean | PromiseLike<boolean> {
-  if (core.capabilities.multiSet) return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
+  const written = (): true => {
+    core.tier?.written(
+      'set',
+      encoded.map(([key]) => key),
+      options,
+    );
+    return true;
+  };
+  if (core.capabilities.multiSet) return core.then(core.port.call('multiSet', encoded, ttlMs), written);
   // Without an atomic batch, one write per entry, each failure handled: a write that throws
   // after earlier ones answered with promises must not leave those unhandled.
   const writes: PromiseLike<unknown>[] = [];
@@ -111,7 +156,7 @@ function setAll<V>(
     for (const write of writes) write.then(undefined, () => undefined);
     throw error;
   }
-  return writes.length === 0 ? true : Promise.all(writes).then(() => true);
+  return writes.length === 0 ? written() : Promise.all(writes).then(written);
 }
 
 export function exists<V>(
@@ -135,7 +180,12 @@ export function increment<V>(
     }
     requireCapability(core.capabilities.increment, core.backend, 'increment', 'increment');
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    const answer = core.port.call('increment', finalKey, delta, core.codec.encodeCounter(delta, key));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (value) => {
+      core.tier?.written('set', [finalKey], options);
+      return value;
+    });
   });
 }
 
@@ -147,7 +197,12 @@ export function expire<V>(
 ): Promise<boolean> {
   return core.run('expire', key, options, false, () => {
     const finalKey = core.keys.finalKey(key, options);
-    return core.port.call('expire', finalKey, parseTtl(ttl));
+    const answer = core.port.call('expire', finalKey, parseTtl(ttl));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (changed) => {
+      if (changed) core.tier?.written('set', [finalKey], options);
+      return changed;
+    });
   });
 }
 
@@ -164,9 +219,15 @@ export function remove<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<number> {
-  return core.run('delete', key, options, 0, () =>
-    core.port.call('delete', core.keys.finalKey(key, options)),
-  );
+  return core.run('delete', key, options, 0, () => {
+    const finalKey = core.keys.finalKey(key, options);
+    const answer = core.port.call('delete', finalKey);
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      if (removed > 0) core.tier?.written('delete', [finalKey], options);
+      return removed;
+    });
+  });
 }
 
 export function multiDelete<V>(
@@ -179,11 +240,15 @@ export function multiDelete<V>(
     keys,
     options,
     fallback: 0,
-    work: () =>
-      core.port.call(
-        'multiDelete',
-        keysOf(keys).map((key) => core.keys.finalKey(key, options)),
-      ),
+    work: () => {
+      const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
+      const answer = core.port.call('multiDelete', finalKeys);
+      if (core.tier === undefined) return answer;
+      return core.then(answer, (removed) => {
+        if (removed > 0) core.tier?.written('delete', finalKeys, options);
+        return removed;
+      });
+    },
   });
 }
 
@@ -198,20 +263,26 @@ export function deletePattern<V>(
     }
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'deletePattern');
     const { prefix, suffix } = core.keys.affixes(options, true);
-    return core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    const answer = core.port.call('deletePattern', escapeGlob(prefix) + glob + escapeGlob(suffix));
+    if (core.tier === undefined) return answer;
+    return core.then(answer, (removed) => {
+      core.tier?.written('delete', undefined, options);
+      return removed;
+    });
   });
 }
 
 export function clear<V>(core: CacheCore<V>, options: OperationOptions | undefined): Promise<boolean> {
   return core.run('clear', undefined, options, false, () => {
     const { prefix, suffix } = core.keys.affixes(options, false);
-    if (suffix === '') return core.then(core.port.call('clear', prefix), () => true);
+    const cleared = (): true => {
+      core.tier?.written('delete', undefined, options);
+      return true;
+    };
+    if (suffix === '') return core.then(core.port.call('clear', prefix), cleared);
     // A key builder that puts text after the key: only a pattern finds its keys.
     requireCapability(core.capabilities.deletePattern, core.backend, 'deletePattern', 'clear');
-    return core.then(
-      core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`),
-      () => true,
-    );
+    return core.then(core.port.call('deletePattern', `${escapeGlob(prefix)}*${escapeGlob(suffix)}`), cleared);
   });
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { Plugin } from './plugins/plugin.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Jitter, RandomSource } from './strategies/jitter.js';
+import type { InvalidationMode, InvalidationOptions, L1Options } from './tiers/tier-options.js';
 
 /** Options of a {@link Cache}. Every field is optional; `undefined` takes the default. */
 export interface CacheOptions {
@@ -63,6 +64,19 @@ export interface CacheOptions {
    * @default pino to stderr at `process.env.LARDER_LOG_LEVEL ?? 'warn'`
    */
   readonly logger?: Logger;
+  /**
+   * An in-process L1 of decoded values in front of a remote backend (not over a memory backend):
+   * `true` for the defaults, a number for `maxSize`, or {@link L1Options}. See docs/two-tiers.md.
+   * @default none
+   */
+  readonly l1?: L1Options | boolean | number;
+  /**
+   * How the L1 learns of writes made by other caches: `'bus'` (keys-only Redis pub/sub),
+   * `'tracking'` (Redis client-side caching; falls back to the bus where refused) or `'none'`
+   * (entries live `l1.ttl` at most), or {@link InvalidationOptions}.
+   * @default 'bus' with an L1 over Redis
+   */
+  readonly invalidation?: InvalidationMode | InvalidationOptions;
 }
 
 /** Per-call options every operation accepts; `undefined` fields inherit the cache's. */
@@ -75,6 +89,11 @@ export interface OperationOptions {
   readonly timeout?: Duration | null;
   /** Aborting it rejects the call with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Reads: `false` reads past the L1 (its answer still refills it). Ignored without an L1.
+   * @default true
+   */
+  readonly l1?: boolean;
 }
 
 /** Per-call options of writes. */

@@ -12,6 +12,9 @@ export const CACHE_URL_PARAMS = Object.freeze([
   'serializer',
   'compress',
   'safe',
+  'l1',
+  'l1Ttl',
+  'invalidation',
 ]);
 
 /**
@@ -43,10 +46,12 @@ export function aliasFromUrl(url: string, types: ComponentTypes): Record<string,
   if (serializer !== null || compress !== null) {
     alias.serializer = { type: serializer ?? 'json', ...(compress === null ? {} : { compress }) };
   }
+  const l1 = l1Of(params.get('l1'), params.get('l1Ttl'));
+  if (l1 !== undefined) alias.l1 = l1;
   for (const name of CACHE_URL_PARAMS) {
     const value = params.get(name);
     params.delete(name);
-    if (value === null || name === 'serializer' || name === 'compress') continue;
+    if (value === null || ['serializer', 'compress', 'l1', 'l1Ttl'].includes(name)) continue;
     alias[name] = name === 'safe' ? booleanOf(value, 'url.safe') : value;
   }
 
@@ -58,6 +63,26 @@ export function aliasFromUrl(url: string, types: ComponentTypes): Record<string,
   const options = backend.descriptor.fromUrl!({ base, scheme, params, cacheParams: CACHE_URL_PARAMS });
   alias.backend = { ...options, type: backend.name };
   return alias;
+}
+
+// `?l1=10000&l1Ttl=1m` as the l1 option: `l1` a maxSize (or true/false), `l1Ttl` its ttl.
+function l1Of(size: string | null, ttl: string | null): unknown {
+  if (size === null && ttl === null) return undefined;
+  if (size === 'false') {
+    if (ttl !== null) throw new ConfigError('l1Ttl needs an l1; got l1=false', { path: 'url.l1Ttl' });
+    return false;
+  }
+  const options: Record<string, unknown> = {};
+  if (size !== null && size !== 'true') {
+    if (!/^\d+$/.test(size)) {
+      throw new ConfigError(`l1 must be a maxSize (a whole number), true or false; got "${size}"`, {
+        path: 'url.l1',
+      });
+    }
+    options.maxSize = Number(size);
+  }
+  if (ttl !== null) options.ttl = ttl;
+  return options;
 }
 
 function booleanOf(value: string, path: string): boolean {

@@ -69,6 +69,12 @@ export interface Backend {
    * lookup its key's memo already paid for. It answers as `set` does (the cache awaits a promise).
    */
   put?(handle: KeyHandle, value: unknown, ttlMs: number): MaybePromise<void>;
+  /**
+   * Capability: `get` and `ttl` of one key in one step (one round trip, seen at one moment): the
+   * payload and its ms left (`Infinity` with no expiry), or `undefined` for a miss. Without it the
+   * cache's `getWithTtl` calls `get`, then `ttl`.
+   */
+  getWithTtl?(key: string): MaybePromise<StoredWithTtl | undefined>;
   /** Capability: stores every entry with the same ttl, all or nothing. Without it `multiSet` writes one by one. */
   multiSet?(entries: readonly (readonly [string, unknown])[], ttlMs: number): MaybePromise<void>;
   /**
@@ -96,6 +102,13 @@ export interface Backend {
   compareAndExpire?(key: string, expected: string, ttlMs: number): MaybePromise<boolean>;
   /** Capability: sends a command straight to the underlying store. */
   raw?(command: string, args: readonly unknown[]): MaybePromise<unknown>;
+}
+
+/** A payload with its ms left, as {@link Backend.getWithTtl} answers it. */
+export interface StoredWithTtl {
+  readonly value: unknown;
+  /** Ms left, `Infinity` with no expiry. */
+  readonly ttlMs: number;
 }
 
 /**

@@ -22,6 +22,7 @@ export const CORE_METHODS = Object.freeze([
 export const CAPABILITY_METHODS = Object.freeze([
   'peek',
   'put',
+  'getWithTtl',
   'multiSet',
   'increment',
   'deletePattern',

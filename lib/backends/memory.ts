@@ -5,7 +5,7 @@ import { globMatcher } from '../glob.js';
 import { JsonSerializer } from '../serializers/json.js';
 import { NullSerializer } from '../serializers/null.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { Backend, KeyHandle } from './backend.js';
+import type { Backend, KeyHandle, StoredWithTtl } from './backend.js';
 import { incremented } from './counter.js';
 import { checkOptions } from '../options-schema.js';
 import { MEMORY_BACKEND_OPTIONS } from './memory-options.js';
@@ -128,6 +128,18 @@ export class MemoryBackend implements Backend {
 
   get(key: string): unknown {
     return this.#read(key);
+  }
+
+  getWithTtl(key: string): StoredWithTtl | undefined {
+    const slot = this.#live(key);
+    if (slot === undefined) return undefined;
+    const table = this.#table;
+    table.touch(slot);
+    const expiresAt = table.expiresAt[slot]!;
+    return {
+      value: table.values[slot],
+      ttlMs: expiresAt === 0 ? Infinity : Math.max(0, expiresAt - this.#clock.now()),
+    };
   }
 
   multiGet(keys: readonly string[]): unknown[] {

@@ -209,6 +209,9 @@ async function clearNamespace(cache: Cache, count: number, progress: Progress): 
 
 async function info({ cache, alias, io, json, count }: CommandContext): Promise<number> {
   const progress = progressLine(io);
+  // An L1's subscriber connects as the cache is made: give it a moment to say how it is.
+  const l1 = cache.l1;
+  if (l1 !== undefined) await waitForCoherence(cache, L1_SETTLE_MS);
   let keyCount = 0;
   const sample: string[] = [];
   for await (const page of cache.scan('*', { count })) {
@@ -247,6 +250,7 @@ async function info({ cache, alias, io, json, count }: CommandContext): Promise<
     keys: keyCount,
     approximateBytes: approximateBytes ?? null,
     ttl: spread,
+    l1: l1 === undefined ? null : { ...l1, coherence: cache.coherence },
   };
   const ttlText =
     expiring.length === 0
@@ -266,6 +270,12 @@ async function info({ cache, alias, io, json, count }: CommandContext): Promise<
     ],
     ['ttl', keyCount === 0 ? '(no keys)' : ttlText],
   ];
+  if (l1 !== undefined) {
+    lines.push([
+      'l1',
+      `${l1.entries} of ${l1.maxSize} entries, ttl ${formatDuration(l1.ttlMs)}; coherence ${cache.coherence}`,
+    ]);
+  }
   write(io, json, summary, lines.map(([name, text]) => `${name!.padEnd(10)} ${text}`).join('\n'));
   return EXIT.ok;
 }
@@ -322,4 +332,14 @@ function ask(io: CliIO, question: string): Promise<string> {
       if (!answered) resolve('');
     });
   });
+}
+
+// How long `info` waits for an L1's invalidation to be live before reporting its coherence.
+const L1_SETTLE_MS = 2_000;
+
+async function waitForCoherence(cache: CommandContext['cache'], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (cache.coherence === 'degraded' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

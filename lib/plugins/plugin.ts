@@ -70,6 +70,9 @@ export interface PreHookContext {
 }
 
 /** What a `post<Op>` hook sees: the pre-hook context plus the outcome. */
+/** Which tier answered a read: the in-process L1, or the backend behind it. */
+export type Tier = 'l1' | 'l2';
+
 export interface PostHookContext extends PreHookContext {
   /** The operation's result, when it succeeded. */
   readonly result?: unknown;
@@ -77,6 +80,11 @@ export interface PostHookContext extends PreHookContext {
   readonly error?: unknown;
   /** Wall-clock time the operation took, hooks excluded. */
   readonly durationMs: number;
+  /**
+   * Which tier answered a read (`get`, `multiGet`) of a cache with an L1: `'l1'` when the L1 held
+   * every key asked, else `'l2'`. Absent without an L1.
+   */
+  readonly tier?: Tier;
 }
 
 type Hook<C> = (ctx: C) => void | Promise<void>;

@@ -135,7 +135,10 @@ export function set<V>(core: CacheCore<V>, key: Key, value: V, options: WriteOpt
     options,
     false,
     writeTagged(core, [[key, value]], options, (encoded, ttlMs) =>
-      core.then(core.port.set(encoded[0]![0], encoded[0]![1], ttlMs), () => true),
+      core.then(core.port.set(encoded[0]![0], encoded[0]![1], ttlMs), () => {
+        core.tier?.written('set', [encoded[0]![0]], options);
+        return true;
+      }),
     ),
   );
 }
@@ -278,7 +281,10 @@ export class TagWriter<V> {
       return chain(core, this.#snapshotOf(taken, keys), (snapshot) => {
         if (snapshot === undefined) return false;
         const stored = snapshot.keys.length === 0 ? payload : wrap(core, payload, snapshot);
-        return chain(core, core.port.set(finalKey, stored, ttlMs), () => true);
+        return chain(core, core.port.set(finalKey, stored, ttlMs), () => {
+          core.tier?.written('set', [finalKey], options);
+          return true;
+        });
       });
     });
   }
@@ -308,7 +314,7 @@ export class TagWriter<V> {
         );
         const perEntry = tagsOf?.map((tags) => core.tags.keysOf(tags, 'the tags function’s answer'));
         const union = perEntry === undefined ? undefined : [...new Set(perEntry.flat())];
-        return chain(core, this.#snapshotOf(taken, union), (snapshot) => {
+        return chain(core, this.#snapshotOf(taken, union), (snapshot): Answer<boolean> => {
           if (snapshot === undefined) return false;
           const tokenOf = new Map(snapshot.keys.map((key, i) => [key, snapshot.tokens[i]!]));
           const stored = encoded.map(([finalKey, payload], i) => {
@@ -317,11 +323,19 @@ export class TagWriter<V> {
             const tokens = keys.map((tagKey) => tokenOf.get(tagKey)!);
             return [finalKey, wrap(core, payload, { keys, tokens })] as const;
           });
+          const written = (): true => {
+            core.tier?.written(
+              'set',
+              stored.map(([finalKey]) => finalKey),
+              options,
+            );
+            return true;
+          };
           if (core.capabilities.multiSet)
-            return chain(core, core.port.call('multiSet', stored, ttlMs), () => true);
+            return chain(core, core.port.call('multiSet', stored, ttlMs), written);
           return Promise.all(
             stored.map(([finalKey, payload]) => core.port.call('set', finalKey, payload, ttlMs)),
-          ).then(() => true);
+          ).then(written);
         });
       },
     });

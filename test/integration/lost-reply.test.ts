@@ -154,6 +154,17 @@ describe('a lost reply (through a TCP proxy in front of a real redis-server)', f
     expect(proxy.connections).to.be.at.least(2);
   });
 
+  it('getWithTtl (a MULTI of reads alone): retried on the new connection, answers value and ttl', async () => {
+    await cache.set('k', 'v', { ttl: '1h' });
+    const lost = proxy.loseReplyTo('PTTL');
+    const answer = cache.getWithTtl('k');
+    await lost;
+    const hit = await answer;
+    expect(hit?.value).to.equal('v');
+    expect(hit?.ttl).to.be.within(1, 3_600_000);
+    expect(proxy.connections).to.be.at.least(2);
+  });
+
   it('safe mode treats an unknown outcome as a failure', async () => {
     const safe = new Cache({
       backend: throughProxy(),

@@ -156,6 +156,40 @@ describe('tags on Redis', function () {
     expect(await other.exists(load.keyFor('1'))).to.equal(false);
   });
 
+  it('with L1s over the bus: a tagged entry is never served from an L1, and a tagged write drops the old value everywhere', async function () {
+    const logger = recordingLogger().logger;
+    const two = (): Cache =>
+      new Cache({
+        backend: new RedisBackend({ url: server.url, logger }),
+        namespace: 'tiers',
+        logger,
+        l1: true,
+        invalidation: 'bus',
+      });
+    const a = two();
+    const b = two();
+    caches.push(a, b);
+    for (const cache of [a, b]) {
+      for (let i = 0; cache.coherence !== 'live'; i++) {
+        if (i > 500) throw new Error('the bus never went live');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    await a.set('k', 'old');
+    expect(await b.get('k')).to.equal('old'); // now in b's L1
+    await a.set('k', 'tagged', { tags: ['t'] });
+    // The write is published like any other: b's L1 drops the old value.
+    for (let i = 0; b.peek('k') !== undefined; i++) {
+      if (i > 500) throw new Error('b kept the old value');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await b.get('k')).to.equal('tagged');
+    expect(b.peek('k'), 'a tagged entry does not fill the L1').to.equal(undefined);
+    await a.invalidateTags(['t']);
+    // No message needed: b reads the tags from Redis at once.
+    expect(await b.get('k')).to.equal(undefined);
+  });
+
   it('multiCached with tags over Redis', async function () {
     const cache = open('batch');
     let calls = 0;

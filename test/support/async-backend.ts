@@ -34,6 +34,7 @@ export class DelayedBackend implements Backend {
   }
 
   get = this.#later('get');
+  getWithTtl = this.#later('getWithTtl');
   multiGet = this.#later('multiGet');
   set = this.#later('set');
   add = this.#later('add');

@@ -13,6 +13,7 @@ export class TcpProxy {
   readonly #held = new Set<Socket>();
   #blackhole = false;
   #loseReply: { pattern: string; lost: () => void } | undefined;
+  #holdReply: { pattern: string; held: (release: () => void) => void } | undefined;
   /** How many client connections the proxy has accepted. */
   connections = 0;
 
@@ -45,6 +46,18 @@ export class TcpProxy {
   loseReplyTo(pattern: string): Promise<void> {
     return new Promise((resolve) => {
       this.#loseReply = { pattern: pattern.toLowerCase(), lost: resolve };
+    });
+  }
+
+  /**
+   * Lets the next client bytes containing `pattern` (ASCII, any case) through to the server, and
+   * holds the server's reply on that connection (and whatever follows it there) until the
+   * function it resolves to is called. Resolves once the reply has arrived and is held: the
+   * server ran the command, and the client has not heard yet. Other connections flow as before.
+   */
+  holdReplyTo(pattern: string): Promise<() => void> {
+    return new Promise((resolve) => {
+      this.#holdReply = { pattern: pattern.toLowerCase(), held: resolve };
     });
   }
 
@@ -91,8 +104,16 @@ export class TcpProxy {
     this.#pairs.add(pair);
     // A command the client sent whose reply is to be lost: the next server bytes after it.
     let losing: (() => void) | undefined;
+    // A command whose reply is to be held, and the server bytes held since it arrived.
+    let holding: ((release: () => void) => void) | undefined;
+    let held: Buffer[] | undefined;
     client.on('data', (chunk: Buffer) => {
       if (this.#blackhole) return;
+      const hold = this.#holdReply;
+      if (hold !== undefined && chunk.toString('latin1').toLowerCase().includes(hold.pattern)) {
+        this.#holdReply = undefined;
+        holding = hold.held;
+      }
       const lose = this.#loseReply;
       if (lose !== undefined && chunk.toString('latin1').toLowerCase().includes(lose.pattern)) {
         this.#loseReply = undefined;
@@ -102,6 +123,21 @@ export class TcpProxy {
     });
     upstream.on('data', (chunk: Buffer) => {
       if (this.#blackhole) return;
+      if (held !== undefined) {
+        held.push(chunk);
+        return;
+      }
+      if (holding !== undefined) {
+        const reply = holding;
+        holding = undefined;
+        held = [chunk];
+        reply(() => {
+          const chunks = held ?? [];
+          held = undefined;
+          for (const part of chunks) client.write(part);
+        });
+        return;
+      }
       if (losing !== undefined) {
         const lost = losing;
         losing = undefined;

@@ -7,8 +7,9 @@ import { checkOptions } from '../../options-schema.js';
 import { settleWithin } from '../../promise.js';
 import { JsonSerializer } from '../../serializers/json.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import type { Backend } from '../backend.js';
+import type { Backend, StoredWithTtl } from '../backend.js';
 import { checkClient, createClient, type Client } from './client.js';
+import { readWithTtl } from './get-with-ttl.js';
 import { LostReplies } from './lost-replies.js';
 import { isCluster } from './ioredis.js';
 import { Masters, perSlot, sum } from './masters.js';
@@ -142,6 +143,10 @@ export class RedisBackend implements Backend {
 
   get(key: string): Promise<Buffer | undefined> {
     return this.#batched().getBuffer(key).then(orUndefined, this.#lost.readFailed);
+  }
+
+  getWithTtl(key: string): Promise<StoredWithTtl | undefined> {
+    return readWithTtl(this.#batched(), key).catch(this.#lost.readFailed);
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {

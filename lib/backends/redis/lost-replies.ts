@@ -142,8 +142,11 @@ class ReplyLost extends Error {
 }
 
 // The commands whose resend changes nothing, of those a RedisBackend and ioredis' handshake send;
-// every other command (raw ones included) counts as a write.
+// every other command (raw ones included) counts as a write. MULTI and EXEC are here so that a
+// transaction of reads alone (getWithTtl's GET + PTTL) is a read; one write in it makes it a write.
 const READS: ReadonlySet<string> = new Set([
+  'multi',
+  'exec',
   'get',
   'mget',
   'exists',
