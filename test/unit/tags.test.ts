@@ -96,6 +96,16 @@ describe('tags', function () {
     expect(await cache.get('k')).to.equal(2);
   });
 
+  it('peek answers a tagged entry while its tags are current, undefined after', async function () {
+    for (const serializer of [undefined, new JsonSerializer()]) {
+      const cache = new Cache({ serializer });
+      await cache.set('k', { a: 1 }, { tags: ['t'] });
+      expect(cache.peek('k')).to.deep.equal({ a: 1 });
+      await cache.invalidateTags(['t']);
+      expect(cache.peek('k')).to.equal(undefined);
+    }
+  });
+
   it('works with a StringSerializer and a memory backend bounded by maxBytes', async function () {
     const cache = new Cache({
       backend: new MemoryBackend({ maxBytes: 10_000 }),
