@@ -1,10 +1,16 @@
 import { describeValue } from './describe.js';
+import type { Duration } from './duration.js';
 import type { Key } from './keys.js';
 import type { Plugin } from './plugins/plugin.js';
 
-/** Entries for `Cache.multiSet`: `[key, value]` pairs, a `Map`, or a plain object. */
+/**
+ * Entries for `Cache.multiSet`: `[key, value]` pairs (or `[key, value, ttl]` triples, a ttl of
+ * the entry's own), a `Map`, or a plain object.
+ */
 export type CacheEntries<V> =
-  readonly (readonly [Key, V])[] | ReadonlyMap<Key, V> | Readonly<Record<string, V>>;
+  | readonly (readonly [Key, V] | readonly [Key, V, Duration | null | undefined])[]
+  | ReadonlyMap<Key, V>
+  | Readonly<Record<string, V>>;
 
 /**
  * The keys argument of a multi-key operation.
@@ -17,17 +23,19 @@ export function keysOf(keys: unknown): readonly unknown[] {
 }
 
 /**
- * The entries argument of `multiSet` as pairs.
+ * The entries argument of `multiSet` as pairs, or triples where an entry has a ttl of its own.
  *
  * @throws TypeError if it is none of the accepted shapes, or a pair is not a pair.
  */
-export function entriesOf<V>(entries: CacheEntries<V>): (readonly [unknown, V])[] {
+export function entriesOf<V>(entries: CacheEntries<V>): (readonly [unknown, V, unknown?])[] {
   if (Array.isArray(entries)) {
     return entries.map((pair: unknown, i) => {
-      if (!Array.isArray(pair) || pair.length !== 2) {
-        throw new TypeError(`multiSet entry ${i} must be a [key, value] pair; got ${describeValue(pair)}`);
+      if (!Array.isArray(pair) || (pair.length !== 2 && pair.length !== 3)) {
+        throw new TypeError(
+          `multiSet entry ${i} must be a [key, value] pair or a [key, value, ttl] triple; got ${describeValue(pair)}`,
+        );
       }
-      return pair as unknown as readonly [unknown, V];
+      return pair as unknown as readonly [unknown, V, unknown?];
     });
   }
   if (entries instanceof Map) return [...(entries as ReadonlyMap<Key, V>)];

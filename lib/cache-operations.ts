@@ -6,6 +6,7 @@ import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 
 /** A hit of {@link CacheOperations.getWithTtl}: the value and the time it has left. */
 export interface ValueWithTtl<V> {
+  /** The value read. */
   readonly value: V;
   /** Ms left, `Infinity` if the entry never expires. */
   readonly ttl: number;
@@ -13,7 +14,9 @@ export interface ValueWithTtl<V> {
 
 /** A miss of {@link CacheOperations.getWithTtl} given a `default`. */
 export interface DefaultWithoutTtl<D> {
+  /** The `default` given. */
   readonly value: D;
+  /** `undefined`: nothing was stored. */
   readonly ttl: undefined;
 }
 
@@ -62,10 +65,12 @@ export interface CacheOperations<V> {
   add(key: Key, value: V, options?: WriteOptions): Promise<boolean>;
 
   /**
-   * Stores several values with one ttl; atomic on backends that offer `multiSet` (Redis, memory).
-   * Every key and value is checked and encoded before anything is written.
+   * Stores several values; atomic on backends that offer `multiSet` (Redis, memory). An entry
+   * given as a `[key, value, ttl]` triple has a ttl of its own (`undefined`: the call's); entries
+   * are written in one batch per distinct ttl, each batch atomic, all sent at once. Every key, ttl
+   * and value is checked and encoded before anything is written.
    *
-   * @param entries - `[key, value]` pairs, a `Map`, or a plain object.
+   * @param entries - `[key, value]` pairs or `[key, value, ttl]` triples, a `Map`, or a plain object.
    * @returns `true` (`false` in safe mode when the backend failed).
    */
   multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean>;
@@ -176,6 +181,26 @@ export interface CacheOperations<V> {
    * ```
    */
   scan(glob?: string, options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]>;
+
+  /**
+   * Walks this namespace's (and version's) entries whose keys match a Redis-style glob, as
+   * `[key, value]` pairs (the caller's keys): the backend's own walk with values where it has one
+   * (`scanEntries`, the memory backend), else the walk of {@link scan} with each page's values
+   * read by one `multiGet` (on Redis one `MGET` per page, per hash slot on a Cluster), where an
+   * entry that expires or is removed between a page's keys and its read is left out, and plugins
+   * observe each page's read as a `multiGet`.
+   *
+   * @param glob - over the caller's keys. @default '*'
+   * @throws UnsupportedOperationError if the backend cannot list keys.
+   * @example
+   * ```ts
+   * for await (const [key, user] of cache.entries('user:*')) console.log(key, user.name);
+   * ```
+   */
+  entries(
+    glob?: string,
+    options?: OperationOptions & { readonly count?: number },
+  ): AsyncGenerator<[string, V]>;
 
   /**
    * Sends a command straight to the backend (for Redis, an ioredis command name).

@@ -5,6 +5,7 @@ import { CacheCore } from './cache-core.js';
 import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Codec } from './codec.js';
 import { parseTtl, type Duration } from './duration.js';
+import { cacheEntries } from './entries.js';
 import { cacheFromUrl } from './from-url.js';
 import type { KeySpace } from './key-space.js';
 import type { Key } from './keys.js';
@@ -213,7 +214,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
-    if (this.#tier !== undefined && this.#closing === undefined) return this.#tier.get(key, options);
+    if (this.#tier !== undefined && this.#closing === undefined) {
+      if (detecting === 0) return this.#tier.get(key, options);
+      return this.#tier.get(key, options, (tier) => noteCacheHit(this as Cache<unknown>, key, options, tier));
+    }
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
       return this.#core.then(answer, (payload) => {
@@ -282,10 +286,13 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    const read =
-      this.#tier !== undefined && !this.#runner.closed
-        ? this.#tier.multiGet(keys, options)
-        : operations.multiGet(this.#core, keys, options);
+    if (this.#tier !== undefined && !this.#runner.closed) {
+      if (detecting === 0) return this.#tier.multiGet(keys, options);
+      return this.#tier.multiGet(keys, options, (index, tier) =>
+        noteCacheHit(this as Cache<unknown>, keys[index]!, options, tier),
+      );
+    }
+    const read = operations.multiGet(this.#core, keys, options);
     if (detecting === 0) return read;
     return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
   }
@@ -506,6 +513,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
 
   scan(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<string[]> {
     return scanPages(this.backend, this.#core.capabilities, this.#keys, this.#runner, glob, options);
+  }
+
+  entries(glob = '*', options?: OperationOptions & { readonly count?: number }): AsyncGenerator<[string, V]> {
+    return cacheEntries(this.#core, glob, options);
   }
 
   raw(command: string, ...args: unknown[]): Promise<unknown> {

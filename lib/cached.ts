@@ -94,18 +94,22 @@ export type CachedFunction<A extends unknown[], R> = ((...args: A) => Promise<R>
 };
 
 /**
- * A TC39 (TypeScript 5) method decorator made by `cached(options)`. It fits methods whose
- * arguments `A` and result `R` the options' `key` and `skipCache` accept, so a key typed
- * `(id: string) => string` decorates `find(id: string)` and not `find(id: number)`.
+ * A method decorator made by `cached(options)`, both a TC39 (TypeScript 5) decorator and one for
+ * `experimentalDecorators` (NestJS, Angular): it tells which by the arguments it is called with.
+ * It fits methods whose arguments `A` and result `R` the options' `key` and `skipCache` accept, so
+ * a key typed `(id: string) => string` decorates `find(id: string)` and not `find(id: number)`.
  */
-export type CachedMethodDecorator<A extends unknown[] = unknown[], R = unknown> = <
-  This,
-  MA extends A,
-  MR extends R,
->(
-  target: (this: This, ...args: MA) => Promise<MR>,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
-) => (this: This, ...args: MA) => Promise<MR>;
+export type CachedMethodDecorator<A extends unknown[] = unknown[], R = unknown> = {
+  <This, MA extends A, MR extends R>(
+    target: (this: This, ...args: MA) => Promise<MR>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
+  ): (this: This, ...args: MA) => Promise<MR>;
+  <MA extends A, MR extends R>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<(...args: MA) => Promise<MR>>,
+  ): TypedPropertyDescriptor<(...args: MA) => Promise<MR>>;
+};
 
 const DEFAULT_LEASE = '30s';
 
@@ -115,7 +119,7 @@ const DEFAULT_LEASE = '30s';
  * the function is called and its result returned: it fails open, with a warning logged.
  *
  * Called with a function, it returns the wrapped function; called with options only, it returns a
- * TC39 method decorator.
+ * method decorator, TC39 or `experimentalDecorators` (NestJS) alike.
  *
  * @throws TypeError or RangeError at wrap time for bad options.
  * @example
@@ -162,36 +166,61 @@ export function cached<A extends unknown[], R>(
       cache: { get: () => memo.cache },
     }) as CachedFunction<A, Awaited<R>>;
   }
-  const options = checkOptions((fnOrOptions ?? {}) as CachedOptions);
-  return <This, MA extends A, MR extends Awaited<R>>(
-    target: (this: This, ...args: MA) => Promise<MR>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: MA) => Promise<MR>>,
-  ) => {
-    if (context.kind !== 'method') throw new TypeError('@cached() decorates methods');
-    // One memoizer per class, named `Class.method` and made on the class's first call, so
-    // `Repo.find` and `Other.find` never share keys. Found by the class itself, not by a name
-    // built on every call: a fresh string would cost every memoised hit its hashing.
-    const method = String(context.name);
-    const make = (owner: string | undefined): Memoizer<MA, MR> =>
-      new Memoizer<MA, MR>(`${owner ?? 'anonymous'}.${method}`, options as unknown as CheckedOptions<MA, MR>);
-    const memos = new WeakMap<object, Memoizer<MA, MR>>();
-    let ownerless: Memoizer<MA, MR> | undefined;
-    const memoFor = (self: unknown): Memoizer<MA, MR> => {
-      const owner = context.static
-        ? self
-        : (self as { constructor?: unknown } | null | undefined)?.constructor;
-      if (typeof owner !== 'function') return (ownerless ??= make(undefined));
-      let memo = memos.get(owner);
-      if (memo === undefined) memos.set(owner, (memo = make(owner.name)));
-      return memo;
-    };
-    return function (this: This, arg?: unknown): Promise<MR> {
-      const memo = memoFor(this);
-      if (arguments.length === 1) return memo.callOne(this, arg, target);
-      // eslint-disable-next-line prefer-rest-params -- only calls of other arities gather their arguments
-      return memo.call(this, Array.from(arguments) as MA, target);
-    } as unknown as (this: This, ...args: MA) => Promise<MR>;
+  const options = checkOptions((fnOrOptions ?? {}) as CachedOptions) as unknown as CheckedOptions<
+    A,
+    Awaited<R>
+  >;
+  return function decorate(target: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown {
+    // TC39: (method, context); experimentalDecorators: (prototype or class, name, descriptor).
+    if (typeof context === 'object' && context !== null && 'kind' in context) {
+      const tc39 = context as ClassMethodDecoratorContext;
+      if (tc39.kind !== 'method') throw new TypeError('@cached() decorates methods');
+      return memoised(target as Method<A, Awaited<R>>, String(tc39.name), tc39.static, options);
+    }
+    if (
+      (typeof context !== 'string' && typeof context !== 'symbol') ||
+      typeof descriptor?.value !== 'function'
+    ) {
+      throw new TypeError('@cached() decorates methods');
+    }
+    const method = memoised(
+      descriptor.value as Method<A, Awaited<R>>,
+      String(context),
+      typeof target === 'function',
+      options,
+    );
+    return { ...descriptor, value: method };
+  } as CachedMethodDecorator<A, Awaited<R>>;
+}
+
+type Method<A extends unknown[], R> = (this: unknown, ...args: A) => Promise<R>;
+
+// A decorated method: one memoizer per class, named `Class.method` and made on the class's first
+// call, so `Repo.find` and `Other.find` never share keys. Found by the class itself, not by a name
+// built on every call: a fresh string would cost every memoised hit its hashing.
+function memoised<A extends unknown[], R>(
+  target: Method<A, R>,
+  method: string,
+  isStatic: boolean,
+  options: CheckedOptions<A, R>,
+): Method<A, R> {
+  const make = (owner: string | undefined): Memoizer<A, R> =>
+    new Memoizer<A, R>(`${owner ?? 'anonymous'}.${method}`, options);
+  const memos = new WeakMap<object, Memoizer<A, R>>();
+  let ownerless: Memoizer<A, R> | undefined;
+  const memoFor = (self: unknown): Memoizer<A, R> => {
+    const owner = isStatic ? self : (self as { constructor?: unknown } | null | undefined)?.constructor;
+    if (typeof owner !== 'function') return (ownerless ??= make(undefined));
+    let memo = memos.get(owner);
+    if (memo === undefined) memos.set(owner, (memo = make(owner.name)));
+    return memo;
   };
+  return function (this: unknown, arg?: unknown): Promise<R> {
+    const memo = memoFor(this);
+    if (arguments.length === 1) return memo.callOne(this, arg, target);
+    // eslint-disable-next-line prefer-rest-params -- only calls of other arities gather their arguments
+    return memo.call(this, Array.from(arguments) as A, target);
+  } as unknown as Method<A, R>;
 }
 
 /** Options after checking at wrap time. */

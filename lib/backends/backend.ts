@@ -92,6 +92,16 @@ export interface Backend {
    */
   scan?(pattern: string, count: number, signal?: AbortSignal): AsyncIterable<string[]>;
   /**
+   * Capability (entry listing): `scan` with each key's payload read in the same pass, as pages of
+   * `[final key, payload]` of live entries. Without it, `cache.entries` reads each `scan` page
+   * with `multiGet`.
+   */
+  scanEntries?(
+    pattern: string,
+    count: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<(readonly [string, unknown])[]>;
+  /**
    * Capability (optimistic locks): stores `value` only if the key still holds `expected`
    * (`undefined`: only if the key is absent), atomically; returns whether it stored.
    */
@@ -106,6 +116,7 @@ export interface Backend {
 
 /** A payload with its ms left, as {@link Backend.getWithTtl} answers it. */
 export interface StoredWithTtl {
+  /** The payload, as `get` answers it. */
   readonly value: unknown;
   /** Ms left, `Infinity` with no expiry. */
   readonly ttlMs: number;

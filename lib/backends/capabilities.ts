@@ -27,6 +27,7 @@ export const CAPABILITY_METHODS = Object.freeze([
   'increment',
   'deletePattern',
   'scan',
+  'scanEntries',
   'compareAndSet',
   'compareAndDelete',
   'compareAndExpire',

@@ -238,11 +238,25 @@ export class MemoryBackend implements Backend {
   }
 
   async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    this.#sweeper.sweep();
-    const matches = globMatcher(pattern);
-    const keys = [...this.#slotOf.keys()].filter(matches);
+    const keys = this.#matching(pattern);
     for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
       yield keys.slice(start, start + count);
+    }
+  }
+
+  async *scanEntries(
+    pattern: string,
+    count: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<[string, unknown][]> {
+    const keys = this.#matching(pattern);
+    for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
+      const page: [string, unknown][] = [];
+      for (const key of keys.slice(start, start + count)) {
+        const slot = this.#live(key);
+        if (slot !== undefined) page.push([key, this.#table.values[slot]]);
+      }
+      yield page;
     }
   }
 
@@ -325,6 +339,11 @@ export class MemoryBackend implements Backend {
     }
     table.touch(slot);
     return table.values[slot];
+  }
+
+  #matching(pattern: string): string[] {
+    this.#sweeper.sweep();
+    return [...this.#slotOf.keys()].filter(globMatcher(pattern));
   }
 
   #expired(slot: number, now: number): boolean {

@@ -100,10 +100,11 @@ export function noteHit(
   key: string,
   cache: object,
   ttl: () => number | undefined | PromiseLike<number | undefined>,
+  tier: 'l1' | 'l2' = 'l2',
 ): void {
   const scope = scopes.getStore();
   if (scope === undefined) return;
-  const hit: MutableHit = { key, tier: 'l2', stale: false, ttl: undefined };
+  const hit: MutableHit = { key, tier, stale: false, ttl: undefined };
   const alias = aliasOf(cache);
   if (alias !== undefined) hit.alias = alias;
   scope.hits.push(hit);
@@ -143,11 +144,16 @@ export function reviseHit(key: string, as: 'stale' | 'miss'): void {
  * and a read of its ttl.
  * @internal
  */
-export function noteCacheHit(cache: Cache<unknown>, key: Key, options: OperationOptions | undefined): void {
+export function noteCacheHit(
+  cache: Cache<unknown>,
+  key: Key,
+  options: OperationOptions | undefined,
+  tier: 'l1' | 'l2' = 'l2',
+): void {
   try {
     const space =
       options === undefined ? undefined : { namespace: options.namespace, version: options.version };
-    noteHit(cache.storedKey(key, space), cache, () => cache.ttl(key, space));
+    noteHit(cache.storedKey(key, space), cache, () => cache.ttl(key, space), tier);
   } catch {
     // The read succeeded with this key, so building it again cannot fail; nothing to record if it did.
   }
@@ -176,8 +182,15 @@ export function noteCacheHits<T>(
  * @internal
  */
 export function noteHitNow(cache: Cache<unknown>, target: KeyHandle | string): void {
+  // A cache with an L1 reads on the spot from its L1 only (see Cache[readNow]).
+  const tier = cache.l1 === undefined ? 'l2' : 'l1';
   if (typeof target === 'string') {
-    noteCacheHit(cache, target, undefined);
+    noteCacheHit(cache, target, undefined, tier);
+    return;
+  }
+  if (tier === 'l1') {
+    // The handle holds the stored key; its ttl is the remote backend's to tell.
+    noteHit(target.key, cache, () => cache.backend.ttl(target.key), tier);
     return;
   }
   noteHit(target.key, cache, () => {

@@ -103,7 +103,7 @@ export function ttlChecked<V>(core: CacheCore<V>, finalKey: string): Answer<numb
   );
 }
 
-/** set, add and multiSet when `options.tags` names tags: the tags' tokens read, then one write. */
+/** set and add when `options.tags` names tags: the tags' tokens read, then one write. */
 export function writeTagged<V>(
   core: CacheCore<V>,
   pairs: readonly (readonly [unknown, V])[],
@@ -354,6 +354,22 @@ export class TagWriter<V> {
     const cause = error instanceof BackendThrew ? error.cause : error;
     return cause instanceof LarderError ? cause : new BackendError('set', this.#core.backend.name, cause);
   }
+}
+
+/** multiSet's batches (by ttl) with every payload wrapped with the tags' snapshot. */
+export function wrapGroups<V>(
+  core: CacheCore<V>,
+  groups: ReadonlyMap<number, readonly (readonly [string, unknown])[]>,
+  snapshot: TagSnapshot,
+): Map<number, (readonly [string, unknown])[]> {
+  const wrapped = new Map<number, (readonly [string, unknown])[]>();
+  for (const [ttlMs, group] of groups) {
+    wrapped.set(
+      ttlMs,
+      group.map(([finalKey, payload]) => [finalKey, wrap(core, payload, snapshot)] as const),
+    );
+  }
+  return wrapped;
 }
 
 function wrap<V>(core: CacheCore<V>, payload: unknown, snapshot: TagSnapshot): unknown {

@@ -80,7 +80,11 @@ export class TwoTier<V> implements WriteNotice {
   }
 
   /** Cache.get with an L1: a hit answers on the spot; a miss reads the L2 and fills the L1. */
-  get<D>(key: unknown, options: GetOptions<D> | undefined): Promise<V | D | undefined> {
+  get<D>(
+    key: unknown,
+    options: GetOptions<D> | undefined,
+    noted?: (tier: Tier) => void,
+  ): Promise<V | D | undefined> {
     if (options === undefined && !this.#observed) {
       // The hit path: no options to weigh, nothing observing, and a remembered key's handle.
       let hit: unknown;
@@ -90,7 +94,10 @@ export class TwoTier<V> implements WriteNotice {
       } catch (error) {
         return Promise.reject(error);
       }
-      if (hit !== undefined) return Promise.resolve(hit as V);
+      if (hit !== undefined) {
+        noted?.('l1');
+        return Promise.resolve(hit as V);
+      }
     }
     const own = this.#ownSpace(options);
     const serves = own && options?.l1 !== false;
@@ -102,7 +109,10 @@ export class TwoTier<V> implements WriteNotice {
         return Promise.reject(error);
       }
       const hit = this.l1.get(finalKey);
-      if (hit !== undefined) return Promise.resolve(hit as V);
+      if (hit !== undefined) {
+        noted?.('l1');
+        return Promise.resolve(hit as V);
+      }
     }
     let tier: Tier | undefined;
     const read = this.#core.run(
@@ -116,11 +126,17 @@ export class TwoTier<V> implements WriteNotice {
           const hit = this.l1.get(finalKey);
           if (hit !== undefined) {
             tier = 'l1';
+            noted?.('l1');
             return hit as V;
           }
         }
         tier = 'l2';
-        return this.#readL2(key, finalKey, own);
+        const read = this.#readL2(key, finalKey, own);
+        if (noted === undefined) return read;
+        return this.#core.then(read, (value) => {
+          if (value !== undefined) noted('l2');
+          return value;
+        });
       },
       () => tier,
     );
@@ -130,7 +146,11 @@ export class TwoTier<V> implements WriteNotice {
   }
 
   /** Cache.multiGet with an L1: each key from the L1 if it holds it, the others from the L2. */
-  multiGet(keys: readonly unknown[], options: OperationOptions | undefined): Promise<(V | undefined)[]> {
+  multiGet(
+    keys: readonly unknown[],
+    options: OperationOptions | undefined,
+    noted?: (index: number, tier: Tier) => void,
+  ): Promise<(V | undefined)[]> {
     const own = this.#ownSpace(options);
     const serves = own && options?.l1 !== false;
     let tier: Tier | undefined;
@@ -146,11 +166,14 @@ export class TwoTier<V> implements WriteNotice {
           serves ? (this.l1.get(finalKey) as V | undefined) : undefined,
         );
         const missing: number[] = [];
-        values.forEach((value, i) => value === undefined && missing.push(i));
+        values.forEach((value, i) => (value === undefined ? missing.push(i) : noted?.(i, 'l1')));
         tier = missing.length === 0 ? 'l1' : 'l2';
         if (missing.length === 0) return values;
         return Promise.all(missing.map((i) => this.#readL2(keys[i], finalKeys[i]!, own))).then((read) => {
-          missing.forEach((index, i) => (values[index] = read[i]));
+          missing.forEach((index, i) => {
+            values[index] = read[i];
+            if (read[i] !== undefined) noted?.(index, 'l2');
+          });
           return values;
         });
       },

@@ -14,7 +14,7 @@ async function commandCalls(admin: Redis): Promise<Record<string, number>> {
   );
 }
 
-describe('Cache.getWithTtl over a real Redis', function () {
+describe('Cache.getWithTtl, multiSet with a ttl per entry and entries() over a real Redis', function () {
   this.timeout(20_000);
 
   describe('a single node (a server of its own, so that its command counts are this test’s)', function () {
@@ -52,7 +52,7 @@ describe('Cache.getWithTtl over a real Redis', function () {
     });
   });
 
-  it('works on a Cluster, for keys in every slot range', async function () {
+  it('work on a Cluster, for keys in every slot range', async function () {
     const cache = new Cache({
       backend: await emptyRedisBackend({
         url: (await sharedCluster()).url,
@@ -68,6 +68,16 @@ describe('Cache.getWithTtl over a real Redis', function () {
         expect(hit?.ttl).to.be.within(1, 3_600_000);
       }
       expect(await cache.getWithTtl('gwt-cluster:missing')).to.equal(undefined);
+      // multiSet with a ttl per entry, and entries(): across every master.
+      await cache.multiSet(keys.map((key, i) => [key, i, i % 2 === 0 ? '1m' : null] as const));
+      for (const [i, key] of keys.entries()) {
+        const ttl = (await cache.getWithTtl(key))?.ttl;
+        if (i % 2 === 0) expect(ttl).to.be.within(1, 60_000);
+        else expect(ttl).to.equal(Infinity);
+      }
+      const walked = new Map<string, unknown>();
+      for await (const [key, value] of cache.entries('gwt-cluster:*', { count: 5 })) walked.set(key, value);
+      expect(walked).to.deep.equal(new Map(keys.map((key, i) => [key, i])));
     } finally {
       await cache.close();
     }

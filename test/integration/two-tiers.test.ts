@@ -5,6 +5,7 @@ import {
   KeyExistsError,
   RedisBackend,
   cached,
+  detectCache,
   multiCached,
   type CacheOptions,
   type Plugin,
@@ -283,5 +284,35 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
     await admin.set(`${d.namespace}:k`, '{"n":1}');
     await filled(d, 'k');
     expect(await d.get('k')).to.equal(await d.get('k'));
+  });
+
+  it("tells detectCache which tier answered a get, a multiGet and a cached() hit ('l1' | 'l2')", async function () {
+    const c = await l1Cache<number>('detect-tier');
+    await c.set('a', 1);
+    await c.set('b', 2);
+    const first = await detectCache(() => c.get('a'));
+    expect(first.result).to.equal(1);
+    expect(first.hits.map((hit) => [hit.key, hit.tier])).to.deep.equal([['detect-tier:a', 'l2']]);
+    await filled(c, 'a');
+    const again = await detectCache(() => c.get('a'));
+    expect(again.hits.map((hit) => hit.tier)).to.deep.equal(['l1']);
+    expect(again.hits[0]!.ttl).to.equal(Infinity);
+    const both = await detectCache(() => c.multiGet(['a', 'b', 'missing']));
+    expect(both.result).to.deep.equal([1, 2, undefined]);
+    expect(both.hits.map((hit) => [hit.key, hit.tier])).to.deep.equal([
+      ['detect-tier:a', 'l1'],
+      ['detect-tier:b', 'l2'],
+    ]);
+    let loads = 0;
+    const double = cached((n: number) => (loads++, n * 2), {
+      cache: c as Cache<unknown>,
+      key: (n) => `double:${n}`,
+    });
+    expect(await double(4)).to.equal(8);
+    await filled(c as Cache<unknown>, 'double:4');
+    const hit = await detectCache(() => double(4));
+    expect(hit.result).to.equal(8);
+    expect(loads).to.equal(1);
+    expect(hit.hits.map((h) => [h.key, h.tier])).to.deep.equal([['detect-tier:double:4', 'l1']]);
   });
 });

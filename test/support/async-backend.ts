@@ -3,7 +3,7 @@ import type { Backend, Serializer } from '../../lib/index.js';
 type Full = Required<Backend>;
 type AsyncMethod = Exclude<
   keyof Full,
-  'name' | 'acceptsReferences' | 'synchronous' | 'defaultSerializer' | 'scan'
+  'name' | 'acceptsReferences' | 'synchronous' | 'defaultSerializer' | 'scan' | 'scanEntries'
 >;
 
 /**
@@ -27,6 +27,14 @@ export class DelayedBackend implements Backend {
   // Listing keys is a walk over pages; its pages are passed through as they come.
   scan(pattern: string, count: number, signal?: AbortSignal): AsyncIterable<string[]> {
     return this.#inner.scan(pattern, count, signal);
+  }
+
+  scanEntries(
+    pattern: string,
+    count: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<(readonly [string, unknown])[]> {
+    return this.#inner.scanEntries(pattern, count, signal);
   }
 
   defaultSerializer(): Serializer<unknown> {

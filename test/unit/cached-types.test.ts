@@ -49,4 +49,48 @@ describe('@cached() with a typed key function', function () {
     }
     expect(typeof Wrong).to.equal('function');
   });
+
+  it('works when called as an experimentalDecorators decorator (target, name, descriptor), told by its arguments', async function () {
+    const cache = new Cache();
+    let calls = 0;
+    class Repo {
+      async find(id: string): Promise<string> {
+        calls++;
+        return `found ${id}`;
+      }
+      static async count(kind: string): Promise<number> {
+        calls++;
+        return kind.length;
+      }
+    }
+    const decorate = cached({ cache, key: (id: string) => `k:${id}` });
+    for (const [target, name] of [
+      [Repo.prototype, 'find'],
+      [Repo, 'count'],
+    ] as const) {
+      const descriptor = Object.getOwnPropertyDescriptor(target, name)!;
+      const decorated = decorate(
+        target,
+        name,
+        descriptor as TypedPropertyDescriptor<(id: string) => Promise<never>>,
+      );
+      expect(decorated).to.include({
+        enumerable: descriptor.enumerable,
+        configurable: descriptor.configurable,
+      });
+      Object.defineProperty(target, name, decorated);
+    }
+    const repo = new Repo();
+    expect(await repo.find('1')).to.equal('found 1');
+    expect(await repo.find('1')).to.equal('found 1');
+    expect(await Repo.count('ab')).to.equal(2);
+    expect(await Repo.count('ab')).to.equal(2);
+    expect(calls).to.equal(2);
+    expect(await cache.get('k:1')).to.equal('found 1');
+    expect(() => decorate(Repo.prototype, 'x', { value: 1 } as never)).to.throw(
+      TypeError,
+      /decorates methods/,
+    );
+    await cache.close();
+  });
 });

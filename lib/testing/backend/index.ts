@@ -11,6 +11,7 @@ import { describeMultiSet } from './multi-set.js';
 import { describePatterns } from './patterns.js';
 import { describePeek } from './peek.js';
 import { describePut } from './put.js';
+import { describeScanEntries } from './scan-entries.js';
 import { describeStore } from './store.js';
 
 export type { BackendSuiteOptions } from './context.js';
@@ -20,7 +21,7 @@ export type { BackendSuiteOptions } from './context.js';
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
  * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`,
- * `compareAnd*`). A
+ * `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
  *
@@ -75,6 +76,7 @@ export function describeBackendConformance(
     describeMultiSet(suite);
     describeIncrement(suite);
     describePatterns(suite);
+    describeScanEntries(suite);
     describeCompare(suite);
     // raw's commands are the store's own, so there is nothing common to check of an offered one;
     // an absent one is checked to be really absent.
