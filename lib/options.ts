@@ -100,6 +100,11 @@ export interface OperationOptions {
 export interface WriteOptions extends OperationOptions {
   /** ttl of this write instead of the cache's; `0` or `null` never expire. */
   readonly ttl?: Duration | null;
+  /**
+   * Tags of the entry: after `cache.invalidateTags([tag])` it reads as missing, in every process
+   * over the same backend (see docs/tags.md). Non-empty strings; `[]` is no tags.
+   */
+  readonly tags?: readonly string[];
   /** Jitter of this write's ttl instead of the cache's (`0` for none); see {@link CacheOptions.jitter}. */
   readonly jitter?: Jitter;
 }
