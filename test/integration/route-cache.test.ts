@@ -1,16 +1,22 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Cache, MemoryBackend, RedisBackend } from '../../lib/index.js';
-import { sharedRedis } from '../support/redis-fixtures.js';
+import { RedisServer } from '../support/redis-server.js';
 import { send, startApp, until, type Framework, type RouteApp } from '../support/route-apps.js';
 
 type Backend = 'memory' | 'redis';
 
+// A server of this file's own, so no other suite's FLUSHDB can reach these entries.
+let server: Promise<RedisServer> | undefined;
+after(async function () {
+  await (await server)?.stop();
+});
+
 async function cacheOn(backend: Backend): Promise<Cache> {
   const namespace = `routes-${randomUUID()}`;
   if (backend === 'memory') return new Cache({ backend: new MemoryBackend(), namespace });
-  const server = await sharedRedis();
-  return new Cache({ backend: new RedisBackend({ url: `${server.url}/13` }), namespace });
+  const { url } = await (server ??= RedisServer.start());
+  return new Cache({ backend: new RedisBackend({ url }), namespace });
 }
 
 const parse = (body: string) => JSON.parse(body) as { route: string; n: number; extra: string };
