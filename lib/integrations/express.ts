@@ -128,25 +128,26 @@ class ResponseCapture {
     this.#head = head;
     const originals = { writeHead: res.writeHead, write: res.write, end: res.end };
     this.#originals = originals;
-    const capture = this;
-    res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    // Installed on this response only; `res` is what `this` would be.
+    const writeHead = originals.writeHead as (...args: unknown[]) => ServerResponse;
+    const write = originals.write as (...args: unknown[]) => boolean;
+    const end = originals.end as (...args: unknown[]) => unknown;
+    res.writeHead = ((status: number, ...rest: unknown[]) => {
       const reason = typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
-      if (!this.headersSent)
-        capture.#headersSent(status, rest[0] as OutgoingHttpHeaders | OutgoingHttpHeader[]);
-      const writeHead = originals.writeHead as (...args: unknown[]) => ServerResponse;
-      return reason === undefined ? writeHead.call(this, status) : writeHead.call(this, status, reason);
-    } as ServerResponse['writeHead'];
-    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-      capture.#record(chunk, rest[0]);
-      return (originals.write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as ServerResponse['write'];
-    res.end = function (this: ServerResponse, ...args: unknown[]) {
-      if (args.length > 0 && typeof args[0] !== 'function') capture.#record(args[0], args[1]);
-      capture.#sent ??= { status: this.statusCode, headers: this.getHeaders() };
-      capture.#end = () => (originals.end as (...args: unknown[]) => unknown).apply(this, args);
-      capture.#result.resolve({ ...capture.#sent, body: Buffer.concat(capture.#chunks) });
-      return this;
-    } as ServerResponse['end'];
+      if (!res.headersSent) this.#headersSent(status, rest[0] as OutgoingHttpHeaders | OutgoingHttpHeader[]);
+      return reason === undefined ? writeHead.call(res, status) : writeHead.call(res, status, reason);
+    }) as ServerResponse['writeHead'];
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      this.#record(chunk, rest[0]);
+      return write.call(res, chunk, ...rest);
+    }) as ServerResponse['write'];
+    res.end = ((...args: unknown[]) => {
+      if (args.length > 0 && typeof args[0] !== 'function') this.#record(args[0], args[1]);
+      this.#sent ??= { status: res.statusCode, headers: res.getHeaders() };
+      this.#end = () => end.apply(res, args);
+      this.#result.resolve({ ...this.#sent, body: Buffer.concat(this.#chunks) });
+      return res;
+    }) as ServerResponse['end'];
     // A response closed before its end (the client went away) has nothing to store, and the
     // requests waiting for it must not wait for ever.
     res.once('close', () => this.#result.reject(new Error('the handler sent no response')));
