@@ -137,6 +137,21 @@ function plugin(fastify: FastifyInstance, options: LarderCacheOptions, done: (er
       );
     };
 
+    // A route declared before the plugin was loaded never got its hooks: say so (once per route)
+    // rather than leave it silently uncached.
+    const unhooked = new WeakSet<FastifyRouteCacheOptions>();
+    fastify.addHook('preHandler', function (request, _reply, next) {
+      const options = request.routeOptions.config.cache;
+      if (options !== undefined && !routes.has(options) && !unhooked.has(options)) {
+        unhooked.add(options);
+        cacheOf().logger.error(
+          { route: `${request.method} ${request.routeOptions.url}` },
+          'config.cache of a route declared before the larder plugin was loaded is ignored; declare it after `await fastify.register(larderCache)`',
+        );
+      }
+      next();
+    });
+
     fastify.addHook('onRoute', (route: RouteOptions) => {
       const options = route.config?.cache;
       if (options === undefined) return;
@@ -198,7 +213,8 @@ async function bytesOf(payload: unknown): Promise<Buffer> {
  *
  * The route's hooks run after the route's own `preHandler`s, so a route's own checks (auth) run
  * for hits too. Routes must be declared after the plugin is registered (`await
- * fastify.register(larderCache)`, or declare them in a plugin registered after it).
+ * fastify.register(larderCache)`, or declare them in a plugin registered after it); the config
+ * of a route declared before is ignored, with an error logged at its first request.
  *
  * @example
  * ```ts

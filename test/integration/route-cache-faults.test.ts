@@ -60,10 +60,36 @@ for (const framework of ['fastify', 'express'] as Framework[]) {
       });
     }
 
+    it('answers BYPASS from a safe cache too, whose failing reads look like misses', async function () {
+      const safe = new Cache({
+        backend: new RedisBackend({
+          url: `redis://127.0.0.1:${proxy.port}`,
+          logger: recordingLogger().logger,
+        }),
+        namespace: `safe-${Math.random()}`,
+        timeout: 300,
+        safe: true,
+        logger: recordingLogger().logger,
+      });
+      try {
+        app = await startApp(framework, { cache: safe });
+        expect((await send(`${app.base}/counted`)).headers['x-cache']).to.equal('MISS');
+        proxy.blackhole();
+        const answer = await send(`${app.base}/counted`);
+        expect([answer.status, answer.headers['x-cache'], parse(answer.body).n]).to.deep.equal([
+          200,
+          'BYPASS',
+          2,
+        ]);
+      } finally {
+        await safe.close();
+      }
+    });
+
     it('answers BYPASS when the Redis server is stopped, and caches again once it is back', async function () {
       const own = await RedisServer.start();
       const down = new Cache({
-        backend: new RedisBackend({ url: own.url }),
+        backend: new RedisBackend({ url: own.url, logger: recordingLogger().logger }),
         namespace: 'stopped',
         timeout: 300,
         logger: recordingLogger().logger,

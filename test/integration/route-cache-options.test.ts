@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Cache, caches } from '../../lib/index.js';
 import { cacheRoute } from '../../lib/integrations/express.js';
 import larderCacheDefault, { larderCache } from '../../lib/integrations/fastify.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { send } from '../support/route-apps.js';
 
 describe('larder/fastify: registration and route options', function () {
@@ -70,6 +71,26 @@ describe('larder/fastify: registration and route options', function () {
     expect(tagged).to.throw(TypeError);
     expect(untimed).to.throw(TypeError);
     await app.close();
+  });
+
+  it('logs an error for a cached route declared before the plugin was loaded, and answers it uncached', async function () {
+    const { logger, records } = recordingLogger();
+    const app = Fastify();
+    app.register(larderCache, { cache: new Cache({ logger }) });
+    let runs = 0;
+    app.get('/early', { config: { cache: { ttl: '1m' } } }, async () => ({ runs: ++runs }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const answers = [await send(`${base}/early`), await send(`${base}/early`)];
+      expect(answers.map((answer) => answer.body)).to.deep.equal(['{"runs":1}', '{"runs":2}']);
+      const errors = records.filter((record) => record.level === 50);
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.include({ route: 'GET /early' });
+      expect(String(errors[0]!.msg)).to.match(/declared before the larder plugin was loaded/);
+    } finally {
+      await app.close();
+    }
   });
 
   it('answers 500 when a key function makes no key, as for any mistake in a route', async function () {
