@@ -22,7 +22,7 @@ async function loadProduct(id: string) {
 const app = express();
 
 app.get('/products/:id', cacheRoute({ ttl: '30s', staleTtl: '1m' }), async (req, res) => {
-  res.json(await loadProduct(req.params.id));
+  res.json(await loadProduct(String(req.params.id)));
 });
 
 // A streamed answer is cached whole, and replayed in one piece.
@@ -39,7 +39,7 @@ app.get('/cart', cacheRoute({ ttl: '30s' }), (_req, res) => {
 });
 
 app.delete('/products/:id/cache', async (req, res) => {
-  res.json({ removed: await caches.get().delete(`route:/products/${req.params.id}`) });
+  res.json({ removed: await caches.get().delete(`route:/products/${String(req.params.id)}`) });
 });
 
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
