@@ -94,10 +94,43 @@ for (const framework of ['fastify', 'express'] as Framework[]) {
           expect(answers.map((a) => a.headers['x-cache'])).to.deep.equal(['BYPASS', 'BYPASS']);
           expect(answers.map((a) => parse(a.body).n)).to.deep.equal([1, 2]);
           if (route === 'cookie')
-            expect(answers[1]!.headers['set-cookie']).to.deep.equal(['session=1; HttpOnly']);
+            expect(answers[1]!.headers['set-cookie']).to.deep.equal(['session=2; HttpOnly']);
           expect(await cache.exists(`route:/${route}`)).to.equal(false);
         });
       }
+
+      it("never hands one request's Set-Cookie response to concurrent requests: each runs the handler", async function () {
+        let open!: () => void;
+        app.probe.gate = new Promise<void>((resolve) => (open = resolve));
+        const answers = Array.from({ length: 5 }, () => send(`${app.base}/cookie`));
+        await until(
+          '5 requests',
+          () => app.probe.arrivals.get('cookie') === 5 && (app.probe.calls.get('cookie') ?? 0) >= 1,
+        );
+        open();
+        const all = await Promise.all(answers);
+        expect(all.map((a) => a.headers['x-cache'])).to.deep.equal(Array(5).fill('BYPASS'));
+        const cookies = all.map((a) => a.headers['set-cookie']![0]);
+        expect(new Set(cookies).size).to.equal(5);
+        expect(all.map((a) => `session=${parse(a.body).n}; HttpOnly`)).to.deep.equal(cookies);
+      });
+
+      it('answers a handler that throws with its 500 (BYPASS), stores nothing, and shares no failure', async function () {
+        let open!: () => void;
+        app.probe.gate = new Promise<void>((resolve) => (open = resolve));
+        const answers = Array.from({ length: 3 }, () => send(`${app.base}/throws`));
+        await until(
+          '3 requests',
+          () => app.probe.arrivals.get('throws') === 3 && (app.probe.calls.get('throws') ?? 0) >= 1,
+        );
+        open();
+        const all = await Promise.all(answers);
+        expect(all.map((a) => [a.status, a.headers['x-cache']])).to.deep.equal(
+          Array(3).fill([500, 'BYPASS']),
+        );
+        expect(app.probe.calls.get('throws')).to.equal(3);
+        expect(await cache.exists('route:/throws')).to.equal(false);
+      });
 
       it('never stores a non-2xx response, and stores the 2xx that follows', async function () {
         for (const status of [404, 500, 302]) {
@@ -150,10 +183,10 @@ for (const framework of ['fastify', 'express'] as Framework[]) {
         let open!: () => void;
         app.probe.gate = new Promise<void>((resolve) => (open = resolve));
         const answers = Array.from({ length: 50 }, () => send(`${app.base}/gated`));
-        // Every request has reached the server, and the one run is held, before it may answer.
+        // Every request has reached the server, and a run is held, before any may answer.
         await until(
           '50 requests',
-          () => app.probe.arrivals.get('gated') === 50 && app.probe.calls.get('gated') === 1,
+          () => app.probe.arrivals.get('gated') === 50 && (app.probe.calls.get('gated') ?? 0) >= 1,
         );
         open();
         const all = await Promise.all(answers);

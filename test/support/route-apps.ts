@@ -78,8 +78,10 @@ async function startFastify({ cache, clock, lock }: RouteAppOptions): Promise<Ro
     return bodyOf('gated', n);
   });
   app.get('/cookie', config(), async (_request, reply) => {
-    reply.header('set-cookie', 'session=1; HttpOnly');
-    return bodyOf('cookie', bump(probe, 'calls', 'cookie'));
+    const n = bump(probe, 'calls', 'cookie');
+    await probe.gate;
+    reply.header('set-cookie', `session=${n}; HttpOnly`);
+    return bodyOf('cookie', n);
   });
   for (const directive of ['private', 'no-store']) {
     app.get(`/${directive}`, config(), async (_request, reply) => {
@@ -87,6 +89,11 @@ async function startFastify({ cache, clock, lock }: RouteAppOptions): Promise<Ro
       return bodyOf(directive, bump(probe, 'calls', directive));
     });
   }
+  app.get('/throws', config(), async () => {
+    bump(probe, 'calls', 'throws');
+    await probe.gate;
+    throw new Error('the handler failed');
+  });
   app.get('/status', config(), async (_request, reply) => {
     reply.code(probe.status);
     return bodyOf('status', bump(probe, 'calls', 'status'));
@@ -144,9 +151,11 @@ async function startExpress({ cache, clock, lock }: RouteAppOptions): Promise<Ro
     await probe.gate;
     json(res, bodyOf('gated', n));
   });
-  app.get('/cookie', cached(), (_req, res) => {
-    res.setHeader('set-cookie', 'session=1; HttpOnly');
-    json(res, bodyOf('cookie', bump(probe, 'calls', 'cookie')));
+  app.get('/cookie', cached(), async (_req, res) => {
+    const n = bump(probe, 'calls', 'cookie');
+    await probe.gate;
+    res.setHeader('set-cookie', `session=${n}; HttpOnly`);
+    json(res, bodyOf('cookie', n));
   });
   for (const directive of ['private', 'no-store']) {
     app.get(`/${directive}`, cached(), (_req, res) => {
@@ -154,6 +163,11 @@ async function startExpress({ cache, clock, lock }: RouteAppOptions): Promise<Ro
       json(res, bodyOf(directive, bump(probe, 'calls', directive)));
     });
   }
+  app.get('/throws', cached(), async () => {
+    bump(probe, 'calls', 'throws');
+    await probe.gate;
+    throw new Error('the handler failed');
+  });
   app.get('/status', cached(), (_req, res) => {
     res.status(probe.status);
     json(res, bodyOf('status', bump(probe, 'calls', 'status')));
@@ -176,6 +190,9 @@ async function startExpress({ cache, clock, lock }: RouteAppOptions): Promise<Ro
     const n = bump(probe, 'calls', 'stale');
     await probe.gate;
     json(res, bodyOf('stale', n));
+  });
+  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).json({ error: error.message });
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
