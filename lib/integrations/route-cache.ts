@@ -58,7 +58,12 @@ export interface RouteCacheOptions {
    * `SET NX PX`); the others wait for its response. `lease` bounds how long one run holds the lock.
    * @default false; `true` means `{ lease: '30s' }`
    */
-  readonly lock?: boolean | { readonly lease: Duration };
+  readonly lock?:
+    | boolean
+    | {
+        /** How long one run may hold the lock (and the others wait for it). */
+        readonly lease: Duration;
+      };
   /** Where freshness is read: inject one to test stale responses without waiting. @default the system clock */
   readonly clock?: Clock;
 }
