@@ -275,6 +275,8 @@ export class RouteCache {
       // A variant whose Vary is no longer the one this key was stored with: not stored.
       if (!same(marker.vary, entry.vary)) return undefined;
       if (!(await cache.set(key, entry, { ttl }))) return undefined;
+      // A refresh keeps the base key's vary entry alive with its variants.
+      if (!this.#isFresh(marker)) await cache.set(base, { ...marker, freshUntil }, { ttl });
     } else {
       // The variant first, then the base key's vary entry: a request that waited for this run
       // then finds its own variant (this one) stored.
