@@ -219,3 +219,44 @@ for (const framework of ['fastify', 'express'] as Framework[]) {
     });
   }
 }
+
+for (const framework of ['fastify', 'express'] as Framework[]) {
+  describe(`route cache: two ${framework} servers over one Redis, a stale response`, function () {
+    this.timeout(30_000);
+
+    for (const lock of [true, false]) {
+      it(
+        lock
+          ? 'with lock, is refreshed by one server while the other serves it as STALE'
+          : 'without lock, is refreshed by each server (the control that shows the lock at work)',
+        async function () {
+          let now = Date.UTC(2026, 11, 1);
+          const clock = { now: () => now };
+          const caches = [await cacheOn('redis'), undefined];
+          caches[1] = new Cache({ backend: caches[0]!.backend, namespace: caches[0]!.namespace });
+          const [a, b] = await Promise.all(
+            caches.map((cache) => startApp(framework, { cache: cache!, clock, lock })),
+          );
+          try {
+            expect((await send(`${a!.base}/stale`)).headers['x-cache']).to.equal('MISS');
+            now += 11_000;
+            let open!: () => void;
+            a!.probe.gate = new Promise<void>((resolve) => (open = resolve));
+            const refreshing = send(`${a!.base}/stale`);
+            await until('the refresh to start', () => a!.probe.calls.get('stale') === 2);
+            const other = await send(`${b!.base}/stale`);
+            expect(other.headers['x-cache']).to.equal(lock ? 'STALE' : 'MISS');
+            expect(b!.probe.calls.get('stale') ?? 0).to.equal(lock ? 0 : 1);
+            open();
+            expect((await refreshing).headers['x-cache']).to.equal('MISS');
+            expect((await send(`${b!.base}/stale`)).headers['x-cache']).to.equal('HIT');
+          } finally {
+            await Promise.all([a!.close(), b!.close()]);
+            await caches[0]!.clear();
+            await Promise.all(caches.map((cache) => cache!.close()));
+          }
+        },
+      );
+    }
+  });
+}
