@@ -194,7 +194,10 @@ export class RouteCache {
       if (this.#isFresh(entry)) return { action: 'replay', status: 'HIT', response: replayOf(entry) };
       return await this.#refresh(cache, base, key, entry, marker, request, turn);
     } catch (error) {
-      cache.logger.warn(
+      // The cache failing is expected now and then (a warning); anything else is a mistake to see.
+      const log = isCacheFailure(error) ? cache.logger.warn : cache.logger.error;
+      log.call(
+        cache.logger,
         { key: base, err: error },
         turn.ran ? 'route cache failed; the response goes out uncached' : 'route cache failed; bypassing it',
       );
