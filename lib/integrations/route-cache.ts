@@ -12,6 +12,7 @@ import {
   responseEntry,
   unstorableReason,
   variantKey,
+  varyId,
   type CapturedResponse,
   type ReplayedResponse,
   type ResponseEntry,
@@ -185,7 +186,7 @@ export class RouteCache {
       let entry = await this.#read(cache, base, base, request, turn, undefined);
       if (entry?.kind === 'vary' && !turn.ran) {
         marker = entry;
-        key = variantKey(base, marker.vary, (name) => request.header(name));
+        key = variantKey(base, marker, (name) => request.header(name));
         entry = await this.#read(cache, base, key, request, turn, marker);
       }
       if (turn.ran) return { action: 'ran', status: turn.status };
@@ -283,9 +284,9 @@ export class RouteCache {
     } else {
       // The variant first, then the base key's vary entry: a request that waited for this run
       // then finds its own variant (this one) stored.
-      const variant = variantKey(base, entry.vary, (name) => request.header(name));
+      const vary: VaryEntry = { larder: 1, kind: 'vary', id: varyId(), vary: entry.vary, freshUntil };
+      const variant = variantKey(base, vary, (name) => request.header(name));
       if (!(await cache.set(variant, entry, { ttl }))) return undefined;
-      const vary: VaryEntry = { larder: 1, kind: 'vary', vary: entry.vary, freshUntil };
       if (!(await cache.set(base, vary, { ttl }))) return undefined;
       turn.status = 'MISS';
       return vary;

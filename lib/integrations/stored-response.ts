@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { MsgpackSerializer } from '../serializers/msgpack.js';
 import { NullSerializer } from '../serializers/null.js';
 import { StructuredCloneSerializer } from '../serializers/structured-clone.js';
@@ -46,6 +46,11 @@ export interface ResponseEntry {
 export interface VaryEntry {
   readonly larder: 1;
   readonly kind: 'vary';
+  /**
+   * Random, new each time the URL's key is stored afresh, and part of every variant's key: so
+   * deleting or expiring the URL's key leaves the variants stored before it unreachable.
+   */
+  readonly id: string;
   readonly vary: readonly string[];
   readonly freshUntil: number;
 }
@@ -99,20 +104,27 @@ export function varyNames(value: HeaderValue | undefined): string[] {
 }
 
 /**
- * The key of one variant of `base`: the values of the request headers `names` (as the request
- * gave them, absent ones marked so) hashed, so a variant's key stays short whatever the headers.
+ * The key of one variant of `base` under the vary entry `marker`: its id, and the values of the
+ * request headers it names (as the request gave them, absent ones marked so) hashed, so a
+ * variant's key stays short whatever the headers.
  */
 export function variantKey(
   base: string,
-  names: readonly string[],
+  marker: Pick<VaryEntry, 'id' | 'vary'>,
   header: (name: string) => string | undefined,
 ): string {
+  const names = marker.vary;
   const values = names.map((name) => {
     const value = header(name);
     return value === undefined ? null : value;
   });
   const digest = createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
-  return `${base}#vary:${digest}`;
+  return `${base}#vary:${marker.id}:${digest}`;
+}
+
+/** A new vary entry's id. */
+export function varyId(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 /** The entry storing `captured`, fresh until `freshUntil` (0: always). */
@@ -159,7 +171,7 @@ export function asRouteEntry(stored: unknown): RouteEntry | undefined {
   const entry = stored as Partial<ResponseEntry> & Partial<VaryEntry>;
   if (entry.larder !== 1 || typeof entry.freshUntil !== 'number' || !Array.isArray(entry.vary))
     return undefined;
-  if (entry.kind === 'vary') return entry as VaryEntry;
+  if (entry.kind === 'vary') return typeof entry.id === 'string' ? (entry as VaryEntry) : undefined;
   if (
     entry.kind === 'response' &&
     typeof entry.status === 'number' &&

@@ -166,6 +166,14 @@ for (const framework of ['fastify', 'express'] as Framework[]) {
         expect(parse(none.body).extra).to.equal('undefined');
         expect(again.headers.vary).to.equal('Accept-Language');
         expect(app.probe.calls.get('vary')).to.equal(3);
+        // Dropping the URL's key drops every variant with it.
+        expect(await cache.delete('route:/vary')).to.equal(1);
+        const dropped = [
+          await send(`${app.base}/vary`, { headers: fr }),
+          await send(`${app.base}/vary`, { headers: en }),
+        ];
+        expect(dropped.map((a) => a.headers['x-cache'])).to.deep.equal(['MISS', 'MISS']);
+        expect((await send(`${app.base}/vary`, { headers: en })).headers['x-cache']).to.equal('HIT');
       });
 
       it('stores a streamed response whole and replays it', async function () {

@@ -44,9 +44,9 @@ describe('route cache: what a response may be stored as', function () {
   it('keys a variant by the values of the named request headers, telling an absent header from an empty one', function () {
     const headers: Record<string, string | undefined> = { 'accept-language': 'fr' };
     const key = (values: Record<string, string | undefined>) =>
-      variantKey('route:/p', ['accept-language'], (name) => values[name]);
+      variantKey('route:/p', { id: 'a1', vary: ['accept-language'] }, (name) => values[name]);
     expect(key(headers)).to.equal(key({ 'accept-language': 'fr' }));
-    expect(key(headers)).to.match(/^route:\/p#vary:[\w-]{22}$/);
+    expect(key(headers)).to.match(/^route:\/p#vary:a1:[\w-]{22}$/);
     const keys = [key(headers), key({ 'accept-language': 'en' }), key({}), key({ 'accept-language': '' })];
     expect(new Set(keys).size).to.equal(4);
   });
@@ -98,6 +98,7 @@ describe('route cache: what a response may be stored as', function () {
       'text',
       { larder: 1 },
       { larder: 1, kind: 'response', freshUntil: 0, vary: [] },
+      { larder: 1, kind: 'vary', freshUntil: 0, vary: ['accept'] },
     ])
       expect(asRouteEntry(value)).to.equal(undefined);
   });
