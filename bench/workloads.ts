@@ -88,6 +88,26 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
     ...cellsOf('memory set', subjects, (s) => loop((k, i) => s.set(k, VALUES[i]!), KEYS)),
   );
 
+  // Tags: a hit on entries written with two tags (each read checks both tokens) beside the same
+  // hit on untagged entries, in caches alike but for the tags.
+  const plainCache = new Cache({ backend: new MemoryBackend({ maxSize: 2 * CAPACITY }) });
+  const taggedCache = new Cache({ backend: new MemoryBackend({ maxSize: 2 * CAPACITY }) });
+  for (const [i, key] of KEYS.entries()) {
+    await plainCache.set(key, VALUES[i]!);
+    await taggedCache.set(key, VALUES[i]!, { tags: [`item:${i % 100}`, 'catalog'] });
+  }
+  cells.push(
+    ...cellsOf(
+      'memory get (hit), tagged entries',
+      [
+        { ...lru, name: 'lru-cache get' },
+        memoised('larder get, untagged', (key) => plainCache.get(key)),
+        memoised('larder get, two tags', (key) => taggedCache.get(key)),
+      ],
+      (s) => loop((k) => s.get(k), KEYS),
+    ),
+  );
+
   // As applications call a cache: every entry has a ttl, and every write passes one per call.
   const ttlSubjects = MEMORY_SUBJECTS.map((name) => memorySubject(name, CAPACITY));
   for (const subject of ttlSubjects) {
@@ -104,6 +124,8 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
     cells,
     close: async () => {
       await memo.close();
+      await plainCache.close();
+      await taggedCache.close();
       for (const subject of [...subjects, ...ttlSubjects]) await subject.close?.();
     },
   };
@@ -195,15 +217,32 @@ export async function footprint(entries: number): Promise<Report['footprint']> {
     const { used, kind } = await heldBy(name, entries, gc);
     rows.push({ subject: name, kind, bytesPerEntry: Math.round((used - before) / entries) });
   }
+  // A namespace costs heap too: each final key is a string of its own (`bench:k1`, where an
+  // unprefixed store keeps the caller's), and the key memo remembers each key written or read.
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const used = await heldBy(NAMESPACED, entries, gc);
+  rows.push({
+    subject: NAMESPACED,
+    kind: 'larder',
+    bytesPerEntry: Math.round((used.used - before) / entries),
+  });
   return rows;
 }
 
+const NAMESPACED = 'larder, namespace "bench"';
+
+function namespacedLarder(capacity: number): Pick<Subject, 'set' | 'close' | 'kind'> {
+  const cache = new Cache({ backend: new MemoryBackend({ maxSize: capacity }), namespace: 'bench' });
+  return { kind: 'larder', set: (key, value) => cache.set(key, value), close: () => cache.close() };
+}
+
 async function heldBy(
-  name: MemorySubjectName,
+  name: MemorySubjectName | typeof NAMESPACED,
   entries: number,
   gc: () => void,
 ): Promise<{ used: number; kind: SubjectKind }> {
-  const subject = memorySubject(name, entries);
+  const subject = name === NAMESPACED ? namespacedLarder(entries) : memorySubject(name, entries);
   // Each entry stores its own small object, so the figures are container overhead plus that object.
   for (let i = 0; i < entries; i++) await subject.set(`k${i}`, { id: i, name: `user ${i}` });
   gc();

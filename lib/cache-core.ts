@@ -17,6 +17,16 @@ import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOpt
 import type { CacheView, Plugin } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
+import { NullSerializer } from './serializers/null.js';
+import { TagSpace } from './tags/tag-space.js';
+import { TagWriter, decodeStored } from './tags/tagged-operations.js';
+import {
+  jitteredTtl,
+  parseJitter,
+  randomSourceOf,
+  type JitterSpread,
+  type RandomSource,
+} from './strategies/jitter.js';
 
 /**
  * The parts a cache is put together from, built and checked once from its options: the backend
@@ -36,11 +46,21 @@ export class CacheCore<V> implements LockPort<V> {
   readonly logger: Logger;
   /** Default ttl of writes, in ms (0: never expires). */
   readonly ttlMs: number;
+  /** The cache's jitter of write ttls, if any. */
+  readonly jitter: JitterSpread | undefined;
+  /** Where jitter draws its numbers. */
+  readonly random: RandomSource;
   /** Whether the backend answers synchronously (see Backend.synchronous). */
   readonly synchronous: boolean;
   readonly clock: Clock = systemClock;
   /** The read-through engine of getOrSet. */
   readonly getOrSet: ReadThrough<V>;
+  /** The tags of this cache's namespace (lib/tags/). */
+  readonly tags: TagSpace;
+  /** Whether tagged entries are stored as objects (a pass-through serializer) rather than bytes. */
+  readonly tagObjects: boolean;
+  /** How read-throughs write tagged results. */
+  readonly tagWriter: TagWriter<V>;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -60,6 +80,8 @@ export class CacheCore<V> implements LockPort<V> {
     const remember = this.synchronous || this.capabilities.peek ? memoLimitFor(backend) : 0;
     this.keys = new KeySpace(options.namespace, options.version, options.keyBuilder, remember);
     this.ttlMs = parseTtl(options.ttl === undefined ? CACHE_DEFAULTS.ttl : options.ttl);
+    this.jitter = parseJitter(options.jitter);
+    this.random = randomSourceOf(options.random) ?? Math.random;
     const timeoutMs = parseTimeout(options.timeout === undefined ? CACHE_DEFAULTS.timeout : options.timeout);
     this.plugins = pluginsOf(options.plugins);
     this.safe = booleanOf(options.safe, 'safe') ?? CACHE_DEFAULTS.safe;
@@ -80,6 +102,9 @@ export class CacheCore<V> implements LockPort<V> {
       view,
     });
     this.port = new BackendPort(backend);
+    this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
+    this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
+    this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({
       name: 'getOrSet',
       ttlMs: undefined,
@@ -107,9 +132,27 @@ export class CacheCore<V> implements LockPort<V> {
     return isPending(answer, this.synchronous) ? answer.then(then) : then(answer);
   }
 
-  /** The ttl of a write with these options, in ms. */
+  /** The value of a stored payload; `undefined` for a tagged entry whose tags were invalidated. */
+  decodeStored(payload: unknown, key: unknown): V | undefined | PromiseLike<V | undefined> {
+    return decodeStored(this, payload, key);
+  }
+
+  /** The ttl of a write with these options, in ms, jittered if asked. */
   ttlOf(options: WriteOptions | undefined): number {
+    const ttlMs = this.baseTtlOf(options);
+    if (this.jitter === undefined && options?.jitter === undefined) return ttlMs;
+    return this.jitterOf(ttlMs, options);
+  }
+
+  /** The ttl of a write with these options before jitter, in ms. */
+  baseTtlOf(options: WriteOptions | undefined): number {
     return options?.ttl === undefined ? this.ttlMs : parseTtl(options.ttl);
+  }
+
+  /** `ttlMs` spread by the write's jitter, or else the cache's. */
+  jitterOf(ttlMs: number, options: WriteOptions | undefined): number {
+    const spread = options?.jitter === undefined ? this.jitter : parseJitter(options.jitter);
+    return spread === undefined ? ttlMs : jitteredTtl(ttlMs, spread, this.random);
   }
 }
 
@@ -128,6 +171,8 @@ export function checkCacheOptions(options: CacheOptions): void {
   if (options.backend !== undefined) capabilitiesOf(options.backend);
   new KeySpace(options.namespace, options.version, options.keyBuilder, 0);
   if (options.ttl !== undefined) parseTtl(options.ttl);
+  parseJitter(options.jitter);
+  randomSourceOf(options.random);
   if (options.timeout !== undefined) parseTimeout(options.timeout);
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
@@ -142,6 +187,8 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'version',
   'keyBuilder',
   'ttl',
+  'jitter',
+  'random',
   'timeout',
   'plugins',
   'safe',

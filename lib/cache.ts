@@ -27,6 +27,11 @@ import { isNativePromise, isPending } from './promise.js';
 import { LATER, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { scanPages } from './scan.js';
+import { tagWriter } from './tags/tag-door.js';
+import type { TagInvalidationListener } from './tags/tag-space.js';
+import { TaggedPayload, taggedOf } from './tags/tagged-payload.js';
+import * as tagged from './tags/tagged-operations.js';
+import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 
 export type { CacheEntries } from './arguments.js';
 
@@ -70,12 +75,15 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
   readonly #ttlMs: number;
+  // Whether the cache jitters its writes' ttls (a write's own jitter is seen in its options).
+  readonly #jitters: boolean;
   readonly #synchronous: boolean;
   // Whether get/set may take the fast path: no plugin observes them.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether gets read remembered key handles with the backend's peek.
+  // Whether gets read remembered key handles with the backend's peek, and sets write them with put.
   readonly #peeks: boolean;
+  readonly #puts: boolean;
   // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
   readonly #readsNow: boolean;
   // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
@@ -83,6 +91,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether getOrSet may read as get does and go to the engine only on a miss: no plugin observing
   // getOrSet or its inner get. On a synchronous backend a hit is then answered on the spot.
   readonly #readsThrough: boolean;
+  // Whether tagged entries are stored as objects (pass-through serializer) rather than bytes.
+  readonly #tagObjects: boolean;
   #closing: Promise<void> | undefined;
 
   /**
@@ -103,13 +113,16 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#codec = core.codec;
     this.#runner = core.runner;
     this.#ttlMs = core.ttlMs;
+    this.#jitters = core.jitter !== undefined;
     this.#synchronous = core.synchronous;
     this.#getFast = !core.runner.observes('get');
     this.#setFast = !core.runner.observes('set');
     this.#peeks = core.capabilities.peek && core.keys.remembers;
+    this.#puts = core.capabilities.put && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
+    this.#tagObjects = core.tagObjects;
     holdBackend(core.backend);
   }
 
@@ -178,6 +191,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // What peek answers is a value by contract, never a pending answer.
       if (this.#peeks || !isPending(answer, this.#synchronous)) {
         if (answer === undefined) return Promise.resolve(fallback);
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
         try {
           return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
         } catch (error) {
@@ -185,15 +199,26 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         }
       }
       return this.#runner.timed(answer, 'get', key).then(
-        (payload) => (payload === undefined ? fallback : this.#decodeOrRecover(payload, key, fallback)),
+        (payload) => {
+          if (payload === undefined) return fallback;
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+          return this.#decodeOrRecover(payload, key, fallback);
+        },
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
     const read = this.#core.run('get', key, options, undefined, () => {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#core.then(answer, (payload) =>
-        payload === undefined ? undefined : this.#codec.decode(payload, key),
-      );
+      return this.#core.then(answer, (payload) => {
+        if (payload === undefined) return undefined;
+        const value = tagged.decodeStored(this.#core, payload, key);
+        if (detecting === 0) return value;
+        // Only a hit is noted: a tagged entry whose tags were invalidated is a miss.
+        return this.#core.then(value, (found) => {
+          if (found !== undefined) noteCacheHit(this as Cache<unknown>, key, options);
+          return found;
+        });
+      }) as V | undefined | PromiseLike<V | undefined>;
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -219,19 +244,28 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           payload.then(undefined, () => undefined);
           return LATER;
         }
-        return payload === undefined ? undefined : this.#codec.decode(payload, target);
+        if (payload === undefined) return undefined;
+        // A tagged entry's tags are read by get, which may need the backend.
+        return taggedOf(payload, this.#tagObjects) === undefined
+          ? this.#codec.decode(payload, target)
+          : LATER;
       }
       if (!this.#readsNow) return LATER;
       // What peek answers is a value by contract (larder/testing checks it), never a promise.
       const payload = this.backend.peek!(target);
-      return payload === undefined ? undefined : this.#codec.decode(payload, target.key);
+      if (payload === undefined) return undefined;
+      return taggedOf(payload, this.#tagObjects) === undefined
+        ? this.#codec.decode(payload, target.key)
+        : LATER;
     } catch {
       return LATER;
     }
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    return operations.multiGet(this.#core, keys, options);
+    const read = operations.multiGet(this.#core, keys, options);
+    if (detecting === 0) return read;
+    return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
   }
 
   /**
@@ -242,20 +276,27 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    if (this.#setFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
-      let finalKey: string;
+    if (
+      this.#setFast &&
+      (options === undefined || (ownKeySpace(options) && options.tags === undefined)) &&
+      this.#closing === undefined
+    ) {
+      let finalKey: string | KeyHandle;
       let payload: unknown;
       let ttlMs: number;
       try {
-        finalKey = this.#keys.finalKey(key);
+        finalKey = this.#puts ? this.#keys.handle(key)! : this.#keys.finalKey(key);
         ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
+        if (this.#jitters || options?.jitter !== undefined) ttlMs = this.#core.jitterOf(ttlMs, options);
         payload = this.#codec.encode(value, key);
       } catch (error) {
         return Promise.reject(error);
       }
       let answer: unknown;
       try {
-        answer = this.backend.set(finalKey, payload, ttlMs);
+        answer = this.#puts
+          ? this.backend.put!(finalKey as KeyHandle, payload, ttlMs)
+          : this.backend.set(finalKey as string, payload, ttlMs);
       } catch (error) {
         return this.#runner.failed('set', key, threw(error), false, false);
       }
@@ -265,6 +306,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
       );
     }
+    if (options?.tags !== undefined) return tagged.set(this.#core, key, value, options);
     return this.#core.run('set', key, options, false, () => {
       const finalKey = this.#keys.finalKey(key, options);
       const ttlMs = this.#core.ttlOf(options);
@@ -326,7 +368,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     if (
       this.#readsThrough &&
       typeof factory === 'function' &&
-      (options === undefined || ownKeySpace(options)) &&
+      // With tags on a remote backend, the engine reads them beside the entry (one round trip).
+      (options === undefined ||
+        (ownKeySpace(options) && (this.#synchronous || options.tags === undefined))) &&
       this.#closing === undefined
     ) {
       // One read, get's own; only a miss goes to the engine, which computes without a second read.
@@ -343,7 +387,12 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         const payload = this.#peeks
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
-        if (payload !== undefined && !isNativePromise(payload)) {
+        if (
+          payload !== undefined &&
+          !isNativePromise(payload) &&
+          taggedOf(payload, this.#tagObjects) === undefined
+        ) {
+          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
       } catch {
@@ -351,6 +400,41 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       }
     }
     return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
+  }
+
+  /**
+   * Invalidates every entry written with one of `tags` (by `set`, `add`, `multiSet`, `getOrSet`,
+   * `cached()` or `multiCached()` with the `tags` option), in this process and every other over
+   * the same backend: once this resolves, they read as missing everywhere, and a computation
+   * that started before it is returned to its caller but not served afterwards. One write
+   * whatever the number of entries (each tag gets a new random token; see docs/tags.md).
+   *
+   * @returns the number of tags given (`0` in safe mode when the backend failed).
+   * @throws TypeError if `tags` is not an array of non-empty strings, or for a namespace/version
+   *   option (tags belong to the cache's namespace); nothing is written then.
+   * @example
+   * ```ts
+   * await cache.set('product:1', p, { tags: ['product:1', 'catalog'] });
+   * await cache.invalidateTags(['catalog']); // product:1 now reads as missing
+   * ```
+   */
+  invalidateTags(tags: readonly string[], options?: OperationOptions): Promise<number> {
+    return tagged.invalidateTags(this.#core, tags, options);
+  }
+
+  /**
+   * Tells `listener`, after the backend acknowledged it, of every tag invalidation made through
+   * this cache: the hook an in-process tier uses to drop its tagged entries at once.
+   * @internal
+   * @returns a function that removes the listener.
+   */
+  onTagsInvalidated(listener: TagInvalidationListener): () => void {
+    return this.#core.tags.listen(listener);
+  }
+
+  /** How read-throughs write tagged results. @internal */
+  [tagWriter](): tagged.TagWriter<V> {
+    return this.#core.tagWriter;
   }
 
   lock(key: Key, options: LockOptions): Promise<Lock> {
@@ -387,8 +471,24 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return this.#closing;
   }
 
-  // A fast-path decode, whose failure must be answered as the runner would answer it.
-  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D {
+  // A fast-path decode, whose failure must be answered as the runner would answer it. A tagged
+  // entry (a wrapper object, or bytes that start with its mark) has its tags read first.
+  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D | Promise<V | D> {
+    if (this.#tagObjects ? payload instanceof TaggedPayload : payload instanceof Uint8Array) {
+      const entry = taggedOf(payload, this.#tagObjects);
+      if (entry !== undefined && !this.#synchronous)
+        return tagged.readTagged(this.#core, entry, key, fallback);
+      // On a backend that answers at once, the tags are read at once too: no promise of their own.
+      if (entry !== undefined) {
+        try {
+          return this.#core.tags.isCurrent(entry) === true
+            ? this.#codec.decode(entry.payload, key)
+            : fallback;
+        } catch (error) {
+          return this.#runner.recover('get', key, error, fallback, undefined, false);
+        }
+      }
+    }
     try {
       return this.#codec.decode(payload, key);
     } catch (error) {

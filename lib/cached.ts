@@ -7,7 +7,16 @@ import { systemClock, type Clock } from './clock.js';
 import { KeyMemo, memoLimitFor } from './key-memo.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { ReadThrough } from './read-through.js';
+import {
+  parseJitter,
+  randomSourceOf,
+  type Jitter,
+  type JitterSpread,
+  type RandomSource,
+} from './strategies/jitter.js';
 import { resolveCache } from './registry.js';
+import { tagsOfResult, type TaggingOptions } from './tags/tag-door.js';
+import { checkTags } from './tags/tag-space.js';
 
 /** Options of {@link cached}. */
 export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -41,7 +50,34 @@ export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
    */
   readonly lock?: boolean | { readonly lease: Duration };
   /**
-   * Where freshness is read (stale modes): inject one to test stale results without waiting.
+   * Tags of stored results, fixed or made from each result and the call's arguments:
+   * `cache.invalidateTags([tag])` then makes them miss in every process (see docs/tags.md).
+   * Tags are read before the function runs, so a call overlapping an invalidation is returned but
+   * not served afterwards.
+   * @example `tags: (product, id) => [\`product:${id}\`, 'catalog']`
+   */
+  readonly tags?: readonly string[] | ((result: R, ...args: A) => readonly string[]);
+  /**
+   * After a computation, the next `hits` calls are answered from the cache, and the call after them
+   * computes again (cashews' hit cache). Over Redis the count is shared by every process (an atomic
+   * counter beside the entry), so a hit costs one more round trip.
+   */
+  readonly hits?: number;
+  /**
+   * A hit after this fraction of the ttl (`0.8`: the last fifth) is answered at once and starts
+   * one background refresh (one per process; one across processes with `lock`). Needs a `ttl`.
+   */
+  readonly refreshAhead?: number;
+  /**
+   * Spreads each stored result's ttl uniformly within ± this amount: `'10%'` of it, or a
+   * duration. Needs a `ttl` (without one, set `jitter` on the cache).
+   * @default none (the cache's jitter, if it has one, spreads the stored ttl)
+   */
+  readonly jitter?: Jitter;
+  /** Where jitter draws its numbers: inject one to test jittered ttls. @default Math.random */
+  readonly random?: RandomSource;
+  /**
+   * Where freshness is read (stale modes, `refreshAhead`): inject one to test stale results without waiting.
    * @default the system clock
    */
   readonly clock?: Clock;
@@ -164,6 +200,7 @@ interface CheckedOptions<A extends unknown[], R> extends CachedOptions<A, R> {
   readonly staleTtlMs: number;
   readonly staleIfErrorMs: number;
   readonly leaseMs: number | undefined;
+  readonly jitterSpread: JitterSpread | undefined;
 }
 
 const CACHED_OPTION_NAMES: readonly (keyof CachedOptions)[] = [
@@ -175,7 +212,12 @@ const CACHED_OPTION_NAMES: readonly (keyof CachedOptions)[] = [
   'staleTtl',
   'staleIfError',
   'lock',
+  'hits',
+  'refreshAhead',
+  'jitter',
+  'random',
   'clock',
+  'tags',
 ];
 
 function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): CheckedOptions<A, R> {
@@ -209,10 +251,30 @@ function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): Che
   else if (lock !== undefined && lock !== false)
     throw new TypeError(`lock must be a boolean or { lease }; got ${describeValue(lock)}`);
   if (leaseMs === 0) throw new RangeError('lock.lease must be above 0');
+  if (options.tags !== undefined && typeof options.tags !== 'function') checkTags(options.tags, 'tags');
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
     throw new TypeError(`clock must have a now() method; got ${describeValue(options.clock)}`);
   }
-  return { ...options, ttlMs, staleTtlMs, staleIfErrorMs, leaseMs };
+  const { hits, refreshAhead } = options;
+  if (hits !== undefined && (!Number.isSafeInteger(hits) || hits < 1)) {
+    throw new RangeError(`hits must be an integer from 1 up; got ${describeValue(hits)}`);
+  }
+  if (refreshAhead !== undefined) {
+    if (typeof refreshAhead !== 'number' || !(refreshAhead > 0 && refreshAhead < 1)) {
+      throw new RangeError(
+        `refreshAhead must be a fraction of the ttl between 0 and 1; got ${describeValue(refreshAhead)}`,
+      );
+    }
+    if (!ttlMs) throw new TypeError('refreshAhead needs a ttl: it is a fraction of it');
+  }
+  const jitterSpread = parseJitter(options.jitter);
+  if (jitterSpread !== undefined && ttlMs === undefined) {
+    throw new TypeError(
+      "jitter needs a ttl in cached(); to spread the cache's own ttl, set jitter on the cache",
+    );
+  }
+  randomSourceOf(options.random);
+  return { ...options, ttlMs, staleTtlMs, staleIfErrorMs, leaseMs, jitterSpread };
 }
 
 class Memoizer<A extends unknown[], R> {
@@ -220,6 +282,9 @@ class Memoizer<A extends unknown[], R> {
   readonly #options: CheckedOptions<A, R>;
   readonly #engine: ReadThrough<R>;
   readonly #namespaceOptions: { namespace: string } | undefined;
+  // What the engine writes with: the namespace, and fixed tags if any.
+  readonly #writeOptions: (TaggingOptions & { namespace?: string }) | undefined;
+  readonly #tagsOf: ((result: R, ...args: A) => readonly string[]) | undefined;
   // The cache when one was given as an object; an alias is resolved at each call instead.
   readonly #fixedCache: Cache | undefined;
   // Handles of the final keys of recent one-argument calls (see #remembered), in the cache they
@@ -232,6 +297,12 @@ class Memoizer<A extends unknown[], R> {
     this.#options = options;
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
     this.#fixedCache = typeof options.cache === 'object' ? options.cache : undefined;
+    const tags = options.tags;
+    this.#tagsOf = typeof tags === 'function' ? tags : undefined;
+    this.#writeOptions =
+      tags === undefined || typeof tags === 'function' || tags.length === 0
+        ? this.#namespaceOptions
+        : { ...this.#namespaceOptions, tags: [...tags] };
     this.#engine = new ReadThrough<R>({
       name,
       ttlMs: options.ttlMs,
@@ -241,6 +312,10 @@ class Memoizer<A extends unknown[], R> {
       skipCache: options.skipCache,
       failOpen: true,
       clock: options.clock ?? systemClock,
+      hits: options.hits,
+      refreshAhead: options.refreshAhead,
+      jitter: options.jitterSpread,
+      random: options.random ?? Math.random,
     });
   }
 
@@ -290,6 +365,13 @@ class Memoizer<A extends unknown[], R> {
     return this.#handles!.get(input);
   }
 
+  // The write options of a call: with a tags function, bound to the call's arguments.
+  #writeOptionsOf(args: A): (TaggingOptions & { namespace?: string }) | undefined {
+    const tagsOf = this.#tagsOf;
+    if (tagsOf === undefined) return this.#writeOptions;
+    return { ...this.#namespaceOptions, [tagsOfResult]: (result: unknown) => tagsOf(result as R, ...args) };
+  }
+
   invalidate(args: A): Promise<number> {
     return this.cache.delete(this.keyFor(args), this.#namespaceOptions);
   }
@@ -309,7 +391,7 @@ class Memoizer<A extends unknown[], R> {
     }
     return (
       this.#engine.hitNow(cache, handle) ??
-      this.#engine.call(cache, key, handle.key, () => fn.apply(thisArg, args), this.#namespaceOptions)
+      this.#engine.call(cache, key, handle.key, () => fn.apply(thisArg, args), this.#writeOptionsOf(args))
     );
   }
 
@@ -346,6 +428,12 @@ class Memoizer<A extends unknown[], R> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#engine.call(cache, key, share, () => fn.apply(thisArg, [arg] as A), this.#namespaceOptions);
+    return this.#engine.call(
+      cache,
+      key,
+      share,
+      () => fn.apply(thisArg, [arg] as A),
+      this.#tagsOf === undefined ? this.#writeOptions : this.#writeOptionsOf([arg] as A),
+    );
   }
 }

@@ -5,6 +5,7 @@ import type { Duration } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { ComponentTypes } from './factory.js';
 import { checks, validateOptions, type OptionCheck, type OptionsSchema } from './options-schema.js';
+import { parseJitter, type Jitter } from './strategies/jitter.js';
 import { aliasFromUrl } from './url.js';
 
 export { didYouMean } from './did-you-mean.js';
@@ -24,6 +25,8 @@ export type AliasConfig =
       readonly namespace?: string;
       readonly version?: string | number;
       readonly ttl?: Duration | null;
+      /** Spreads every write's ttl: `'10%'` of it, or a duration. */
+      readonly jitter?: Jitter;
       readonly timeout?: Duration | null;
       readonly safe?: boolean;
       /** `'hit-miss-ratio'`, `'timing'`, a registered name, or `{ type, ...options }`. */
@@ -47,6 +50,7 @@ export interface AliasSpec {
   readonly namespace: string | undefined;
   readonly version: string | number | undefined;
   readonly ttl: Duration | null | undefined;
+  readonly jitter?: Jitter | undefined;
   readonly timeout: Duration | null | undefined;
   readonly safe: boolean | undefined;
   /** Whether the alias was written as a URL: its errors then name the URL's parameters. */
@@ -65,12 +69,22 @@ const finiteNumber: OptionCheck = (value) =>
     ? undefined
     : { message: `expected a string or a number; got ${describeValue(value)}`, error: 'type' };
 
+const jitterCheck: OptionCheck = (value) => {
+  try {
+    parseJitter(value, 'jitter');
+    return undefined;
+  } catch (error) {
+    return { message: (error as Error).message, error: 'range' };
+  }
+};
+
 // The fields of an alias object. The components' own are checked against their descriptors' schemas.
 const ALIAS_FIELDS: OptionsSchema = {
   fields: {
     namespace: checks.string,
     version: checks.either(checks.string, finiteNumber),
     ttl: checks.nullable(checks.duration()),
+    jitter: jitterCheck,
     timeout: checks.nullable(checks.duration()),
     safe: checks.boolean,
     backend: checks.anything,
@@ -108,6 +122,7 @@ export function normalizeAlias(raw: unknown, path: string, types: ComponentTypes
     namespace: fields.namespace as string | undefined,
     version: fields.version as string | number | undefined,
     ttl: fields.ttl as Duration | null | undefined,
+    jitter: fields.jitter as Jitter | undefined,
     timeout: fields.timeout as Duration | null | undefined,
     safe: fields.safe as boolean | undefined,
   };

@@ -246,6 +246,49 @@ export class UnsupportedOperationError extends LarderError {
 }
 
 /**
+ * A call of a `rateLimited()` function went over its limit, or came while its key is banned: the
+ * function was not called. Retry after `retryAfterMs`.
+ */
+export class RateLimitError extends LarderError {
+  /** The rate limit's key (before the cache's namespace). */
+  readonly key: string;
+  /** How long until a call may pass again, in milliseconds (the window's or the ban's end). */
+  readonly retryAfterMs: number;
+
+  constructor(key: string, retryAfterMs: number) {
+    super(`rate limit of "${key}" reached; retry after ${retryAfterMs} ms`, 'LARDER_RATE_LIMITED');
+    this.key = key;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * A call of a `circuitBreaker()` function came while its circuit is open (too many recent calls
+ * failed), or while another caller runs the one trial call of a half-open circuit: the function
+ * was not called.
+ */
+export class CircuitOpenError extends LarderError {
+  /** The circuit's key (before the cache's namespace). */
+  readonly key: string;
+  /**
+   * How long until the circuit lets a trial call through, in milliseconds; `0` while a trial is
+   * running (its outcome decides), `undefined` when it could not be read.
+   */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(key: string, retryAfterMs: number | undefined) {
+    super(
+      retryAfterMs === 0
+        ? `circuit "${key}" is half-open: another call is its trial`
+        : `circuit "${key}" is open${retryAfterMs === undefined ? '' : `; a trial call is let through in ${retryAfterMs} ms`}`,
+      'LARDER_CIRCUIT_OPEN',
+    );
+    this.key = key;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
  * Whether an error means the cache itself failed (down, slow, closed, unreadable payload), as
  * opposed to a mistake in the arguments: what `cached()` fails open on.
  */

@@ -28,7 +28,7 @@ interface Entry<K extends ComponentKind> extends ComponentType<K> {
 type Entries = { readonly [K in ComponentKind]: Map<string, Entry<K>> };
 
 // The alias fields that are Cache options as they are.
-const CACHE_FIELDS = ['namespace', 'version', 'ttl', 'timeout', 'safe'] as const;
+const CACHE_FIELDS = ['namespace', 'version', 'ttl', 'jitter', 'timeout', 'safe'] as const;
 
 /**
  * The component types a config can name: a list of descriptors by kind and name, the built-in

@@ -3,6 +3,15 @@ export type { CacheOperations } from './cache-operations.js';
 export { Lock, type LockOptions, type OptimisticLock } from './locks.js';
 export { cached, type CachedFunction, type CachedMethodDecorator, type CachedOptions } from './cached.js';
 export { callKey, encodeArgs } from './call-key.js';
+export { rateLimited, type RateLimitOptions, type RateLimitedFunction } from './strategies/rate-limited.js';
+export {
+  circuitBreaker,
+  type CircuitBreakerFunction,
+  type CircuitBreakerOptions,
+} from './strategies/circuit-breaker.js';
+export type { GuardOptions } from './strategies/guard.js';
+export { detectCache, type CacheHit, type DetectedCache } from './strategies/detect-cache.js';
+export type { Jitter, RandomSource } from './strategies/jitter.js';
 export {
   multiCached,
   type BatchShape,
@@ -78,6 +87,7 @@ export {
   BackendError,
   CacheClosedError,
   CacheTimeoutError,
+  CircuitOpenError,
   ConfigError,
   KeyExistsError,
   LarderError,
@@ -86,6 +96,7 @@ export {
   OptimisticLockError,
   OutOfRangeError,
   OutcomeUnknownError,
+  RateLimitError,
   UnsupportedOperationError,
   SerializationError,
   type LarderErrorOptions,

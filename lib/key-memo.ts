@@ -8,7 +8,7 @@ import { KeyHandle } from './backends/backend.js';
 // second lookup and its cache misses were most of what a hit with default keys still cost).
 
 /**
- * Inputs a generation holds at least: as many keys as a memory backend holds by default. A cache
+ * Inputs the memo holds at least: as many keys as a memory backend holds by default. A cache
  * over a larger memory backend sizes its memo to the backend (see {@link memoLimitFor}), so that
  * a whole cache's worth of keys can be hot. It costs memory only as keys are used: a Map entry and
  * a small record per input (about 60 bytes), and the string, which the backend holds anyway when
@@ -17,7 +17,7 @@ import { KeyHandle } from './backends/backend.js';
 export const KEY_MEMO_LIMIT = 10_000;
 
 /**
- * The memo size for a cache over `backend`, asked again at each turnover: the memory backend's
+ * The memo size for a cache over `backend`, asked again at each sweep: the memory backend's
  * `maxSize` when that is a finite number above {@link KEY_MEMO_LIMIT}; with no finite `maxSize`
  * (bounded by `maxBytes` only), as many as it holds now; else KEY_MEMO_LIMIT. A memo smaller than
  * the set of keys in use would miss on nearly every call once they are read in turn, and then
@@ -33,8 +33,8 @@ export function memoLimitFor(backend: object): () => number {
   };
 }
 
-// A generation that turned over with more misses than hits was no help: the memo is passed by
-// (keys built afresh, nothing remembered) for this many generations' worth of inputs, doubled
+// A sweep that found more misses than hits since the one before was no help: the memo is passed
+// by (keys built afresh, nothing more remembered) for this many memos' worth of inputs, doubled
 // each time it turns out no help again, up to MAX_BYPASS_ROUNDS.
 const MAX_BYPASS_ROUNDS = 64;
 
@@ -44,88 +44,112 @@ const MAX_BYPASS_ROUNDS = 64;
  */
 export const KEY_MEMO_MAX_LENGTH = 200;
 
+/** A remembered key, marked when it is found again so that a sweep keeps it. */
+class RememberedKey extends KeyHandle {
+  used = false;
+}
+
 /**
- * Remembered keys by input, for about the `limit` most recently used inputs (at least `limit`, at
- * most twice that). Two generations bound it without bookkeeping per hit: a hit in the older one
- * moves the input to the younger, and when the younger is full it becomes the older and the older
- * is dropped.
+ * Remembered keys by input, for at most `limit` inputs, kept by the clock (second-chance) rule: a
+ * find marks the key, and when the memo is full a sweep drops every key found no more since the
+ * sweep before and unmarks the rest. A find is then one Map lookup and one store, whatever the
+ * size; an earlier two-generation memo moved every key found in its older half to the younger one,
+ * a Map insertion on most finds once the keys in use neared the limit (a 1M-key cache read in turn
+ * paid a lookup, a miss and an insertion per get).
  */
 export class KeyMemo<I> {
   readonly #limitOf: () => number;
   #limit: number;
   readonly #build: (input: I) => string;
-  #young = new Map<I, KeyHandle>();
-  #old = new Map<I, KeyHandle>();
-  // Finds and misses since the young generation was started.
+  readonly #remembered = new Map<I, RememberedKey>();
+  // Finds and misses since the last sweep.
   #hits = 0;
   #misses = 0;
-  // Inputs still to pass by, and how many generations' worth the next bypass lasts.
+  // Inputs still to pass by, and how many memos' worth the next bypass lasts.
   #bypassing = 0;
   #bypassRounds = 1;
-  // Whether the young generation started with a full old one behind it: only then do its misses
-  // say the memo is too small (a generation after a start, or a bypass, fills from nothing).
+  // Whether a sweep has happened since the memo was last empty or passed by: only then do misses
+  // say the memo is too small (before the first, it fills from nothing).
   #warm = false;
 
   /**
-   * @param limit - inputs each generation holds, or a function asked at each turnover.
+   * @param limit - inputs the memo holds at most, or a function asked at each sweep.
    * @param build - makes the string for an input; it must depend on nothing else.
    */
   constructor(limit: number | (() => number), build: (input: I) => string) {
     this.#limitOf = typeof limit === 'number' ? () => limit : limit;
-    this.#limit = this.#limitOf();
+    this.#limit = Math.max(1, this.#limitOf());
     this.#build = build;
   }
 
   /**
    * The remembered key for `input`, made (and remembered) if there is none. A string input longer
    * than {@link KEY_MEMO_MAX_LENGTH} gets a key made afresh and never remembered, and so does
-   * every input while the memo is passed by (the inputs in use outnumber what it holds).
+   * every new input while the memo is passed by (the inputs in use outnumber what it holds).
    */
   get(input: I): KeyHandle {
     if (typeof input === 'string' && input.length > KEY_MEMO_MAX_LENGTH) {
-      return new KeyHandle(this.#build(input));
+      return new RememberedKey(this.#build(input));
     }
-    const young = this.#young.get(input);
-    if (young !== undefined) {
+    const found = this.#remembered.get(input);
+    if (found !== undefined) {
+      found.used = true;
       this.#hits++;
-      return young;
+      return found;
     }
+    const made = new RememberedKey(this.#build(input));
     if (this.#bypassing > 0) {
-      if (--this.#bypassing === 0) this.#turnOver();
-      return new KeyHandle(this.#build(input));
+      if (--this.#bypassing === 0) this.#restart();
+      return made;
     }
-    let remembered = this.#old.get(input);
-    if (remembered !== undefined) this.#hits++;
-    else {
-      this.#misses++;
-      remembered = new KeyHandle(this.#build(input));
-    }
-    if (this.#young.size >= this.#limit) {
+    this.#misses++;
+    if (this.#remembered.size >= this.#limit) this.#sweep();
+    if (this.#bypassing === 0) this.#remembered.set(input, made);
+    return made;
+  }
+
+  /** How many inputs are remembered. */
+  get size(): number {
+    return this.#remembered.size;
+  }
+
+  // Drops the keys not found since the last sweep and unmarks the others; if that leaves the memo
+  // more than three quarters full (nearly every key in use), drops the longest-remembered too, so
+  // that a sweep always frees a quarter and costs O(1) per remembered key over time.
+  #sweep(): void {
+    const remembered = this.#remembered;
+    if (this.#warm && this.#misses > this.#hits) {
       // Mostly misses: the keys in use outnumber what the memo holds, and remembering them costs
       // more than it saves. Pass it by for a while; then try again.
-      if (this.#warm && this.#misses > this.#hits) {
-        this.#bypassing = this.#limit * this.#bypassRounds;
-        this.#bypassRounds = Math.min(this.#bypassRounds * 2, MAX_BYPASS_ROUNDS);
-      } else {
-        this.#bypassRounds = 1;
-      }
-      this.#turnOver();
+      this.#bypassing = this.#limit * this.#bypassRounds;
+      this.#bypassRounds = Math.min(this.#bypassRounds * 2, MAX_BYPASS_ROUNDS);
+      remembered.clear();
+      return;
     }
-    this.#young.set(input, remembered);
-    return remembered;
-  }
-
-  /** How many inputs are remembered (both generations; one input may be in both). */
-  get size(): number {
-    return this.#young.size + this.#old.size;
-  }
-
-  #turnOver(): void {
-    this.#old = this.#young;
-    this.#young = new Map();
-    this.#warm = this.#old.size >= this.#limit / 2;
-    this.#limit = this.#limitOf();
+    if (this.#warm) this.#bypassRounds = 1;
+    for (const [input, key] of remembered) {
+      if (key.used) key.used = false;
+      else remembered.delete(input);
+    }
+    this.#limit = Math.max(1, this.#limitOf());
+    const keep = Math.floor((this.#limit * 3) / 4);
+    if (remembered.size > keep) {
+      let excess = remembered.size - keep;
+      for (const input of remembered.keys()) {
+        remembered.delete(input);
+        if (--excess === 0) break;
+      }
+    }
+    this.#warm = true;
     this.#hits = 0;
     this.#misses = 0;
+  }
+
+  // After a bypass: remember afresh, judging again only after the next sweep.
+  #restart(): void {
+    this.#warm = false;
+    this.#hits = 0;
+    this.#misses = 0;
+    this.#limit = Math.max(1, this.#limitOf());
   }
 }

@@ -36,7 +36,7 @@ export class KeySpace {
 
   /**
    * @param remember - how many recent keys' final keys to remember handles of (0: none; a
-   *   function is asked again as the memo turns over): worth
+   *   function is asked again at each sweep of the memo): worth
    *   it when a prefix must be added and the backend hashes keys in this process (a synchronous
    *   backend) or keeps hints (`peek`).
    * @throws TypeError for a namespace, version or key builder of the wrong type.

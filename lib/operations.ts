@@ -10,7 +10,9 @@ import { KeyExistsError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
 import { NO_FALLBACK } from './operation.js';
 import { isPending } from './promise.js';
+import { parseJitter } from './strategies/jitter.js';
 import type { OperationOptions, WriteOptions } from './options.js';
+import { decodeMany, existsChecked, ttlChecked, writeTagged } from './tags/tagged-operations.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -25,10 +27,8 @@ export function multiGet<V>(
     work: () => {
       const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
       return core.then(core.port.multiGet(finalKeys), (payloads) =>
-        (payloads as unknown[]).map((payload, i) =>
-          payload === undefined ? undefined : core.codec.decode(payload, keys[i]),
-        ),
-      );
+        decodeMany(core, payloads as unknown[], keys),
+      ) as (V | undefined)[] | PromiseLike<(V | undefined)[]>;
     },
   });
 }
@@ -39,6 +39,20 @@ export function add<V>(
   value: V,
   options: WriteOptions | undefined,
 ): Promise<boolean> {
+  if (options?.tags !== undefined) {
+    return core.run(
+      'add',
+      key,
+      options,
+      false,
+      writeTagged(core, [[key, value]], options, (encoded, ttlMs) =>
+        core.then(core.port.call('add', encoded[0]![0], encoded[0]![1], ttlMs), (added) => {
+          if (!added) throw new KeyExistsError(String(key));
+          return true;
+        }),
+      ),
+    );
+  }
   return core.run('add', key, options, false, () => {
     const finalKey = core.keys.finalKey(key, options);
     const ttlMs = core.ttlOf(options);
@@ -67,27 +81,37 @@ export function multiSet<V>(
     options,
     fallback: false,
     work: () => {
+      if (options?.tags !== undefined)
+        return writeTagged(core, pairs, options, (encoded, ttlMs) => setAll(core, encoded, ttlMs))();
       const ttlMs = core.ttlOf(options);
       const encoded = pairs.map(
         ([key, value]) => [core.keys.finalKey(key, options), core.codec.encode(value, key)] as const,
       );
-      if (core.capabilities.multiSet)
-        return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
-      // Without an atomic batch, one write per entry, each failure handled: a write that throws
-      // after earlier ones answered with promises must not leave those unhandled.
-      const writes: PromiseLike<unknown>[] = [];
-      try {
-        for (const [key, payload] of encoded) {
-          const answer = core.port.call('set', key, payload, ttlMs);
-          if (isPending(answer, core.synchronous)) writes.push(answer);
-        }
-      } catch (error) {
-        for (const write of writes) write.then(undefined, () => undefined);
-        throw error;
-      }
-      return writes.length === 0 ? true : Promise.all(writes).then(() => true);
+      return setAll(core, encoded, ttlMs);
     },
   });
+}
+
+// multiSet's write of encoded entries: one atomic batch where the backend has one.
+function setAll<V>(
+  core: CacheCore<V>,
+  encoded: readonly (readonly [string, unknown])[],
+  ttlMs: number,
+): boolean | PromiseLike<boolean> {
+  if (core.capabilities.multiSet) return core.then(core.port.call('multiSet', encoded, ttlMs), () => true);
+  // Without an atomic batch, one write per entry, each failure handled: a write that throws
+  // after earlier ones answered with promises must not leave those unhandled.
+  const writes: PromiseLike<unknown>[] = [];
+  try {
+    for (const [key, payload] of encoded) {
+      const answer = core.port.call('set', key, payload, ttlMs);
+      if (isPending(answer, core.synchronous)) writes.push(answer);
+    }
+  } catch (error) {
+    for (const write of writes) write.then(undefined, () => undefined);
+    throw error;
+  }
+  return writes.length === 0 ? true : Promise.all(writes).then(() => true);
 }
 
 export function exists<V>(
@@ -95,9 +119,8 @@ export function exists<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<boolean> {
-  return core.run('exists', key, options, false, () =>
-    core.port.call('exists', core.keys.finalKey(key, options)),
-  );
+  // A read of the entry, not EXISTS: a tagged entry whose tags were invalidated is not there.
+  return core.run('exists', key, options, false, () => existsChecked(core, core.keys.finalKey(key, options)));
 }
 
 export function increment<V>(
@@ -133,9 +156,7 @@ export function ttl<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<number | undefined> {
-  return core.run('ttl', key, options, undefined, () =>
-    core.port.call('ttl', core.keys.finalKey(key, options)),
-  );
+  return core.run('ttl', key, options, undefined, () => ttlChecked(core, core.keys.finalKey(key, options)));
 }
 
 export function remove<V>(
@@ -214,7 +235,10 @@ export function getOrSet<V>(
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
       const finalKey = core.keys.finalKey(key, options);
-      const ttlMs = core.ttlOf(options);
+      // Before jitter: callers asking alike share one computation, whose write draws its own.
+      const ttlMs = core.baseTtlOf(options);
+      parseJitter(options?.jitter);
+      const tagKeys = options?.tags === undefined ? undefined : core.tags.keysOf(options.tags);
       // The shared work must not depend on the first caller's signal: the runner races each
       // caller's own against it. A per-call time limit bounds the inner get and set (the factory
       // takes what it takes), so callers share only with callers of the same limit.
@@ -222,7 +246,14 @@ export function getOrSet<V>(
       const shared =
         options === undefined
           ? undefined
-          : { namespace: options.namespace, version: options.version, timeout: options.timeout, ttl: ttlMs };
+          : {
+              namespace: options.namespace,
+              version: options.version,
+              timeout: options.timeout,
+              ttl: ttlMs,
+              tags: options.tags,
+              jitter: options.jitter,
+            };
       const compute = async (): Promise<V> => {
         const value = await factory();
         if (value === undefined) {
@@ -233,8 +264,9 @@ export function getOrSet<V>(
         return value;
       };
       // Callers share a computation only if they would run and store it alike: same final key,
-      // same ttl, same time limit.
-      const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}`;
+      // same ttl, same time limit, same tags.
+      const tagged = tagKeys === undefined || tagKeys.length === 0 ? '' : `\u0000${tagKeys.join('\u0000')}`;
+      const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}${tagged}`;
       return core.getOrSet.call(cache, String(key), share, compute, shared, missed);
     },
   });

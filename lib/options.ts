@@ -4,6 +4,7 @@ import type { KeyBuilder } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Plugin } from './plugins/plugin.js';
 import type { Serializer } from './serializers/serializer.js';
+import type { Jitter, RandomSource } from './strategies/jitter.js';
 
 /** Options of a {@link Cache}. Every field is optional; `undefined` takes the default. */
 export interface CacheOptions {
@@ -31,6 +32,19 @@ export interface CacheOptions {
    * @default null
    */
   readonly ttl?: Duration | null;
+  /**
+   * Spreads the ttl of every write uniformly within ± this amount: a share of it (`'10%'`) or a
+   * duration (`'30s'`), so entries written together do not expire together. A write's own
+   * `jitter` wins (`0` for none). Entries that never expire are not spread; a `multiSet`
+   * draws one ttl for its batch.
+   * @default none
+   */
+  readonly jitter?: Jitter;
+  /**
+   * Where jitter draws its numbers (uniform in [0, 1)): inject one to test jittered ttls.
+   * @default Math.random
+   */
+  readonly random?: RandomSource;
   /**
    * Time limit of each operation; `0` or `null` for none.
    * @default '5s'
@@ -67,6 +81,13 @@ export interface OperationOptions {
 export interface WriteOptions extends OperationOptions {
   /** ttl of this write instead of the cache's; `0` or `null` never expire. */
   readonly ttl?: Duration | null;
+  /**
+   * Tags of the entry: after `cache.invalidateTags([tag])` it reads as missing, in every process
+   * over the same backend (see docs/tags.md). Non-empty strings; `[]` is no tags.
+   */
+  readonly tags?: readonly string[];
+  /** Jitter of this write's ttl instead of the cache's (`0` for none); see {@link CacheOptions.jitter}. */
+  readonly jitter?: Jitter;
 }
 
 /** Per-call options of `get`. */

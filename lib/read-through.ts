@@ -4,6 +4,12 @@ import type { Clock } from './clock.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, readNow } from './read-now.js';
+import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
+import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
+import { noteHitNow } from './strategies/detect-cache.js';
+import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
+import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
+import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
 export interface ReadThroughPolicy<R> {
@@ -27,18 +33,18 @@ export interface ReadThroughPolicy<R> {
   readonly failOpen: boolean;
   /** Where freshness is read. */
   readonly clock: Clock;
+  /** After a computation, this many reads are hits; the next one computes again (cashews' hit cache). */
+  readonly hits?: number | undefined;
+  /** A hit past this fraction of its ttl starts one background refresh. */
+  readonly refreshAhead?: number | undefined;
+  /** Spreads each stored result's ttl. */
+  readonly jitter?: JitterSpread | undefined;
+  /** Where jitter draws its numbers. */
+  readonly random?: RandomSource | undefined;
 }
 
-const STALE_MARK = '__larder_stale__';
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
-
-/** What is stored when a stale mode is on: the result and when it stops being fresh. */
-interface StaleEntry<R> {
-  readonly [STALE_MARK]: 1;
-  readonly value: R;
-  readonly freshUntil: number;
-}
 
 /**
  * The one read-through engine behind `getOrSet`, `cached()` and `multiCached()`: a hit is served,
@@ -48,6 +54,7 @@ interface StaleEntry<R> {
  */
 export class ReadThrough<R> {
   readonly #policy: ReadThroughPolicy<R>;
+  // Whether results are stored in a StaleEntry.
   readonly #stale: boolean;
   // One computation per sharing key (the final key, and whatever else must match) in flight.
   readonly #inflight = new Map<string, Promise<R>>();
@@ -55,7 +62,11 @@ export class ReadThrough<R> {
 
   constructor(policy: ReadThroughPolicy<R>) {
     this.#policy = policy;
-    this.#stale = policy.staleTtlMs > 0 || policy.staleIfErrorMs > 0;
+    this.#stale =
+      policy.staleTtlMs > 0 ||
+      policy.staleIfErrorMs > 0 ||
+      policy.hits !== undefined ||
+      policy.refreshAhead !== undefined;
   }
 
   /**
@@ -65,9 +76,18 @@ export class ReadThrough<R> {
   hitNow(cache: Cache<unknown>, target: KeyHandle | string): Promise<R> | undefined {
     const now = cache[readNow](target);
     if (now === undefined || now === LATER) return undefined;
-    if (!this.#stale) return Promise.resolve(now as R);
+    if (!this.#stale) {
+      if (detecting !== 0) noteHitNow(cache, target);
+      return Promise.resolve(now as R);
+    }
+    // A hit that must be counted, or that starts a refresh, takes the full path.
+    if (this.#policy.hits !== undefined) return undefined;
+    const entry = asStaleEntry<R>(now);
+    if (entry?.refreshAt !== undefined && this.#policy.clock.now() >= entry.refreshAt) return undefined;
     const fresh = this.#freshOf(now);
-    return fresh === STALE ? undefined : Promise.resolve(fresh);
+    if (fresh === STALE) return undefined;
+    if (detecting !== 0) noteHitNow(cache, target);
+    return Promise.resolve(fresh);
   }
 
   // The fresh result a stored value holds, or STALE when it is a stale mode's entry past its ttl.
@@ -99,7 +119,13 @@ export class ReadThrough<R> {
     const running = this.#inflight.get(share);
     if (running !== undefined) return running;
     if (missed) return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
-    return cache.get(key, readOptions(options)).then(
+    // Fixed tags are known before the read: on a remote backend they are read beside the entry.
+    const tags = prefetchedTags(cache, options);
+    const read =
+      tags === undefined
+        ? cache.get(key, readOptions(options))
+        : readBeside(cache, key, readOptions(options), tags);
+    return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options),
       (error: unknown) => {
         if (!this.#passesBy(error)) throw error;
@@ -125,15 +151,103 @@ export class ReadThrough<R> {
       return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
     if (entry === undefined) return stored as R;
+    // The read was recorded as a hit; what this entry becomes revises it.
+    if (detecting !== 0) return this.#revised(entry, cache, key, share, compute, options);
+    return this.#answerEntry(entry, cache, key, share, compute, options);
+  }
 
+  // #answerEntry, with the detectCache hit the read recorded revised: stale, or no hit at all.
+  #revised(
+    entry: StaleEntry<R>,
+    cache: Cache<unknown>,
+    key: string,
+    share: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): R | Promise<R> {
     const now = this.#policy.clock.now();
-    if (now < entry.freshUntil) return entry.value;
+    const storedKey = cache.storedKey(key, readOptions(options));
+    if (now >= entry.freshUntil + this.#policy.staleTtlMs) reviseHit(storedKey, 'miss');
+    else if (now >= entry.freshUntil) reviseHit(storedKey, 'stale');
+    return this.#answerEntry(entry, cache, key, share, compute, options);
+  }
+
+  // What a stored entry becomes: its value, a stale value while a refresh runs, or a computation.
+  #answerEntry(
+    entry: StaleEntry<R>,
+    cache: Cache<unknown>,
+    key: string,
+    share: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): R | Promise<R> {
+    const now = this.#policy.clock.now();
+    if (now < entry.freshUntil) {
+      if (this.#policy.hits !== undefined && typeof entry.hits === 'string')
+        return this.#countHit(entry, cache, key, share, compute, options);
+      if (entry.refreshAt !== undefined && now >= entry.refreshAt)
+        this.#refreshInBackground(cache, key, share, compute, options, true);
+      return entry.value;
+    }
     if (now < entry.freshUntil + this.#policy.staleTtlMs) {
       this.#refreshInBackground(cache, key, share, compute, options);
       return entry.value;
     }
     const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
     return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback));
+  }
+
+  // A fresh entry with a hit count: the count this read gets (one atomic increment, shared by every
+  // process) decides whether it is one of the `hits` reads, or the one after, which computes.
+  #countHit(
+    entry: StaleEntry<R>,
+    cache: Cache<unknown>,
+    key: string,
+    share: string,
+    compute: () => R | Promise<R>,
+    options: WriteOptions | undefined,
+  ): Promise<R> {
+    const counter = hitCounterKey(key, entry.hits!);
+    const counterOptions = readOptions(options);
+    return cache.increment(counter, 1, counterOptions).then(
+      (count) => {
+        const hits = this.#policy.hits!;
+        if (count === 1) {
+          // The counter ends with its entry: the entry's fresh life left is all it needs. Without
+          // a ttl of its own, the entry's stored ttl (the cache's) is read once.
+          const left =
+            entry.freshUntil !== NEVER
+              ? Promise.resolve(Math.max(1, entry.freshUntil - this.#policy.clock.now()))
+              : cache.ttl(key, counterOptions);
+          left
+            .then((ms) =>
+              ms === undefined || ms === Infinity ? undefined : cache.expire(counter, ms, counterOptions),
+            )
+            .catch((err: unknown) => this.#logged(cache, key, err));
+        }
+        if (count <= hits) {
+          if (entry.refreshAt !== undefined && this.#policy.clock.now() >= entry.refreshAt)
+            this.#refreshInBackground(cache, key, share, compute, options, true);
+          return entry.value;
+        }
+        // Exactly one read anywhere gets hits + 1: it removes the spent counter.
+        if (count === hits + 1) cache.delete(counter, counterOptions).catch(() => undefined);
+        if (detecting !== 0) reviseHit(cache.storedKey(key, counterOptions), 'miss');
+        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+      },
+      (error: unknown) => {
+        if (!this.#passesBy(error)) throw error;
+        cache.logger.warn(
+          { key, fn: this.#policy.name, err: error },
+          'counting a hit failed; calling the function (fail open)',
+        );
+        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+      },
+    );
+  }
+
+  #logged(cache: Cache<unknown>, key: string, err: unknown): void {
+    cache.logger.warn({ key, fn: this.#policy.name, err }, "starting the hit counter's ttl failed");
   }
 
   // The computation running for `share`, or `start`'s, which callers of `share` then join.
@@ -212,16 +326,36 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
   ): Promise<R> {
+    // Tags are taken before the computation starts (see docs/tags.md).
+    let before = tagsBefore(cache, key, options, (error) => this.#passesBy(error));
+    if (before instanceof Promise) before = await before;
+    if ('failed' in before) {
+      cache.logger.warn(
+        { key, fn: this.#policy.name, err: before.failed },
+        'cache failed reading tags; returning the result uncached',
+      );
+      return compute();
+    }
     const result = await compute();
     // undefined cannot be cached (it is what a miss looks like); such results are just returned.
     if (result === undefined || this.#policy.skipCache?.(result) === true) return result;
-    const { ttlMs, staleTtlMs, staleIfErrorMs } = this.#policy;
+    const { staleTtlMs, staleIfErrorMs, jitter, refreshAhead } = this.#policy;
+    let { ttlMs } = this.#policy;
+    // Jittered once here, so the entry's freshness and its stored ttl agree (the write then adds
+    // no jitter of the cache's).
+    if (jitter !== undefined && ttlMs !== undefined) ttlMs = jitteredTtl(ttlMs, jitter, this.#policy.random!);
     const value = this.#stale
-      ? { [STALE_MARK]: 1, value: result, freshUntil: this.#policy.clock.now() + ttlMs! }
+      ? storedEntry(result, this.#policy.clock.now(), ttlMs, refreshAhead, this.#policy.hits !== undefined)
       : result;
-    const ttl = this.#stale ? ttlMs! + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
+    const ttl = this.#stale && ttlMs !== undefined ? ttlMs + Math.max(staleTtlMs, staleIfErrorMs) : ttlMs;
+    const writeOptions =
+      ttl === undefined
+        ? options
+        : jitter === undefined
+          ? { ...options, ttl }
+          : { ...options, ttl, jitter: 0 };
     try {
-      await cache.set(key, value, ttl === undefined ? options : { ...options, ttl });
+      await storeResult(cache, key, value, writeOptions, before.taken, result);
     } catch (error) {
       if (!this.#passesBy(error)) throw error;
       cache.logger.warn(
@@ -232,21 +366,37 @@ export class ReadThrough<R> {
     return result;
   }
 
-  // One refresh per key at a time in this process; with a lease, one across processes.
+  // One refresh per key at a time in this process; with a lease, one across processes. A refresh
+  // ahead (`ahead`) of a result still fresh skips where another process holds the lock: that one
+  // refreshes.
   #refreshInBackground(
     cache: Cache<unknown>,
     key: string,
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    ahead = false,
   ): void {
     if (this.#refreshing.has(share)) return;
     this.#refreshing.add(share);
-    this.#compute(cache, key, compute, options, undefined)
+    // Its reads are not the caller's: a detectCache running around the caller does not see them.
+    const refresh = outsideDetection(() =>
+      ahead && this.#policy.leaseMs !== undefined
+        ? refreshAheadUnderLock(
+            cache,
+            key,
+            this.#policy.leaseMs,
+            readOptions(options),
+            this.#policy.clock,
+            () => this.#computeAndStore(cache, key, compute, options),
+          )
+        : this.#compute(cache, key, compute, options, undefined),
+    );
+    refresh
       .catch((err: unknown) =>
         cache.logger.error(
           { key, fn: this.#policy.name, err },
-          'background refresh failed; the stale result stays',
+          'background refresh failed; the stored result stays',
         ),
       )
       .finally(() => this.#refreshing.delete(share));
@@ -257,20 +407,10 @@ export class ReadThrough<R> {
   }
 }
 
-// The read of a read-through takes the key space of its writes, not their ttl; undefined when
+// The read of a read-through takes the key space of its writes, not their ttl (or jitter); undefined when
 // there is nothing to pass, so the read keeps the cache's no-options fast path.
 function readOptions(options: WriteOptions | undefined): OperationOptions | undefined {
-  if (options === undefined || options.ttl === undefined) return options;
-  const { ttl: _ttl, ...rest } = options;
+  if (options === undefined || (options.ttl === undefined && options.jitter === undefined)) return options;
+  const { ttl: _ttl, jitter: _jitter, ...rest } = options;
   return rest;
-}
-
-function asStaleEntry<R>(stored: unknown): StaleEntry<R> | undefined {
-  const entry = stored as Partial<StaleEntry<R>> | null;
-  return typeof entry === 'object' &&
-    entry !== null &&
-    entry[STALE_MARK] === 1 &&
-    typeof entry.freshUntil === 'number'
-    ? (entry as StaleEntry<R>)
-    : undefined;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_COMPONENTS } from './built-in-components.js';
+import { withAlias } from './cache-alias.js';
 import { checkCacheOptions } from './cache-core.js';
 import { Cache } from './cache.js';
 import type { ComponentKind, Registration } from './component.js';
@@ -188,12 +189,8 @@ export class CacheRegistry {
     const logger = (overrides.logger ?? this.#logger ?? defaultLogger()).child({ alias });
     const path = `caches.${alias}`;
     try {
-      return this.#types.buildCache(
-        spec,
-        path,
-        { logger },
-        { ...overrides, logger },
-        (options) => new Cache(options),
+      return this.#types.buildCache(spec, path, { logger }, { ...overrides, logger }, (options) =>
+        withAlias(new Cache(options), alias),
       );
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) {

@@ -7,6 +7,7 @@ export const CACHE_URL_PARAMS = Object.freeze([
   'namespace',
   'version',
   'ttl',
+  'jitter',
   'timeout',
   'serializer',
   'compress',

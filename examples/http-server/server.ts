@@ -3,7 +3,7 @@
 //   CACHE_URL='redis://127.0.0.1:6379/0?namespace=http' npm run example:http-server
 // node:http is enough for one slow route, and keeps the example free of a framework to install.
 import { createServer } from 'node:http';
-import { cached, caches } from 'larder';
+import { cached, caches, detectCache } from 'larder';
 
 if (process.env.CACHE_URL) caches.setConfig({ default: process.env.CACHE_URL });
 
@@ -23,13 +23,17 @@ const buildReport = cached(
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const id = url.searchParams.get('id');
-  const reply = (status: number, body: unknown): void => {
-    response.writeHead(status, { 'content-type': 'application/json' });
+  const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
     response.end(JSON.stringify(body));
   };
   if (url.pathname === '/report' && id) {
-    buildReport(id).then(
-      (report) => reply(200, report),
+    // detectCache tells whether the answer came from the cache: x-cache says so to the client.
+    detectCache(() => buildReport(id)).then(
+      ({ result, hits }) => {
+        const state = hits.length === 0 ? 'MISS' : hits.some((hit) => hit.stale) ? 'STALE' : 'HIT';
+        reply(200, result, { 'x-cache': state });
+      },
       (error: unknown) => reply(500, { error: (error as Error).message }),
     );
   } else if (url.pathname === '/invalidate' && id) {

@@ -62,6 +62,13 @@ export interface Backend {
    * still holds that key). A cache over a backend with `peek` answers gets without a promise.
    */
   peek?(handle: KeyHandle): unknown;
+  /**
+   * Capability: `set(handle.key, value, ttlMs)`, starting from the place `handle.hint` points at
+   * when it still holds that key (as {@link peek} reads), and keeping the new place in the hint. A
+   * namespaced cache writes remembered keys with it, so that a write of a hot key skips the hash
+   * lookup its key's memo already paid for. It answers as `set` does (the cache awaits a promise).
+   */
+  put?(handle: KeyHandle, value: unknown, ttlMs: number): MaybePromise<void>;
   /** Capability: stores every entry with the same ttl, all or nothing. Without it `multiSet` writes one by one. */
   multiSet?(entries: readonly (readonly [string, unknown])[], ttlMs: number): MaybePromise<void>;
   /**

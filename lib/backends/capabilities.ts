@@ -21,6 +21,7 @@ export const CORE_METHODS = Object.freeze([
 /** The optional methods a backend may offer, each a capability of its own. */
 export const CAPABILITY_METHODS = Object.freeze([
   'peek',
+  'put',
   'multiSet',
   'increment',
   'deletePattern',

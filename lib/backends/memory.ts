@@ -135,12 +135,24 @@ export class MemoryBackend implements Backend {
   }
 
   set(key: string, value: unknown, ttlMs: number): void {
-    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value), -1);
+  }
+
+  /**
+   * `set(handle.key, …)`, starting from the slot the key was found in last time, as {@link peek}
+   * reads: when that slot still holds the key, the write skips the hash lookup. A subclass's own
+   * `set` is honoured, and answered as it answers.
+   */
+  put(handle: KeyHandle, value: unknown, ttlMs: number): void {
+    const { key } = handle;
+    if (this.set !== MemoryBackend.prototype.set) return this.set(key, value, ttlMs);
+    const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
+    handle.hint = this.#write(key, value, expiresAt, this.#measure(key, value), handle.hint);
   }
 
   add(key: string, value: unknown, ttlMs: number): boolean {
     if (this.#live(key) !== undefined) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value));
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, this.#measure(key, value), -1);
     return true;
   }
 
@@ -148,7 +160,7 @@ export class MemoryBackend implements Backend {
     // Measure everything first so a refused value leaves the store untouched.
     const sizes = entries.map(([key, value]) => this.#measure(key, value));
     const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
-    entries.forEach(([key, value], i) => this.#write(key, value, expiresAt, sizes[i]!));
+    entries.forEach(([key, value], i) => this.#write(key, value, expiresAt, sizes[i]!, -1));
   }
 
   exists(key: string): boolean {
@@ -158,7 +170,7 @@ export class MemoryBackend implements Backend {
   increment(key: string, delta: number, initial: unknown): number {
     const slot = this.#live(key);
     if (slot === undefined) {
-      this.#write(key, initial, 0, this.#measure(key, initial));
+      this.#write(key, initial, 0, this.#measure(key, initial), -1);
       return delta;
     }
     const table = this.#table;
@@ -225,7 +237,7 @@ export class MemoryBackend implements Backend {
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
     if (this.#valueOf(this.#live(key)) !== expected) return false;
-    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size);
+    this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size, -1);
     return true;
   }
 
@@ -342,9 +354,10 @@ export class MemoryBackend implements Backend {
     return slot;
   }
 
-  #write(key: string, value: unknown, expiresAt: number, size: number): void {
+  // Stores an entry and returns its slot; `hint` is a slot that may still hold `key` (-1: none).
+  #write(key: string, value: unknown, expiresAt: number, size: number, hint: number): number {
     const table = this.#table;
-    let slot = this.#slotOf.get(key);
+    let slot = hint >= 0 && table.keys[hint] === key ? hint : this.#slotOf.get(key);
     if (slot === undefined) {
       slot = table.add(key, value, expiresAt, size);
       this.#slotOf.set(key, slot);
@@ -357,6 +370,7 @@ export class MemoryBackend implements Backend {
     }
     if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
     this.#evict();
+    return slot;
   }
 
   #measure(key: string, value: unknown): number {

@@ -46,13 +46,16 @@ for (const [label, env] of [
   describe(`examples/http-server ${label}`, function () {
     this.timeout(30_000);
 
-    it('computes each report once, serves repeats and concurrent requests from that one computation, and stops cleanly', async function () {
+    it('computes each report once, serves repeats (x-cache: HIT) and concurrent requests from that one computation, and stops cleanly', async function () {
       const { child, base, banner } = await startServer(await env());
       try {
         expect(banner).to.match(label === 'in memory' ? /cache: memory/ : /cache: redis/);
-        const first = await getJson<Report>(`${base}/report?id=1`);
-        const again = await getJson<Report>(`${base}/report?id=1`);
-        expect(again).to.deep.equal(first);
+        const firstResponse = await fetch(`${base}/report?id=1`);
+        expect(firstResponse.headers.get('x-cache')).to.equal('MISS');
+        const first = (await firstResponse.json()) as Report;
+        const againResponse = await fetch(`${base}/report?id=1`);
+        expect(againResponse.headers.get('x-cache')).to.equal('HIT');
+        expect(await againResponse.json()).to.deep.equal(first);
         const burst = await Promise.all(
           Array.from({ length: 5 }, () => getJson<Report>(`${base}/report?id=22`)),
         );

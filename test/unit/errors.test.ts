@@ -3,11 +3,13 @@ import {
   BackendError,
   CacheClosedError,
   CacheTimeoutError,
+  CircuitOpenError,
   ConfigError,
   KeyExistsError,
   LarderError,
   LockTimeoutError,
   OptimisticLockError,
+  RateLimitError,
   SerializationError,
 } from '../../lib/index.js';
 
@@ -26,6 +28,8 @@ describe('errors', function () {
     [new OptimisticLockError('k'), 'LARDER_OPTIMISTIC_LOCK', 'OptimisticLockError'],
     [new LockTimeoutError('k', 100), 'LARDER_LOCK_TIMEOUT', 'LockTimeoutError'],
     [new CacheClosedError('get'), 'LARDER_CLOSED', 'CacheClosedError'],
+    [new RateLimitError('k', 1_000), 'LARDER_RATE_LIMITED', 'RateLimitError'],
+    [new CircuitOpenError('k', 500), 'LARDER_CIRCUIT_OPEN', 'CircuitOpenError'],
   ];
 
   it('all extend LarderError and Error, with a stable code and their own name', function () {

@@ -26,31 +26,39 @@ describe('KeyMemo', function () {
     const { memo } = countingMemo(2);
     const first = memo.get('a');
     first.hint = 7;
-    expect(memo.get('a')).to.equal(first);
+    expect(memo.get('a')).to.equal(first); // found again: marked
     memo.get('b');
-    memo.get('c'); // the young generation ('a', 'b') turns over and becomes the old one
-    expect(memo.get('a')).to.equal(first); // found in the old one, moved back to the young
-    memo.get('d'); // turnover: ('c', 'a') become the old generation
-    memo.get('e');
-    memo.get('f'); // turnover: ('d', 'e') become the old generation; 'a' is dropped
+    memo.get('c'); // full: the sweep keeps 'a' (found again) and drops 'b'
+    expect(memo.get('a')).to.equal(first);
+    memo.get('d'); // full ('a', 'c'): 'a' was found again since the sweep, 'c' was not
+    memo.get('e'); // full ('a', 'd'): 'a' was not found since the last sweep, so it is dropped
     const again = memo.get('a');
     expect(again).to.not.equal(first);
     expect(again).to.include({ key: 'ns:a', hint: -1 });
   });
 
-  it('keeps an input that is still in use when its generation is dropped', function () {
-    const { memo, builds } = countingMemo(2);
+  it('keeps a key found again since the last sweep, and drops the ones that were not', function () {
+    const { memo, builds } = countingMemo(3);
     memo.get('hot');
     memo.get('x');
-    // The young generation is full: 'hot' and 'x' become the old one.
+    memo.get('hot');
     memo.get('y');
-    memo.get('hot'); // found in the old generation: moved to the young one, not rebuilt
-    memo.get('z'); // the young generation ('y', 'hot') turns over; 'x' is dropped
-    expect(builds.get('hot')).to.equal(1);
+    memo.get('z'); // full: the sweep keeps 'hot' and drops 'x' and 'y'
     memo.get('hot');
     memo.get('x');
     expect(builds.get('hot')).to.equal(1);
     expect(builds.get('x')).to.equal(2);
+  });
+
+  it('frees a quarter of itself even when every key is in use, dropping the longest remembered', function () {
+    const { memo, builds } = countingMemo(4);
+    for (const input of ['a', 'b', 'c', 'd']) memo.get(input);
+    for (const input of ['a', 'b', 'c', 'd']) memo.get(input);
+    memo.get('e'); // full and every key found again: 'a', remembered first, makes room
+    expect(memo.size).to.equal(4);
+    for (const input of ['b', 'c', 'd', 'e', 'a']) memo.get(input);
+    expect(builds.get('a')).to.equal(2);
+    expect(['b', 'c', 'd', 'e'].map((input) => builds.get(input))).to.deep.equal([1, 1, 1, 1]);
   });
 
   it('never remembers a string input longer than KEY_MEMO_MAX_LENGTH, and still gives its key', function () {
@@ -64,7 +72,7 @@ describe('KeyMemo', function () {
     expect(memo.size).to.equal(1);
   });
 
-  it('always gives the built string and never holds more than twice its limit (property)', function () {
+  it('always gives the built string and never holds more than its limit (property)', function () {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 8 }),
@@ -73,7 +81,7 @@ describe('KeyMemo', function () {
           const { memo } = countingMemo(limit);
           for (const input of inputs) {
             expect(memo.get(input).key).to.equal(`ns:${input}`);
-            expect(memo.size).to.be.at.most(2 * limit);
+            expect(memo.size).to.be.at.most(limit);
           }
         },
       ),
@@ -83,13 +91,13 @@ describe('KeyMemo', function () {
   it('passes itself by while the inputs in use outnumber it, then remembers again', function () {
     const { memo, builds } = countingMemo(4);
     const distinct = Array.from({ length: 13 }, (_, i) => `k${i}`);
-    // The first generation fills from nothing (misses are no sign then); the second, behind a
-    // full old one, misses on every input: at its turnover the memo stops remembering for a while.
+    // The first fill starts from nothing (its misses are no sign); after the first sweep every
+    // input misses again, and at the second sweep the memo stops remembering for a while.
     for (const input of distinct.slice(0, 9)) memo.get(input);
     const size = memo.size;
     for (const input of distinct.slice(9, 12)) expect(memo.get(input).key).to.equal(`ns:${input}`);
     expect(memo.size, 'nothing remembered while passed by').to.equal(size);
-    // The bypass lasts one generation's worth of inputs; then a hot key is remembered again.
+    // The bypass lasts one memo's worth of inputs; then a hot key is remembered again.
     memo.get(distinct[12]!);
     for (let i = 0; i < 10; i++) expect(memo.get('hot').key).to.equal('ns:hot');
     expect(builds.get('hot')).to.equal(1);
@@ -106,7 +114,7 @@ describe('KeyMemo', function () {
     expect(memoLimitFor(new MemoryBackend())()).to.equal(KEY_MEMO_LIMIT);
     expect(memoLimitFor(new MemoryBackend({ maxSize: 100 }))()).to.equal(KEY_MEMO_LIMIT);
     expect(memoLimitFor({ name: 'redis' })()).to.equal(KEY_MEMO_LIMIT);
-    // Bounded by bytes only: as many as the backend holds, asked again as the memo turns over.
+    // Bounded by bytes only: as many as the backend holds, asked again at each sweep.
     const unbounded = new MemoryBackend({ maxSize: Infinity });
     const limit = memoLimitFor(unbounded);
     expect(limit()).to.equal(KEY_MEMO_LIMIT);

@@ -70,6 +70,7 @@ describe('larder/testing', function () {
       describeBackendConformance('core only', { makeBackend: coreOnly }, fns);
       for (const capability of [
         'peek',
+        'put',
         'multiSet',
         'increment',
         'deletePattern',

@@ -9,6 +9,7 @@ import { describeIncrement } from './increment.js';
 import { describeMultiSet } from './multi-set.js';
 import { describePatterns } from './patterns.js';
 import { describePeek } from './peek.js';
+import { describePut } from './put.js';
 import { describeStore } from './store.js';
 
 export type { BackendSuiteOptions } from './context.js';
@@ -17,7 +18,7 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `multiSet`, `increment`, `deletePattern`, `scan`, `compareAnd*`). A
+ * backend offers it (`peek`, `put`, `multiSet`, `increment`, `deletePattern`, `scan`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
  *
@@ -67,6 +68,7 @@ export function describeBackendConformance(
     describeExpiry(suite);
     describeStore(suite);
     describePeek(suite);
+    describePut(suite);
     describeMultiSet(suite);
     describeIncrement(suite);
     describePatterns(suite);

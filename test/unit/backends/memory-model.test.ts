@@ -13,7 +13,7 @@ interface ModelEntry {
 }
 
 type Operation =
-  | { op: 'set'; key: string; value: string; ttl: number }
+  | { op: 'set' | 'putRemembered'; key: string; value: string; ttl: number }
   | { op: 'add'; key: string; value: string; ttl: number }
   | { op: 'get' | 'getRemembered' | 'delete' | 'exists' | 'ttl'; key: string }
   | { op: 'expire'; key: string; ttl: number }
@@ -83,6 +83,7 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ op: fc.constantFrom('get' as const, 'delete' as const, 'exists' as const), key: keyArb }),
   // Often enough that a remembered slot is freed and taken by another key between two reads.
   fc.record({ op: fc.constant('getRemembered' as const), key: keyArb }),
+  fc.record({ op: fc.constant('putRemembered' as const), key: keyArb, value: valueArb, ttl: ttlArb }),
   fc.record({ op: fc.constant('ttl' as const), key: keyArb }),
   fc.record({ op: fc.constant('expire' as const), key: keyArb, ttl: ttlArb }),
   fc.record({ op: fc.constant('multiGet' as const), keys: fc.array(keyArb, { maxLength: 4 }) }),
@@ -100,6 +101,11 @@ const withShortTicks: fc.Arbitrary<Operation> = fc.oneof(
 
 /** Applies one operation to both; returns [backend's answer, model's answer]. */
 const rememberedKeys = new Map<string, KeyHandle>();
+function rememberedKey(key: string): KeyHandle {
+  let remembered = rememberedKeys.get(key);
+  if (remembered === undefined) rememberedKeys.set(key, (remembered = new KeyHandle(key)));
+  return remembered;
+}
 
 function apply(
   backend: MemoryBackend,
@@ -120,13 +126,15 @@ function apply(
     }
     case 'get':
       return [backend.get(step.key), model.read(step.key, now)];
-    case 'getRemembered': {
+    case 'getRemembered':
       // One remembered key per key for the whole run: its hint goes stale as slots are freed,
       // reused and cleared, and must never give another key's value.
-      let remembered = rememberedKeys.get(step.key);
-      if (remembered === undefined) rememberedKeys.set(step.key, (remembered = new KeyHandle(step.key)));
-      return [backend.peek(remembered), model.read(step.key, now)];
-    }
+      return [backend.peek(rememberedKey(step.key)), model.read(step.key, now)];
+    case 'putRemembered':
+      // Nor may a write through a stale hint land on another key's slot.
+      backend.put(rememberedKey(step.key), step.value, step.ttl);
+      model.write(step.key, step.value, step.ttl, now);
+      return [undefined, undefined];
     case 'multiGet':
       return [backend.multiGet(step.keys), step.keys.map((key) => model.read(key, now))];
     case 'delete': {
@@ -161,6 +169,9 @@ function apply(
 }
 
 describe('MemoryBackend against a model (property)', function () {
+  // Hundreds of random runs each: CPU work that a loaded machine (CI beside other jobs) can slow
+  // several times over, with nothing to wait for; the time limit is for a hang, not for speed.
+  this.timeout(60_000);
   let clock: sinon.SinonFakeTimers;
 
   beforeEach(function () {
