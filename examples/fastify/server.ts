@@ -22,9 +22,18 @@ async function loadProduct(id: string) {
 const app = Fastify();
 await app.register(larderCache, { cache: 'default' });
 
+// Tagged with the product, so that an update can drop its page in every process at once.
 app.get<{ Params: { id: string } }>(
   '/products/:id',
-  { config: { cache: { ttl: '30s', staleTtl: '1m' } } },
+  {
+    config: {
+      cache: {
+        ttl: '30s',
+        staleTtl: '1m',
+        tags: (request) => ['catalog', `product:${(request.params as { id: string }).id}`],
+      },
+    },
+  },
   async (request) => loadProduct(request.params.id),
 );
 
@@ -34,9 +43,9 @@ app.get('/cart', { config: { cache: { ttl: '30s' } } }, async (_request, reply) 
   return { items: [] };
 });
 
-// The decorated cache, for the app's own use: here, to drop a product's cached page.
+// The decorated cache, for the app's own use: here, to drop a product's cached page by its tag.
 app.delete<{ Params: { id: string } }>('/products/:id/cache', async (request) => ({
-  removed: await app.cache.delete(`route:/products/${request.params.id}`),
+  invalidated: await app.cache.invalidateTags([`product:${request.params.id}`]),
 }));
 
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' });

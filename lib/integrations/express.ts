@@ -8,6 +8,7 @@ import {
   CACHE_STATUS_HEADER,
   RouteCache,
   checkRouteOptions,
+  checkRouteTags,
   type CacheStatus,
   type RouteCacheOptions,
   type RouteDecision,
@@ -28,10 +29,10 @@ export interface ExpressRouteCacheOptions extends RouteCacheOptions {
    */
   readonly key?: (req: Request) => string;
   /**
-   * Not available yet: tags need the Cache's tag support. Passing it is a `TypeError`, so a route
-   * never looks tagged while it is not.
+   * Tags the response is stored with: after `cache.invalidateTags([tag])` (see docs/tags.md) it is
+   * a miss, in every process. A list, or a function asked once the handler has answered.
    */
-  readonly tags?: never;
+  readonly tags?: readonly string[] | ((req: Request, res: Response) => readonly string[]);
 }
 
 /**
@@ -63,8 +64,8 @@ export function cacheRoute(options: ExpressRouteCacheOptions): RequestHandler {
     throw new TypeError(`cache must be a Cache or an alias; got ${describeValue(option)}`);
   if (key !== undefined && typeof key !== 'function')
     throw new TypeError(`key must be a function of the request; got ${describeValue(key)}`);
-  if (options.tags !== undefined)
-    throw new TypeError("cacheRoute(): tags are not supported yet (they need the Cache's tag support)");
+  checkRouteTags(options.tags, 'cacheRoute()');
+  const { tags } = options;
   const routeCache = new RouteCache('cacheRoute', policy);
 
   return function larderCacheRoute(req, res, next) {
@@ -82,6 +83,7 @@ export function cacheRoute(options: ExpressRouteCacheOptions): RequestHandler {
       method: req.method,
       key: stored,
       header: (name: string) => requestHeader(req.headers[name]),
+      tags: typeof tags === 'function' ? () => tags(req, res) : tags,
     };
     routeCache
       .handle(cache, request, () => {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type {
   FastifyInstance,
   FastifyPluginCallback,
+  FastifyReply,
   FastifyRequest,
   RouteOptions,
   onSendHookHandler,
@@ -15,6 +16,7 @@ import {
   CACHE_STATUS_HEADER,
   RouteCache,
   checkRouteOptions,
+  checkRouteTags,
   type RouteCacheOptions,
   type RouteDecision,
 } from './route-cache.js';
@@ -30,10 +32,10 @@ export interface FastifyRouteCacheOptions extends RouteCacheOptions {
    */
   readonly key?: (request: FastifyRequest) => string;
   /**
-   * Not available yet: tags need the Cache's tag support. Passing it is a `TypeError`, so a route
-   * never looks tagged while it is not.
+   * Tags the response is stored with: after `cache.invalidateTags([tag])` (see docs/tags.md) it is
+   * a miss, in every process. A list, or a function asked once the handler has answered.
    */
-  readonly tags?: never;
+  readonly tags?: readonly string[] | ((request: FastifyRequest, reply: FastifyReply) => readonly string[]);
 }
 
 /** Options of {@link larderCache}. */
@@ -85,13 +87,19 @@ function plugin(fastify: FastifyInstance, options: LarderCacheOptions, done: (er
       const options = request.routeOptions.config.cache!;
       const routeCache = routes.get(options)!;
       const cache = cacheOf();
+      const { tags } = options;
       const key = routeKey(options.key === undefined ? request.url : options.key(request), options.key);
       let proceed!: (run: typeof RUN) => void;
       const proceeding = new Promise<typeof RUN>((resolve) => (proceed = resolve));
       let capture: Deferred<CapturedResponse> | undefined;
       const decision = routeCache.handle(
         cache,
-        { method: request.method, key, header: (name) => requestHeader(request.headers[name]) },
+        {
+          method: request.method,
+          key,
+          header: (name) => requestHeader(request.headers[name]),
+          tags: typeof tags === 'function' ? () => tags(request, reply) : tags,
+        },
         () => {
           capture = deferred<CapturedResponse>();
           running.set(request, { capture, decision });
@@ -171,8 +179,7 @@ function routeCacheFor(options: FastifyRouteCacheOptions, route: RouteOptions): 
   const policy = checkRouteOptions(options, owner, ROUTE_EXTRA_OPTIONS);
   if (options.key !== undefined && typeof options.key !== 'function')
     throw new TypeError(`${owner}: key must be a function of the request; got ${describeValue(options.key)}`);
-  if (options.tags !== undefined)
-    throw new TypeError(`${owner}: tags are not supported yet (they need the Cache's tag support)`);
+  checkRouteTags(options.tags, owner);
   return new RouteCache(name, policy);
 }
 
@@ -223,7 +230,8 @@ async function bytesOf(payload: unknown): Promise<Buffer> {
  *
  * const app = Fastify();
  * await app.register(larderCache, { cache: 'default' });
- * app.get('/products/:id', { config: { cache: { ttl: '30s', staleTtl: '5m' } } }, load);
+ * app.get('/products/:id', { config: { cache: { ttl: '30s', staleTtl: '5m', tags: ['catalog'] } } }, load);
+ * await app.cache.invalidateTags(['catalog']);
  * ```
  */
 export const larderCache: FastifyPluginCallback<LarderCacheOptions> = Object.assign(plugin, {

@@ -6,6 +6,8 @@ import { LockTimeoutError, isCacheFailure } from '../errors.js';
 import type { Lock } from '../locks.js';
 import { refuseUnknownOptions } from '../options-schema.js';
 import { ReadThrough } from '../read-through.js';
+import { tagWriter } from '../tags/tag-door.js';
+import type { TagsTaken } from '../tags/tagged-operations.js';
 import {
   asRouteEntry,
   replayOf,
@@ -34,7 +36,15 @@ export interface RouteRequest {
   readonly key: string;
   /** A request header's value (several joined with `, `), or `undefined`. */
   header(name: string): string | undefined;
+  /**
+   * The tags the response is stored with (invalidated by `cache.invalidateTags`): fixed, or asked
+   * for once the handler has answered.
+   */
+  readonly tags?: RouteTags | undefined;
 }
+
+/** A route's tags: fixed, or made (once the handler has answered) by a function. */
+export type RouteTags = readonly string[] | (() => readonly string[]);
 
 /** What a framework adapter does with a request, as {@link RouteCache.handle} decides. */
 export type RouteDecision =
@@ -243,8 +253,11 @@ export class RouteCache {
         key,
         key,
         async () => {
+          // Tags are taken before the handler runs, so an invalidation while it runs leaves its
+          // response unserved (see docs/tags.md).
+          const taken = await takeTags(cache, key, request.tags);
           const captured = await turn.start();
-          return this.#store(cache, base, key, captured, request, turn, marker);
+          return this.#store(cache, base, key, captured, request, turn, marker, taken);
         },
         undefined,
       )
@@ -262,6 +275,7 @@ export class RouteCache {
     request: RouteRequest,
     turn: Turn,
     marker: VaryEntry | undefined,
+    taken: TagsTaken | undefined,
   ): Promise<RouteEntry | undefined> {
     turn.status = 'BYPASS';
     if (unstorableReason(captured.status, captured.headers) !== undefined) return undefined;
@@ -270,24 +284,29 @@ export class RouteCache {
     const ttl = ttlMs === 0 ? 0 : ttlMs + staleTtlMs;
     const entry = responseEntry(captured, freshUntil, cache.serializer);
     const same = (a: readonly string[], b: readonly string[]) => a.join(',') === b.join(',');
+    const tags = typeof request.tags === 'function' ? request.tags() : undefined;
+    const write = (at: string, value: RouteEntry): Promise<boolean> =>
+      taken === undefined
+        ? cache.set(at, value, { ttl })
+        : cache[tagWriter]().store(at, value, { ttl }, taken, tags);
 
     if (entry.vary.length === 0) {
       // A resource that stopped varying is stored again once the base key's vary entry expires.
       if (marker !== undefined) return undefined;
-      if (!(await cache.set(key, entry, { ttl }))) return undefined;
+      if (!(await write(key, entry))) return undefined;
     } else if (marker !== undefined) {
       // A variant whose Vary is no longer the one this key was stored with: not stored.
       if (!same(marker.vary, entry.vary)) return undefined;
-      if (!(await cache.set(key, entry, { ttl }))) return undefined;
+      if (!(await write(key, entry))) return undefined;
       // A refresh keeps the base key's vary entry alive with its variants.
-      if (!this.#isFresh(marker)) await cache.set(base, { ...marker, freshUntil }, { ttl });
+      if (!this.#isFresh(marker)) await write(base, { ...marker, freshUntil });
     } else {
       // The variant first, then the base key's vary entry: a request that waited for this run
       // then finds its own variant (this one) stored.
       const vary: VaryEntry = { larder: 1, kind: 'vary', id: varyId(), vary: entry.vary, freshUntil };
       const variant = variantKey(base, vary, (name) => request.header(name));
-      if (!(await cache.set(variant, entry, { ttl }))) return undefined;
-      if (!(await cache.set(base, vary, { ttl }))) return undefined;
+      if (!(await write(variant, entry))) return undefined;
+      if (!(await write(base, vary))) return undefined;
       turn.status = 'MISS';
       return vary;
     }
@@ -310,7 +329,8 @@ export class RouteCache {
     if (this.#policy.clock.now() >= stale.freshUntil + this.#policy.staleTtlMs) {
       // Older than staleTtl allows (the clock runs ahead of the backend's expiry): not served.
       if (request.method === 'HEAD') return PASS;
-      await this.#store(cache, base, key, await turn.start(), request, turn, marker);
+      const taken = await takeTags(cache, key, request.tags);
+      await this.#store(cache, base, key, await turn.start(), request, turn, marker, taken);
       return { action: 'ran', status: turn.status };
     }
     if (request.method === 'HEAD' || this.#refreshing.has(key)) return replay;
@@ -326,8 +346,9 @@ export class RouteCache {
           throw error;
         }
       }
+      const taken = await takeTags(cache, key, request.tags);
       const captured = await turn.start();
-      await this.#store(cache, base, key, captured, request, turn, marker);
+      await this.#store(cache, base, key, captured, request, turn, marker, taken);
       return { action: 'ran', status: turn.status };
     } finally {
       this.#refreshing.delete(key);
@@ -337,6 +358,27 @@ export class RouteCache {
           .catch((err: unknown) => cache.logger.warn({ key, err }, 'route cache lock release failed'));
     }
   }
+}
+
+// What a tagged response is stored with, taken before its handler runs: the tokens of fixed tags,
+// or for tags made from the response, the namespace's marker (see docs/tags.md).
+function takeTags(cache: Cache, key: string, tags: RouteTags | undefined): Promise<TagsTaken | undefined> {
+  if (tags === undefined || (typeof tags !== 'function' && tags.length === 0))
+    return Promise.resolve(undefined);
+  return cache[tagWriter]().begin(typeof tags === 'function' ? undefined : tags, key);
+}
+
+/**
+ * Checks a route's `tags` option: a list of non-empty strings, or a function.
+ *
+ * @throws TypeError naming the option.
+ */
+export function checkRouteTags(tags: unknown, owner: string): void {
+  if (tags === undefined || typeof tags === 'function') return;
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string' || tag === ''))
+    throw new TypeError(
+      `${owner}: tags must be an array of non-empty strings or a function; got ${describeValue(tags)}`,
+    );
 }
 
 function asEntry(stored: unknown): RouteEntry | undefined {

@@ -35,7 +35,8 @@ describe('examples/fastify on Redis (CACHE_URL)', function () {
       expect(cart[1]!.headers['set-cookie']).to.have.length(1);
 
       const dropped = await send(`${base}/products/1/cache`, { method: 'DELETE' });
-      expect(JSON.parse(dropped.body)).to.deep.equal({ removed: 1 });
+      expect(JSON.parse(dropped.body)).to.deep.equal({ invalidated: 1 });
+      expect((await send(`${base}/products/2`)).headers['x-cache']).to.equal('HIT');
       expect((await send(`${base}/products/1`)).headers['x-cache']).to.equal('MISS');
     } finally {
       expect(await stopExample(child)).to.equal(0);

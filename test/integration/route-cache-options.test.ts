@@ -55,17 +55,24 @@ describe('larder/fastify: registration and route options', function () {
     expect(route({ ttl: '1m', key: 'k' })).to.throw(TypeError, /key must be a function/);
     expect(route({ ttl: '1m', lock: 'yes' })).to.throw(TypeError, /lock must be/);
     expect(route({ ttl: '1m', tll: 1 })).to.throw(TypeError, /did you mean "ttl"/);
-    expect(route({ ttl: '1m', tags: () => ['a'] })).to.throw(TypeError, /tags are not supported yet/);
+    expect(route({ ttl: '1m', tags: 'catalog' })).to.throw(TypeError, /tags must be an array/);
+    expect(route({ ttl: '1m', tags: ['catalog', ''] })).to.throw(TypeError, /tags must be an array/);
     await app.close();
   });
 
-  it('types config.cache (tsc checks this file): a ttl is required, and tags cannot be passed today', async function () {
+  it('types config.cache (tsc checks this file): a ttl is required; tags are a list or a function of request and reply', async function () {
     const app = Fastify();
     await app.register(larderCache, { cache: new Cache() });
     app.get('/typed', { config: { cache: { ttl: '1m', key: (request) => request.url } } }, async () => 'x');
+    app.get(
+      '/tagged',
+      { config: { cache: { ttl: '1m', tags: (request, reply) => [request.url, String(reply.statusCode)] } } },
+      async () => 'x',
+    );
+    app.get('/listed', { config: { cache: { ttl: '1m', tags: ['catalog'] } } }, async () => 'x');
     const tagged = () =>
-      // @ts-expect-error tags are not available yet (typed as never)
-      app.get('/tagged', { config: { cache: { ttl: '1m', tags: () => ['a'] } } }, async () => 'x');
+      // @ts-expect-error tags are strings
+      app.get('/numbered', { config: { cache: { ttl: '1m', tags: [1] } } }, async () => 'x');
     // @ts-expect-error ttl is required
     const untimed = () => app.get('/untimed', { config: { cache: { staleTtl: '1m' } } }, async () => 'x');
     expect(tagged).to.throw(TypeError);
@@ -118,10 +125,10 @@ describe('larder/express: cacheRoute options', function () {
       TypeError,
       /did you mean "staleTtl"/,
     );
-    // @ts-expect-error tags are not available yet (typed as never)
-    expect(() => cacheRoute({ ttl: '1m', tags: () => ['a'] })).to.throw(
-      TypeError,
-      /tags are not supported yet/,
+    // @ts-expect-error tags are a list or a function
+    expect(() => cacheRoute({ ttl: '1m', tags: 'catalog' })).to.throw(TypeError, /tags must be an array/);
+    expect(typeof cacheRoute({ ttl: '1m', tags: (req, res) => [req.path, String(res.statusCode)] })).to.equal(
+      'function',
     );
   });
 

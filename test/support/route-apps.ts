@@ -117,6 +117,27 @@ async function startFastify({ cache, clock, lock }: RouteAppOptions): Promise<Ro
     await probe.gate;
     return bodyOf('stale', n);
   });
+  app.get(
+    '/tagged',
+    config({
+      tags: (request: { query: unknown }, reply: { statusCode: number }) => [
+        'catalog',
+        `item:${(request.query as { id: string }).id}`,
+        `status:${reply.statusCode}`,
+      ],
+    }),
+    async () => {
+      const n = bump(probe, 'calls', 'tagged');
+      await probe.gate;
+      return bodyOf('tagged', n);
+    },
+  );
+  app.get('/tagged-fixed', config({ tags: ['catalog'] }), async (request, reply) => {
+    const n = bump(probe, 'calls', 'tagged-fixed');
+    await probe.gate;
+    reply.header('vary', 'Accept-Language');
+    return bodyOf('tagged-fixed', n, String(request.headers['accept-language']));
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { base: `http://127.0.0.1:${port}`, probe, close: () => app.close() };
@@ -190,6 +211,27 @@ async function startExpress({ cache, clock, lock }: RouteAppOptions): Promise<Ro
     const n = bump(probe, 'calls', 'stale');
     await probe.gate;
     json(res, bodyOf('stale', n));
+  });
+  app.get(
+    '/tagged',
+    cached({
+      tags: (req: express.Request, res: express.Response) => [
+        'catalog',
+        `item:${String(req.query.id)}`,
+        `status:${res.statusCode}`,
+      ],
+    }),
+    async (_req, res) => {
+      const n = bump(probe, 'calls', 'tagged');
+      await probe.gate;
+      json(res, bodyOf('tagged', n));
+    },
+  );
+  app.get('/tagged-fixed', cached({ tags: ['catalog'] }), async (req, res) => {
+    const n = bump(probe, 'calls', 'tagged-fixed');
+    await probe.gate;
+    res.setHeader('vary', 'Accept-Language');
+    json(res, bodyOf('tagged-fixed', n, String(req.headers['accept-language'])));
   });
   app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ error: error.message });
