@@ -31,7 +31,7 @@ import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
 import { tagWriter } from './tags/tag-door.js';
 import type { TagInvalidationListener } from './tags/tag-space.js';
-import { TaggedPayload, taggedOf } from './tags/tagged-payload.js';
+import { isTaggedObject, taggedOf } from './tags/tagged-payload.js';
 import * as tagged from './tags/tagged-operations.js';
 import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 import type { L1Stats } from './tiers/l1-store.js';
@@ -540,7 +540,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // A fast-path decode, whose failure must be answered as the runner would answer it. A tagged
   // entry (a wrapper object, or bytes that start with its mark) has its tags read first.
   #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D | Promise<V | D> {
-    if (this.#tagObjects ? payload instanceof TaggedPayload : payload instanceof Uint8Array) {
+    if (this.#tagObjects ? isTaggedObject(payload) : payload instanceof Uint8Array) {
       const entry = taggedOf(payload, this.#tagObjects);
       if (entry !== undefined && !this.#synchronous)
         return tagged.readTagged(this.#core, entry, key, fallback);
