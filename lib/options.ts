@@ -66,7 +66,7 @@ export interface CacheOptions {
   readonly logger?: Logger;
   /**
    * An in-process L1 of decoded values in front of a remote backend (not over a memory backend):
-   * `true` for the defaults, a number for `maxSize`, or {@link L1Options}. See docs/two-tiers.md.
+   * `true` for the defaults, a number for `maxSize`, or {@link L1Options}. See docs/tiers.md.
    * @default none
    */
   readonly l1?: L1Options | boolean | number;
