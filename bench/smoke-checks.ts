@@ -106,6 +106,7 @@ export function checkSmokeReport(report: Report): void {
     'memory get (miss)',
     'cached() hit',
     'memory set',
+    'memory get (hit), tagged entries',
     "memory get (hit), ttl'd entries",
     'memory set, { ttl } per call',
     ...REDIS_WORKLOADS,
@@ -122,6 +123,11 @@ export function checkSmokeReport(report: Report): void {
     'lru-cache get',
     'larder cached(), key option',
     'larder cached(), default keys',
+  ]);
+  deepStrictEqual(subjectsOf('memory get (hit), tagged entries'), [
+    'lru-cache get',
+    'larder get, untagged',
+    'larder get, two tags',
   ]);
   for (const workload of REDIS_WORKLOADS) deepStrictEqual(subjectsOf(workload), REDIS_SUBJECTS, workload);
   deepStrictEqual(subjectsOf('redis get, sequential (msgpack)'), [

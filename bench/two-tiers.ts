@@ -1,4 +1,4 @@
-// What the L1 buys and costs (docs/two-tiers.md): a get hit from the L1 against a memory backend's
+// What the L1 buys and costs (docs/tiers.md): a get hit from the L1 against a memory backend's
 // get hit, lru-cache and a Redis get, and bentocache's tiered get configured as its docs recommend
 // (memory L1, Redis L2, Redis bus); then the invalidation latency (write acknowledged → the other
 // cache no longer serves the key) and the commands each write costs.

@@ -88,6 +88,26 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
     ...cellsOf('memory set', subjects, (s) => loop((k, i) => s.set(k, VALUES[i]!), KEYS)),
   );
 
+  // Tags: a hit on entries written with two tags (each read checks both tokens) beside the same
+  // hit on untagged entries, in caches alike but for the tags.
+  const plainCache = new Cache({ backend: new MemoryBackend({ maxSize: 2 * CAPACITY }) });
+  const taggedCache = new Cache({ backend: new MemoryBackend({ maxSize: 2 * CAPACITY }) });
+  for (const [i, key] of KEYS.entries()) {
+    await plainCache.set(key, VALUES[i]!);
+    await taggedCache.set(key, VALUES[i]!, { tags: [`item:${i % 100}`, 'catalog'] });
+  }
+  cells.push(
+    ...cellsOf(
+      'memory get (hit), tagged entries',
+      [
+        { ...lru, name: 'lru-cache get' },
+        memoised('larder get, untagged', (key) => plainCache.get(key)),
+        memoised('larder get, two tags', (key) => taggedCache.get(key)),
+      ],
+      (s) => loop((k) => s.get(k), KEYS),
+    ),
+  );
+
   // As applications call a cache: every entry has a ttl, and every write passes one per call.
   const ttlSubjects = MEMORY_SUBJECTS.map((name) => memorySubject(name, CAPACITY));
   for (const subject of ttlSubjects) {
@@ -104,6 +124,8 @@ export async function memoryCells(): Promise<{ cells: Cell[]; close: () => Promi
     cells,
     close: async () => {
       await memo.close();
+      await plainCache.close();
+      await taggedCache.close();
       for (const subject of [...subjects, ...ttlSubjects]) await subject.close?.();
     },
   };

@@ -17,6 +17,9 @@ import { CACHE_DEFAULTS, type CacheOptions, type OperationOptions, type WriteOpt
 import type { CacheView, Plugin, Tier } from './plugins/plugin.js';
 import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
+import { NullSerializer } from './serializers/null.js';
+import { TagSpace } from './tags/tag-space.js';
+import { TagWriter, decodeStored } from './tags/tagged-operations.js';
 import {
   jitteredTtl,
   parseJitter,
@@ -58,6 +61,12 @@ export class CacheCore<V> implements LockPort<V> {
   readonly getOrSet: ReadThrough<V>;
   /** How this cache's calls are traced (lib/telemetry). */
   readonly telemetry: CacheTelemetry;
+  /** The tags of this cache's namespace (lib/tags/). */
+  readonly tags: TagSpace;
+  /** Whether tagged entries are stored as objects (a pass-through serializer) rather than bytes. */
+  readonly tagObjects: boolean;
+  /** How read-throughs write tagged results. */
+  readonly tagWriter: TagWriter<V>;
   /** The L1 and its invalidation, when the cache has an `l1`. */
   readonly tier: TwoTier<V> | undefined;
 
@@ -108,6 +117,9 @@ export class CacheCore<V> implements LockPort<V> {
     });
     this.telemetry.attach();
     this.port = new BackendPort(backend);
+    this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
+    this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
+    this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({
       name: 'getOrSet',
       ttlMs: undefined,
@@ -135,6 +147,11 @@ export class CacheCore<V> implements LockPort<V> {
   /** `then` applied to a backend's answer: at once to a value, later to a promise. */
   then<A, B>(answer: A | PromiseLike<A>, then: (value: A) => B): B | PromiseLike<B> {
     return isPending(answer, this.synchronous) ? answer.then(then) : then(answer);
+  }
+
+  /** The value of a stored payload; `undefined` for a tagged entry whose tags were invalidated. */
+  decodeStored(payload: unknown, key: unknown): V | undefined | PromiseLike<V | undefined> {
+    return decodeStored(this, payload, key);
   }
 
   /** The ttl of a write with these options, in ms, jittered if asked. */

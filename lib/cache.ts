@@ -29,6 +29,10 @@ import { LATER, getNoting, multiGetNoting, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
+import { tagWriter } from './tags/tag-door.js';
+import type { TagInvalidationListener } from './tags/tag-space.js';
+import { isTaggedObject, taggedOf } from './tags/tagged-payload.js';
+import * as tagged from './tags/tagged-operations.js';
 import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
 import { operationChannel } from './telemetry/channels.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
@@ -93,6 +97,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether getOrSet may read as get does and go to the engine only on a miss: no plugin observing
   // getOrSet or its inner get. On a synchronous backend a hit is then answered on the spot.
   readonly #readsThrough: boolean;
+  // Whether tagged entries are stored as objects (pass-through serializer) rather than bytes.
+  readonly #tagObjects: boolean;
   // The L1 and its invalidation, if the cache has an `l1` (then get and set leave their fast paths).
   readonly #tier: TwoTier<V> | undefined;
   #closing: Promise<void> | undefined;
@@ -125,6 +131,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#readsNow = this.#getFast && core.capabilities.peek;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
+    this.#tagObjects = core.tagObjects;
     holdBackend(core.backend);
     telemetryOfCache.set(this, core.telemetry);
   }
@@ -225,9 +232,14 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       const answer = this.#port.get(this.#keys.finalKey(key, options));
       return this.#core.then(answer, (payload) => {
         if (payload === undefined) return undefined;
-        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options);
-        return this.#codec.decode(payload, key);
-      });
+        const value = tagged.decodeStored(this.#core, payload, key);
+        if (detecting === 0) return value;
+        // Only a hit is noted: a tagged entry whose tags were invalidated is a miss.
+        return this.#core.then(value, (found) => {
+          if (found !== undefined) noteCacheHit(this as Cache<unknown>, key, options);
+          return found;
+        });
+      }) as V | undefined | PromiseLike<V | undefined>;
     });
     // Only a caller that gave a default pays for applying it.
     return options?.default === undefined
@@ -253,12 +265,19 @@ export class Cache<V = unknown> implements CacheOperations<V> {
           payload.then(undefined, () => undefined);
           return LATER;
         }
-        return payload === undefined ? undefined : this.#codec.decode(payload, target);
+        if (payload === undefined) return undefined;
+        // A tagged entry's tags are read by get, which may need the backend.
+        return taggedOf(payload, this.#tagObjects) === undefined
+          ? this.#codec.decode(payload, target)
+          : LATER;
       }
       if (!this.#readsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
       // What peek answers is a value by contract (larder/testing checks it), never a promise.
       const payload = this.backend.peek!(target);
-      return payload === undefined ? undefined : this.#codec.decode(payload, target.key);
+      if (payload === undefined) return undefined;
+      return taggedOf(payload, this.#tagObjects) === undefined
+        ? this.#codec.decode(payload, target.key)
+        : LATER;
     } catch {
       return LATER;
     }
@@ -346,7 +365,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    const fast = this.#setFast && (options === undefined || ownKeySpace(options));
+    const fast =
+      this.#setFast && (options === undefined || (ownKeySpace(options) && options.tags === undefined));
     if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
       let finalKey: string | KeyHandle;
       let payload: unknown;
@@ -373,6 +393,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
       );
     }
+    if (options?.tags !== undefined) return tagged.set(this.#core, key, value, options);
     return this.#runSet(key, value, options);
   }
 
@@ -442,7 +463,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     if (
       this.#readsThrough &&
       typeof factory === 'function' &&
-      (options === undefined || ownKeySpace(options)) &&
+      // With tags on a remote backend, the engine reads them beside the entry (one round trip).
+      (options === undefined ||
+        (ownKeySpace(options) && (this.#synchronous || options.tags === undefined))) &&
       this.#closing === undefined &&
       !operationChannel.hasSubscribers
     ) {
@@ -462,7 +485,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         const payload = this.#peeks
           ? this.#port.peek(this.#keys.handle(key)!)
           : this.#port.get(this.#keys.finalKey(key));
-        if (payload !== undefined && !isNativePromise(payload)) {
+        if (
+          payload !== undefined &&
+          !isNativePromise(payload) &&
+          taggedOf(payload, this.#tagObjects) === undefined
+        ) {
           if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
           return Promise.resolve(this.#codec.decode(payload, key));
         }
@@ -471,6 +498,41 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       }
     }
     return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
+  }
+
+  /**
+   * Invalidates every entry written with one of `tags` (by `set`, `add`, `multiSet`, `getOrSet`,
+   * `cached()` or `multiCached()` with the `tags` option), in this process and every other over
+   * the same backend: once this resolves, they read as missing everywhere, and a computation
+   * that started before it is returned to its caller but not served afterwards. One write
+   * whatever the number of entries (each tag gets a new random token; see docs/tags.md).
+   *
+   * @returns the number of tags given (`0` in safe mode when the backend failed).
+   * @throws TypeError if `tags` is not an array of non-empty strings, or for a namespace/version
+   *   option (tags belong to the cache's namespace); nothing is written then.
+   * @example
+   * ```ts
+   * await cache.set('product:1', p, { tags: ['product:1', 'catalog'] });
+   * await cache.invalidateTags(['catalog']); // product:1 now reads as missing
+   * ```
+   */
+  invalidateTags(tags: readonly string[], options?: OperationOptions): Promise<number> {
+    return tagged.invalidateTags(this.#core, tags, options);
+  }
+
+  /**
+   * Tells `listener`, after the backend acknowledged it, of every tag invalidation made through
+   * this cache: the hook an in-process tier uses to drop its tagged entries at once.
+   * @internal
+   * @returns a function that removes the listener.
+   */
+  onTagsInvalidated(listener: TagInvalidationListener): () => void {
+    return this.#core.tags.listen(listener);
+  }
+
+  /** How read-throughs write tagged results. @internal */
+  [tagWriter](): tagged.TagWriter<V> {
+    return this.#core.tagWriter;
   }
 
   lock(key: Key, options: LockOptions): Promise<Lock> {
@@ -515,8 +577,24 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return this.#closing;
   }
 
-  // A fast-path decode, whose failure must be answered as the runner would answer it.
-  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D {
+  // A fast-path decode, whose failure must be answered as the runner would answer it. A tagged
+  // entry (a wrapper object, or bytes that start with its mark) has its tags read first.
+  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D | Promise<V | D> {
+    if (this.#tagObjects ? isTaggedObject(payload) : payload instanceof Uint8Array) {
+      const entry = taggedOf(payload, this.#tagObjects);
+      if (entry !== undefined && !this.#synchronous)
+        return tagged.readTagged(this.#core, entry, key, fallback);
+      // On a backend that answers at once, the tags are read at once too: no promise of their own.
+      if (entry !== undefined) {
+        try {
+          return this.#core.tags.isCurrent(entry) === true
+            ? this.#codec.decode(entry.payload, key)
+            : fallback;
+        } catch (error) {
+          return this.#runner.recover('get', key, error, fallback, undefined, false);
+        }
+      }
+    }
     try {
       return this.#codec.decode(payload, key);
     } catch (error) {

@@ -15,6 +15,8 @@ import {
   type RandomSource,
 } from './strategies/jitter.js';
 import { resolveCache } from './registry.js';
+import { tagsOfResult, type TaggingOptions } from './tags/tag-door.js';
+import { checkTags } from './tags/tag-space.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 import { operationChannel } from './telemetry/channels.js';
 
@@ -49,6 +51,14 @@ export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
    * @default false; `true` means `{ lease: '30s' }`
    */
   readonly lock?: boolean | { readonly lease: Duration };
+  /**
+   * Tags of stored results, fixed or made from each result and the call's arguments:
+   * `cache.invalidateTags([tag])` then makes them miss in every process (see docs/tags.md).
+   * Tags are read before the function runs, so a call overlapping an invalidation is returned but
+   * not served afterwards.
+   * @example `tags: (product, id) => [\`product:${id}\`, 'catalog']`
+   */
+  readonly tags?: readonly string[] | ((result: R, ...args: A) => readonly string[]);
   /**
    * After a computation, the next `hits` calls are answered from the cache, and the call after them
    * computes again (cashews' hit cache). Over Redis the count is shared by every process (an atomic
@@ -238,6 +248,7 @@ const CACHED_OPTION_NAMES: readonly (keyof CachedOptions)[] = [
   'jitter',
   'random',
   'clock',
+  'tags',
 ];
 
 function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): CheckedOptions<A, R> {
@@ -271,6 +282,7 @@ function checkOptions<A extends unknown[], R>(options: CachedOptions<A, R>): Che
   else if (lock !== undefined && lock !== false)
     throw new TypeError(`lock must be a boolean or { lease }; got ${describeValue(lock)}`);
   if (leaseMs === 0) throw new RangeError('lock.lease must be above 0');
+  if (options.tags !== undefined && typeof options.tags !== 'function') checkTags(options.tags, 'tags');
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
     throw new TypeError(`clock must have a now() method; got ${describeValue(options.clock)}`);
   }
@@ -301,6 +313,9 @@ class Memoizer<A extends unknown[], R> {
   readonly #options: CheckedOptions<A, R>;
   readonly #engine: ReadThrough<R>;
   readonly #namespaceOptions: { namespace: string } | undefined;
+  // What the engine writes with: the namespace, and fixed tags if any.
+  readonly #writeOptions: (TaggingOptions & { namespace?: string }) | undefined;
+  readonly #tagsOf: ((result: R, ...args: A) => readonly string[]) | undefined;
   // The cache when one was given as an object; an alias is resolved at each call instead.
   readonly #fixedCache: Cache | undefined;
   // Handles of the final keys of recent one-argument calls (see #remembered), in the cache they
@@ -313,6 +328,12 @@ class Memoizer<A extends unknown[], R> {
     this.#options = options;
     this.#namespaceOptions = options.namespace === undefined ? undefined : { namespace: options.namespace };
     this.#fixedCache = typeof options.cache === 'object' ? options.cache : undefined;
+    const tags = options.tags;
+    this.#tagsOf = typeof tags === 'function' ? tags : undefined;
+    this.#writeOptions =
+      tags === undefined || typeof tags === 'function' || tags.length === 0
+        ? this.#namespaceOptions
+        : { ...this.#namespaceOptions, tags: [...tags] };
     this.#engine = new ReadThrough<R>({
       name,
       ttlMs: options.ttlMs,
@@ -375,6 +396,13 @@ class Memoizer<A extends unknown[], R> {
     return this.#handles!.get(input);
   }
 
+  // The write options of a call: with a tags function, bound to the call's arguments.
+  #writeOptionsOf(args: A): (TaggingOptions & { namespace?: string }) | undefined {
+    const tagsOf = this.#tagsOf;
+    if (tagsOf === undefined) return this.#writeOptions;
+    return { ...this.#namespaceOptions, [tagsOfResult]: (result: unknown) => tagsOf(result as R, ...args) };
+  }
+
   invalidate(args: A): Promise<number> {
     return this.cache.delete(this.keyFor(args), this.#namespaceOptions);
   }
@@ -395,7 +423,7 @@ class Memoizer<A extends unknown[], R> {
     }
     return (
       this.#engine.hitNow(cache, handle) ??
-      this.#engine.call(cache, key, handle.key, () => fn.apply(thisArg, args), this.#namespaceOptions)
+      this.#engine.call(cache, key, handle.key, () => fn.apply(thisArg, args), this.#writeOptionsOf(args))
     );
   }
 
@@ -433,7 +461,13 @@ class Memoizer<A extends unknown[], R> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#engine.call(cache, key, share, () => fn.apply(thisArg, [arg] as A), this.#namespaceOptions);
+    return this.#engine.call(
+      cache,
+      key,
+      share,
+      () => fn.apply(thisArg, [arg] as A),
+      this.#tagsOf === undefined ? this.#writeOptions : this.#writeOptionsOf([arg] as A),
+    );
   }
 
   // A call traced on `larder:operation` (op 'cached'): the engine reads through `get` (a traced
@@ -451,13 +485,15 @@ class Memoizer<A extends unknown[], R> {
     }
     const telemetry = telemetryOfCache.get(cache);
     // A cache-like object of the caller's own has no telemetry: its calls are not traced.
+    // The writes take the call's tags, as untraced calls' do.
+    const writeOptions = this.#writeOptionsOf(args);
     if (telemetry === undefined)
-      return this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), this.#namespaceOptions);
+      return this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), writeOptions);
     const ctx = telemetry.context('cached', key, undefined, this.#options.namespace, {
       function: this.#name,
     });
     return telemetry.trace(ctx, () =>
-      this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), this.#namespaceOptions, false, ctx),
+      this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), writeOptions, false, ctx),
     );
   }
 }

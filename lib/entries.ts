@@ -1,13 +1,10 @@
-import { threw } from './backend-port.js';
 import { requireCapability } from './backends/capabilities.js';
 import type { CacheCore } from './cache-core.js';
-import { describeValue } from './describe.js';
 import { CacheClosedError } from './errors.js';
 import { escapeGlob, type Key } from './keys.js';
-import { NO_FALLBACK } from './operation.js';
 import * as operations from './operations.js';
 import type { OperationOptions } from './options.js';
-import { scanPages } from './scan.js';
+import { checkWalkGlob, scanPages, walkCount, walkPages } from './scan.js';
 
 /**
  * `Cache.entries`: the backend's own walk with values where it has one (`scanEntries`: the memory
@@ -45,54 +42,24 @@ export async function* cacheEntries<V>(
   }
   const { runner } = core;
   if (runner.closed) throw new CacheClosedError('scan');
-  if (typeof glob !== 'string' || glob === '')
-    throw new TypeError(`entries needs a non-empty glob; got ${describeValue(glob)}`);
-  const count = options?.count ?? 1_000;
-  if (!Number.isSafeInteger(count) || count < 1)
-    throw new RangeError(`count must be a positive integer; got ${describeValue(count)}`);
+  checkWalkGlob(glob, 'entries');
+  const count = walkCount(options);
   requireCapability(core.capabilities.scanEntries, core.backend, 'scanEntries', 'entries');
   const { prefix, suffix } = core.keys.affixes(options, true);
-  let pages: AsyncIterator<(readonly [string, unknown])[]>;
-  try {
-    const pattern = escapeGlob(prefix) + glob + escapeGlob(suffix);
-    pages = core.backend.scanEntries!(pattern, count, options?.signal)[Symbol.asyncIterator]();
-  } catch (error) {
-    throw runner.recover('scan', undefined, threw(error), NO_FALLBACK, undefined, true);
-  }
-  try {
-    for (;;) {
-      const page = await runner.run({
-        op: 'scan',
-        options,
-        fallback: NO_FALLBACK,
-        work: () => {
-          try {
-            return pages.next();
-          } catch (error) {
-            throw threw(error);
-          }
-        },
-      });
-      if (page.done === true) return;
-      for (const [finalKey, payload] of page.value) {
-        const key = finalKey.slice(prefix.length, finalKey.length - suffix.length);
-        // A payload that cannot be read is answered as multiGet answers it: logged, and in safe
-        // mode left out.
-        let value: V | typeof SKIP;
-        try {
-          value = core.codec.decode(payload, key);
-        } catch (error) {
-          value = runner.recover('multiGet', key, error, SKIP, undefined, false);
-        }
-        if (value !== SKIP) yield [key, value];
+  const pattern = escapeGlob(prefix) + glob + escapeGlob(suffix);
+  const walk = walkPages(runner, options, () => core.backend.scanEntries!(pattern, count, options?.signal));
+  for await (const page of walk) {
+    for (const [finalKey, payload] of page) {
+      const key = finalKey.slice(prefix.length, finalKey.length - suffix.length);
+      // A payload that cannot be read is answered as multiGet answers it: logged, and in safe
+      // mode left out. A tagged entry is its value while its tags hold, else left out.
+      let value: V | undefined | typeof SKIP;
+      try {
+        value = await core.decodeStored(payload, key);
+      } catch (error) {
+        value = runner.recover('multiGet', key, error, SKIP, undefined, false);
       }
-    }
-  } finally {
-    // A walk stopped early lets the backend release what it holds; that must not hide the outcome.
-    try {
-      void Promise.resolve(pages.return?.()).catch(() => undefined);
-    } catch {
-      // Nothing to add to the walk's own outcome.
+      if (value !== SKIP && value !== undefined) yield [key, value];
     }
   }
 }

@@ -102,6 +102,8 @@ export interface LockPort<V> {
   ttlOf(options: { readonly ttl?: Duration | null } | undefined): number;
   /** The clock waits are measured by. */
   readonly clock: Clock;
+  /** The value of a stored payload; `undefined` for a tagged entry whose tags were invalidated. */
+  decodeStored(payload: unknown, key: unknown): V | undefined | PromiseLike<V | undefined>;
   /** The L1, told of every acknowledged write (see lib/tiers/two-tier.ts). */
   readonly tier?: WriteNotice | undefined;
 }
@@ -201,8 +203,13 @@ export async function optimisticLock<V>(
   const finalKey = cache.keys.finalKey(key, options);
   const run = <T>(work: () => T | PromiseLike<T>): Promise<T> =>
     runner.run({ op: 'optimisticLock', key, options, fallback: NO_FALLBACK, work });
-  let expected = await run(() => port.get(finalKey));
-  const value = expected === undefined ? undefined : codec.decode(expected, key);
+  // A tagged entry whose tags were invalidated reads as missing (and set then compares against
+  // what is stored, so it still replaces it atomically). One run: plugins see one operation.
+  const [stored, value] = await run(async () => {
+    const payload = await port.get(finalKey);
+    return [payload, payload === undefined ? undefined : await cache.decodeStored(payload, key)] as const;
+  });
+  let expected = stored;
   const set = async (next: V, writeOptions?: { readonly ttl?: Duration | null }): Promise<true> => {
     const payload = codec.encode(next, key);
     const ttlMs = cache.ttlOf(writeOptions);

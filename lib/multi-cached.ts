@@ -6,6 +6,9 @@ import { isCacheFailure } from './errors.js';
 import { refuseUnknownOptions } from './options-schema.js';
 import { multiGetNoting } from './read-now.js';
 import { resolveCache } from './registry.js';
+import { tagWriter } from './tags/tag-door.js';
+import { checkTags } from './tags/tag-space.js';
+import type { TagsTaken } from './tags/tagged-operations.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 import { operationChannel, type OperationContext } from './telemetry/channels.js';
 
@@ -37,6 +40,13 @@ export interface MultiCachedOptions<A extends unknown[] = unknown[]> {
    * @default the shape the function answered in (an array before it has answered at all)
    */
   readonly shape?: BatchShape;
+  /**
+   * Tags of each stored result, fixed or made from the id's value, the id and the call's
+   * arguments: `cache.invalidateTags([tag])` then makes them miss in every process (see
+   * docs/tags.md). Read before the function runs, so a call overlapping an invalidation is
+   * returned but not served afterwards.
+   */
+  readonly tags?: readonly string[] | ((value: unknown, id: unknown, ...args: A) => readonly string[]);
 }
 
 /** A batch function wrapped by {@link multiCached}. */
@@ -84,6 +94,9 @@ export function multiCached<A extends unknown[], R>(
   if (options.key !== undefined && typeof options.key !== 'function') {
     throw new TypeError(`key must be a function of (id, ...args); got ${describeValue(options.key)}`);
   }
+  const tags = options.tags;
+  if (tags !== undefined && typeof tags !== 'function') checkTags(tags, 'tags');
+  const tagged = tags !== undefined && (typeof tags === 'function' || tags.length > 0);
   // Checked now, so a bad ttl fails at wrap time rather than on the first call.
   if (options.ttl !== undefined) parseTtl(options.ttl);
   const ttl = options.ttl;
@@ -210,22 +223,48 @@ export function multiCached<A extends unknown[], R>(
     const ownIds = [...own.values()];
     const callArgs = [...args] as unknown[] as A;
     callArgs[keysFrom] = ownIds;
+    // Tags are read before the function runs, so that an invalidation made meanwhile leaves its
+    // results unserved (see docs/tags.md).
+    let taken: TagsTaken | undefined;
+    let storable = true;
+    if (tagged) {
+      try {
+        taken = await cache[tagWriter]().begin(typeof tags === 'function' ? undefined : tags, name);
+      } catch (error) {
+        if (!isCacheFailure(error)) throw error;
+        cache.logger.warn(
+          { fn: name, err: error },
+          'cache failed reading tags; returning the results uncached',
+        );
+        storable = false;
+      }
+    }
     const answer = await fn.apply(self, callArgs);
     const shape = shapeOf(answer);
     learnedShape ??= shape;
     const values = valuesFor(answer, ownIds, shape);
     const entries: [string, unknown][] = [];
+    const entryTags: (readonly string[])[] = [];
     [...own.keys()].forEach((key, i) => {
       const value = values[i];
       if (value !== undefined && options.skipCache?.(value, ownIds[i]) !== true) {
         // Without a fixed shape, the shape is stored with each entry, so that a process whose ids
         // all hit answers in the shape the function answered in.
         entries.push([key, options.shape === undefined ? { [SHAPE_MARK]: shape, value } : value]);
+        if (typeof tags === 'function') entryTags.push(tags(value, ownIds[i], ...args));
       }
     });
-    if (entries.length > 0) {
+    if (entries.length > 0 && storable) {
       try {
-        await cache.multiSet(entries, { ...callOptions, ...(ttl === undefined ? {} : { ttl }) });
+        const writeOptions = { ...callOptions, ...(ttl === undefined ? {} : { ttl }) };
+        if (taken === undefined) await cache.multiSet(entries, writeOptions);
+        else
+          await cache[tagWriter]().storeMany(
+            entries,
+            writeOptions,
+            taken,
+            typeof tags === 'function' ? entryTags : undefined,
+          );
       } catch (error) {
         if (!isCacheFailure(error)) throw error;
         cache.logger.warn({ fn: name, err: error }, 'cache write failed; returning the results uncached');
@@ -255,6 +294,7 @@ const MULTI_CACHED_OPTION_NAMES: readonly (keyof MultiCachedOptions)[] = [
   'key',
   'skipCache',
   'shape',
+  'tags',
 ];
 
 const SHAPE_MARK = '__larder_shape__';

@@ -13,6 +13,7 @@ import { isPending } from './promise.js';
 import { parseJitter } from './strategies/jitter.js';
 import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
+import { decodeMany, existsChecked, ttlChecked, wrapGroups, writeTagged } from './tags/tagged-operations.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -27,10 +28,8 @@ export function multiGet<V>(
     work: () => {
       const finalKeys = keysOf(keys).map((key) => core.keys.finalKey(key, options));
       return core.then(core.port.multiGet(finalKeys), (payloads) =>
-        (payloads as unknown[]).map((payload, i) =>
-          payload === undefined ? undefined : core.codec.decode(payload, keys[i]),
-        ),
-      );
+        decodeMany(core, payloads as unknown[], keys),
+      ) as (V | undefined)[] | PromiseLike<(V | undefined)[]>;
     },
   });
 }
@@ -73,6 +72,21 @@ export function add<V>(
   value: V,
   options: WriteOptions | undefined,
 ): Promise<boolean> {
+  if (options?.tags !== undefined) {
+    return core.run(
+      'add',
+      key,
+      options,
+      false,
+      writeTagged(core, [[key, value]], options, (encoded, ttlMs) =>
+        core.then(core.port.call('add', encoded[0]![0], encoded[0]![1], ttlMs), (added) => {
+          if (!added) throw new KeyExistsError(String(key));
+          core.tier?.written('set', [encoded[0]![0]], options);
+          return true;
+        }),
+      ),
+    );
+  }
   return core.run('add', key, options, false, () => {
     const finalKey = core.keys.finalKey(key, options);
     const ttlMs = core.ttlOf(options);
@@ -103,41 +117,57 @@ export function multiSet<V>(
     fallback: false,
     work: () => {
       const groups = byTtl(core, pairs, options);
-      const written = (): true => {
-        core.tier?.written(
-          'set',
-          [...groups.values()].flatMap((group) => group.map(([key]) => key)),
-          options,
-        );
-        return true;
-      };
-      if (core.capabilities.multiSet && groups.size === 1) {
-        const [ttlMs, encoded] = groups.entries().next().value!;
-        return core.then(core.port.call('multiSet', encoded, ttlMs), written);
+      const tagKeys = options?.tags === undefined ? [] : core.tags.keysOf(options.tags);
+      // Tagged: the tags' tokens read first, every payload then wrapped with them (see docs/tags.md).
+      if (tagKeys.length > 0) {
+        return core.then(core.tags.snapshot(tagKeys), (snapshot) =>
+          writeGroups(core, wrapGroups(core, groups, snapshot), options),
+        ) as boolean | PromiseLike<boolean>;
       }
-      // Several batches (atomic each), or without an atomic batch one write per entry, each
-      // failure handled: a write that throws after earlier ones answered with promises must not
-      // leave those unhandled.
-      const writes: PromiseLike<unknown>[] = [];
-      try {
-        for (const [ttlMs, encoded] of groups) {
-          if (core.capabilities.multiSet) {
-            const answer = core.port.call('multiSet', encoded, ttlMs);
-            if (isPending(answer, core.synchronous)) writes.push(answer);
-            continue;
-          }
-          for (const [key, payload] of encoded) {
-            const answer = core.port.call('set', key, payload, ttlMs);
-            if (isPending(answer, core.synchronous)) writes.push(answer);
-          }
-        }
-      } catch (error) {
-        for (const write of writes) write.then(undefined, () => undefined);
-        throw error;
-      }
-      return writes.length === 0 ? written() : Promise.all(writes).then(written);
+      return writeGroups(core, groups, options);
     },
   });
+}
+
+// multiSet's write of its batches, the L1 told of the keys once the backend acknowledged them.
+function writeGroups<V>(
+  core: CacheCore<V>,
+  groups: ReadonlyMap<number, readonly (readonly [string, unknown])[]>,
+  options: WriteOptions | undefined,
+): boolean | PromiseLike<boolean> {
+  const written = (): true => {
+    core.tier?.written(
+      'set',
+      [...groups.values()].flatMap((group) => group.map(([key]) => key)),
+      options,
+    );
+    return true;
+  };
+  if (core.capabilities.multiSet && groups.size === 1) {
+    const [ttlMs, encoded] = groups.entries().next().value!;
+    return core.then(core.port.call('multiSet', encoded, ttlMs), written);
+  }
+  // Several batches (atomic each), or without an atomic batch one write per entry, each
+  // failure handled: a write that throws after earlier ones answered with promises must not
+  // leave those unhandled.
+  const writes: PromiseLike<unknown>[] = [];
+  try {
+    for (const [ttlMs, encoded] of groups) {
+      if (core.capabilities.multiSet) {
+        const answer = core.port.call('multiSet', encoded, ttlMs);
+        if (isPending(answer, core.synchronous)) writes.push(answer);
+        continue;
+      }
+      for (const [key, payload] of encoded) {
+        const answer = core.port.call('set', key, payload, ttlMs);
+        if (isPending(answer, core.synchronous)) writes.push(answer);
+      }
+    }
+  } catch (error) {
+    for (const write of writes) write.then(undefined, () => undefined);
+    throw error;
+  }
+  return writes.length === 0 ? written() : Promise.all(writes).then(written);
 }
 
 /**
@@ -180,9 +210,8 @@ export function exists<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<boolean> {
-  return core.run('exists', key, options, false, () =>
-    core.port.call('exists', core.keys.finalKey(key, options)),
-  );
+  // A read of the entry, not EXISTS: a tagged entry whose tags were invalidated is not there.
+  return core.run('exists', key, options, false, () => existsChecked(core, core.keys.finalKey(key, options)));
 }
 
 export function increment<V>(
@@ -228,9 +257,7 @@ export function ttl<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<number | undefined> {
-  return core.run('ttl', key, options, undefined, () =>
-    core.port.call('ttl', core.keys.finalKey(key, options)),
-  );
+  return core.run('ttl', key, options, undefined, () => ttlChecked(core, core.keys.finalKey(key, options)));
 }
 
 export function remove<V>(
@@ -328,6 +355,7 @@ export function getOrSet<V>(
       // Before jitter: callers asking alike share one computation, whose write draws its own.
       const ttlMs = core.baseTtlOf(options);
       parseJitter(options?.jitter);
+      const tagKeys = options?.tags === undefined ? undefined : core.tags.keysOf(options.tags);
       // The shared work must not depend on the first caller's signal: the runner races each
       // caller's own against it. A per-call time limit bounds the inner get and set (the factory
       // takes what it takes), so callers share only with callers of the same limit.
@@ -340,6 +368,7 @@ export function getOrSet<V>(
               version: options.version,
               timeout: options.timeout,
               ttl: ttlMs,
+              tags: options.tags,
               jitter: options.jitter,
             };
       const compute = async (): Promise<V> => {
@@ -352,8 +381,9 @@ export function getOrSet<V>(
         return value;
       };
       // Callers share a computation only if they would run and store it alike: same final key,
-      // same ttl, same time limit.
-      const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}`;
+      // same ttl, same time limit, same tags.
+      const tagged = tagKeys === undefined || tagKeys.length === 0 ? '' : `\u0000${tagKeys.join('\u0000')}`;
+      const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}${tagged}`;
       return core.getOrSet.call(cache, String(key), share, compute, shared, missed, ctx);
     },
   });

@@ -67,7 +67,7 @@ export interface CacheOptions {
   readonly logger?: Logger;
   /**
    * An in-process L1 of decoded values in front of a remote backend (not over a memory backend):
-   * `true` for the defaults, a number for `maxSize`, or {@link L1Options}. See docs/two-tiers.md.
+   * `true` for the defaults, a number for `maxSize`, or {@link L1Options}. See docs/tiers.md.
    * @default none
    */
   readonly l1?: L1Options | boolean | number;
@@ -106,6 +106,11 @@ export interface OperationOptions {
 export interface WriteOptions extends OperationOptions {
   /** ttl of this write instead of the cache's; `0` or `null` never expire. */
   readonly ttl?: Duration | null;
+  /**
+   * Tags of the entry: after `cache.invalidateTags([tag])` it reads as missing, in every process
+   * over the same backend (see docs/tags.md). Non-empty strings; `[]` is no tags.
+   */
+  readonly tags?: readonly string[];
   /** Jitter of this write's ttl instead of the cache's (`0` for none); see {@link CacheOptions.jitter}. */
   readonly jitter?: Jitter;
 }

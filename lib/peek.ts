@@ -18,7 +18,10 @@ export function peekNow<V>(core: CacheCore<V>, key: unknown, closed: boolean): V
   if (!core.synchronous) return undefined;
   try {
     const payload = core.backend.get(finalKey);
-    return payload === undefined || isNativePromise(payload) ? undefined : core.codec.decode(payload, key);
+    if (payload === undefined || isNativePromise(payload)) return undefined;
+    // A tagged entry: its tags are read on the spot too (a synchronous backend answers at once).
+    const value = core.decodeStored(payload, key);
+    return isNativePromise(value) ? undefined : (value as V | undefined);
   } catch {
     return undefined;
   }

@@ -9,6 +9,7 @@ import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from
 import { noteHitNow } from './strategies/detect-cache.js';
 import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
+import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
@@ -125,10 +126,14 @@ export class ReadThrough<R> {
     }
     if (missed)
       return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+    // Fixed tags are known before the read: on a remote backend they are read beside the entry.
+    const tags = prefetchedTags(cache, options);
     const read =
-      ctx === undefined
-        ? cache.get(key, readOptions(options))
-        : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
+      tags !== undefined
+        ? readBeside(cache, key, readOptions(options), tags)
+        : ctx === undefined
+          ? cache.get(key, readOptions(options))
+          : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
     return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
@@ -343,6 +348,16 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
   ): Promise<R> {
+    // Tags are taken before the computation starts (see docs/tags.md).
+    let before = tagsBefore(cache, key, options, (error) => this.#passesBy(error));
+    if (before instanceof Promise) before = await before;
+    if ('failed' in before) {
+      cache.logger.warn(
+        { key, fn: this.#policy.name, err: before.failed },
+        'cache failed reading tags; returning the result uncached',
+      );
+      return compute();
+    }
     const result = await compute();
     // undefined cannot be cached (it is what a miss looks like); such results are just returned.
     if (result === undefined || this.#policy.skipCache?.(result) === true) return result;
@@ -362,7 +377,7 @@ export class ReadThrough<R> {
           ? { ...options, ttl }
           : { ...options, ttl, jitter: 0 };
     try {
-      await cache.set(key, value, writeOptions);
+      await storeResult(cache, key, value, writeOptions, before.taken, result);
     } catch (error) {
       if (!this.#passesBy(error)) throw error;
       cache.logger.warn(

@@ -8,34 +8,33 @@ import { threw } from './backend-port.js';
 import { NO_FALLBACK, type OperationRunner } from './operation.js';
 import type { OperationOptions } from './options.js';
 
-/**
- * `Cache.scan`: the backend's pages of final keys matching a glob in the cache's key space, as
- * the caller's keys. Each page is fetched as an operation of its own, under the time limit and
- * the signal, so a server that stops answering ends the walk with a CacheTimeoutError.
- *
- * @throws TypeError for a bad glob or count; UnsupportedOperationError if the backend cannot list keys.
- */
-export async function* scanPages(
-  backend: Backend,
-  can: BackendCapabilities,
-  keys: KeySpace,
-  runner: OperationRunner,
-  glob: string,
-  options: (OperationOptions & { readonly count?: number }) | undefined,
-): AsyncGenerator<string[]> {
-  if (runner.closed) throw new CacheClosedError('scan');
-  if (typeof glob !== 'string' || glob === '')
-    throw new TypeError(`scan needs a non-empty glob; got ${describeValue(glob)}`);
+/** A walk's page size, checked: `options.count`, 1,000 by default. */
+export function walkCount(options: { readonly count?: number } | undefined): number {
   const count = options?.count ?? 1_000;
   if (!Number.isSafeInteger(count) || count < 1)
     throw new RangeError(`count must be a positive integer; got ${describeValue(count)}`);
-  requireCapability(can.scan, backend, 'scan', 'scan');
-  const { prefix, suffix } = keys.affixes(options, true);
-  let pages: AsyncIterator<string[]>;
+  return count;
+}
+
+/** Checks a walk's glob (`what` names the operation in the message). */
+export function checkWalkGlob(glob: unknown, what: string): void {
+  if (typeof glob !== 'string' || glob === '')
+    throw new TypeError(`${what} needs a non-empty glob; got ${describeValue(glob)}`);
+}
+
+/**
+ * The pages of a backend's walk, each fetched as an operation of its own, under the time limit and
+ * the signal, so a server that stops answering ends the walk with a CacheTimeoutError. A walk
+ * stopped early (break, timeout, abort) lets the backend release its cursor.
+ */
+export async function* walkPages<P>(
+  runner: OperationRunner,
+  options: OperationOptions | undefined,
+  open: () => AsyncIterable<P>,
+): AsyncGenerator<P> {
+  let pages: AsyncIterator<P>;
   try {
-    pages = backend.scan!(escapeGlob(prefix) + glob + escapeGlob(suffix), count, options?.signal)[
-      Symbol.asyncIterator
-    ]();
+    pages = open()[Symbol.asyncIterator]();
   } catch (error) {
     throw runner.recover('scan', undefined, threw(error), NO_FALLBACK, undefined, true);
   }
@@ -56,15 +55,39 @@ export async function* scanPages(
         },
       });
       if (page.done === true) return;
-      yield page.value.map((key) => key.slice(prefix.length, key.length - suffix.length));
+      yield page.value;
     }
   } finally {
-    // A walk stopped early (break, timeout, abort) lets the backend release its cursor; what that
-    // throws must not hide how the walk ended.
+    // What releasing the cursor throws must not hide how the walk ended.
     try {
       void Promise.resolve(pages.return?.()).catch(() => undefined);
     } catch {
       // Nothing to add to the walk's own outcome.
     }
+  }
+}
+
+/**
+ * `Cache.scan`: the backend's pages of final keys matching a glob in the cache's key space, as
+ * the caller's keys (see {@link walkPages}).
+ *
+ * @throws TypeError for a bad glob or count; UnsupportedOperationError if the backend cannot list keys.
+ */
+export async function* scanPages(
+  backend: Backend,
+  can: BackendCapabilities,
+  keys: KeySpace,
+  runner: OperationRunner,
+  glob: string,
+  options: (OperationOptions & { readonly count?: number }) | undefined,
+): AsyncGenerator<string[]> {
+  if (runner.closed) throw new CacheClosedError('scan');
+  checkWalkGlob(glob, 'scan');
+  const count = walkCount(options);
+  requireCapability(can.scan, backend, 'scan', 'scan');
+  const { prefix, suffix } = keys.affixes(options, true);
+  const pattern = escapeGlob(prefix) + glob + escapeGlob(suffix);
+  for await (const page of walkPages(runner, options, () => backend.scan!(pattern, count, options?.signal))) {
+    yield page.map((key) => key.slice(prefix.length, key.length - suffix.length));
   }
 }

@@ -43,7 +43,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   keys: { usage: '<alias> [glob]', min: 1, max: 2, run: keys },
   clear: { usage: '<alias>', min: 1, max: 1, run: clear },
   info: { usage: '<alias>', min: 1, max: 1, run: info },
+  'tags invalidate': { usage: '<alias> <tag…>', min: 2, max: Infinity, run: invalidateTags },
 };
+
+async function invalidateTags({ cache, alias, args, io, json }: CommandContext): Promise<number> {
+  const count = await cache.invalidateTags(args);
+  write(
+    io,
+    json,
+    { alias, tags: args, invalidated: count },
+    `invalidated ${count} tag${count === 1 ? '' : 's'}`,
+  );
+  return EXIT.ok;
+}
 
 async function ping({ cache, alias, io, json }: CommandContext): Promise<number> {
   const started = performance.now();

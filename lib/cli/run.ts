@@ -20,6 +20,7 @@ Commands:
   clear <alias>                 remove every key of the alias' namespace (asks first) [--yes]
                                 and say how many
   info <alias>                  backend, namespace, key count, approximate bytes, ttl spread
+  tags invalidate <alias> <tag…>  make every entry written with one of the tags miss, everywhere
 
 Options:
   --config <file>   a JSON config file (default: $LARDER_CONFIG)
@@ -55,7 +56,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }
-  const [command, ...rest] = positionals;
+  const [first, ...rest] = positionals;
+  // Commands of two words (`tags invalidate`) are named by both.
+  const command = first === 'tags' && rest.length > 0 ? `${first} ${rest.shift()!}` : first;
   if (values.help || command === undefined || command === 'help') {
     (values.help || command === 'help' ? io.stdout : io.stderr).write(`${USAGE}\n`);
     return values.help || command === 'help' ? EXIT.ok : EXIT.error;

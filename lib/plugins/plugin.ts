@@ -16,6 +16,7 @@ export const CACHE_OPERATIONS = Object.freeze([
   'multiDelete',
   'deletePattern',
   'clear',
+  'invalidateTags',
   'getOrSet',
   'raw',
   'lock',

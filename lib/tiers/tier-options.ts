@@ -2,7 +2,7 @@ import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { checks, checkOptions, type OptionsSchema } from '../options-schema.js';
 
-/** Options of the in-process L1 tier (see docs/two-tiers.md). */
+/** Options of the in-process L1 tier (see docs/tiers.md). */
 export interface L1Options {
   /**
    * Most entries kept; the least recently used are evicted beyond it.

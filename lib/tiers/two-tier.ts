@@ -10,6 +10,7 @@ import { publishedOut, type InvalidationNames } from '../telemetry/l1-telemetry.
 import { Bus } from './bus.js';
 import type { InvalidationSource } from './invalidation.js';
 import type { L1Store } from './l1-store.js';
+import { taggedEntry } from '../tags/tagged-operations.js';
 
 /** What a write tells the tiers once the backend acknowledged it (see {@link TwoTier.written}). */
 export interface WriteNotice {
@@ -243,8 +244,8 @@ export class TwoTier<V> implements WriteNotice {
     const { port, codec } = this.#core;
     if (!fills || this.l1.coherence !== 'live') {
       return this.#core.then(port.get(finalKey), (payload) =>
-        payload === undefined ? undefined : codec.decode(payload, key),
-      );
+        payload === undefined ? undefined : this.#core.decodeStored(payload, key),
+      ) as V | undefined | PromiseLike<V | undefined>;
     }
     const ticket = this.l1.begin(finalKey);
     let answer: PromiseLike<Found | undefined>;
@@ -259,6 +260,12 @@ export class TwoTier<V> implements WriteNotice {
         if (found === undefined) {
           this.l1.abandon(ticket);
           return undefined;
+        }
+        // A tagged entry never fills the L1: its tags are read from the L2 at every read (see
+        // docs/tags.md), so an invalidation of them needs no message to reach it.
+        if (taggedEntry(this.#core, found.payload) !== undefined) {
+          this.l1.abandon(ticket);
+          return this.#core.decodeStored(found.payload, key);
         }
         let value: V;
         try {

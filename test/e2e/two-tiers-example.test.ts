@@ -3,12 +3,12 @@ import { Redis } from 'ioredis';
 import { sharedRedis } from '../support/redis-fixtures.js';
 import { runTs } from '../support/run.js';
 
-describe('examples/two-tiers.ts', function () {
+describe('examples/two-tiers/main.ts', function () {
   this.timeout(60_000);
 
   it('shows a reader process serving from its L1 and dropping the value another process overwrote', async function () {
     const server = await sharedRedis();
-    const { code, stdout, stderr } = await runTs('examples/two-tiers.ts', [], {
+    const { code, stdout, stderr } = await runTs('examples/two-tiers/main.ts', [], {
       REDIS_URL: `${server.url}/3`,
     });
     expect(code, stderr).to.equal(0);
