@@ -2,6 +2,7 @@ import { MEMORY_BACKEND_DESCRIPTOR } from './backends/memory-descriptor.js';
 import { REDIS_BACKEND_DESCRIPTOR } from './backends/redis/descriptor.js';
 import type { ComponentDescriptor } from './component.js';
 import { HIT_MISS_RATIO_PLUGIN_DESCRIPTOR } from './plugins/hit-miss-ratio.js';
+import { METRICS_PLUGIN_DESCRIPTOR } from './plugins/metrics.js';
 import { TIMING_PLUGIN_DESCRIPTOR } from './plugins/timing.js';
 import { JSON_SERIALIZER_DESCRIPTOR } from './serializers/json.js';
 import { MSGPACK_SERIALIZER_DESCRIPTOR } from './serializers/msgpack.js';
@@ -24,4 +25,5 @@ export const BUILT_IN_COMPONENTS: readonly ComponentDescriptor[] = Object.freeze
   NULL_SERIALIZER_DESCRIPTOR,
   HIT_MISS_RATIO_PLUGIN_DESCRIPTOR,
   TIMING_PLUGIN_DESCRIPTOR,
+  METRICS_PLUGIN_DESCRIPTOR,
 ]);

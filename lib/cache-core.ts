@@ -27,6 +27,7 @@ import {
   type JitterSpread,
   type RandomSource,
 } from './strategies/jitter.js';
+import { CacheTelemetry, checkTelemetryOptions } from './telemetry/cache-telemetry.js';
 import { tiersOf } from './tiers/setup.js';
 import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
 import type { TwoTier } from './tiers/two-tier.js';
@@ -58,6 +59,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly clock: Clock = systemClock;
   /** The read-through engine of getOrSet. */
   readonly getOrSet: ReadThrough<V>;
+  /** How this cache's calls are traced (lib/telemetry). */
+  readonly telemetry: CacheTelemetry;
   /** The tags of this cache's namespace (lib/tags/). */
   readonly tags: TagSpace;
   /** Whether tagged entries are stored as objects (a pass-through serializer) rather than bytes. */
@@ -101,6 +104,7 @@ export class CacheCore<V> implements LockPort<V> {
       backend: backend.name,
       logger: this.logger,
     });
+    this.telemetry = new CacheTelemetry(options.telemetry, view, this.plugins);
     this.runner = new OperationRunner({
       backendName: backend.name,
       synchronous: this.synchronous,
@@ -109,7 +113,9 @@ export class CacheCore<V> implements LockPort<V> {
       plugins: this.plugins,
       logger: this.logger,
       view,
+      telemetry: this.telemetry,
     });
+    this.telemetry.attach();
     this.port = new BackendPort(backend);
     this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
     this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
@@ -188,6 +194,7 @@ export function checkCacheOptions(options: CacheOptions): void {
   pluginsOf(options.plugins);
   booleanOf(options.safe, 'safe');
   if (options.logger !== undefined) loggerOf(options.logger);
+  if (options.telemetry !== undefined) checkTelemetryOptions(options.telemetry);
   l1SettingsOf(options.l1);
   invalidationSettingsOf(options.invalidation);
 }
@@ -206,6 +213,7 @@ const CACHE_OPTION_NAMES: readonly (keyof CacheOptions)[] = [
   'plugins',
   'safe',
   'logger',
+  'telemetry',
   'l1',
   'invalidation',
 ];

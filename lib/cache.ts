@@ -23,9 +23,9 @@ import * as operations from './operations.js';
 import { ownKeySpace } from './options.js';
 import type { CacheOptions, GetOptions, OperationOptions, WriteOptions } from './options.js';
 import { holdBackend, releaseBackend } from './ownership.js';
-import type { Plugin } from './plugins/plugin.js';
+import type { Plugin, Tier } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
-import { LATER, readNow } from './read-now.js';
+import { LATER, getNoting, multiGetNoting, readNow } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
@@ -34,6 +34,8 @@ import type { TagInvalidationListener } from './tags/tag-space.js';
 import { isTaggedObject, taggedOf } from './tags/tagged-payload.js';
 import * as tagged from './tags/tagged-operations.js';
 import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
+import { operationChannel } from './telemetry/channels.js';
+import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 import type { L1Stats } from './tiers/l1-store.js';
 import type { TwoTier } from './tiers/two-tier.js';
 
@@ -131,6 +133,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
     this.#tagObjects = core.tagObjects;
     holdBackend(core.backend);
+    telemetryOfCache.set(this, core.telemetry);
   }
 
   /**
@@ -171,9 +174,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   get(key: Key, options?: GetOptions): Promise<V | undefined>;
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
-    if (this.#getFast && (options === undefined || ownKeySpace(options)) && this.#closing === undefined) {
-      // The hot path: no hooks, the cache's own key space and time limit, and no timer when the
-      // backend answers at once.
+    const fast = this.#getFast && (options === undefined || ownKeySpace(options));
+    if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
+      // The hot path: no hooks, the cache's own key space and time limit, no tracing, and no
+      // timer when the backend answers at once.
       const fallback = options?.default;
       let answer: unknown;
       // Two steps, so that what the key throws stays the caller's mistake and what the backend
@@ -214,6 +218,12 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
       );
     }
+    return this.#runGet(key, options);
+  }
+
+  // get through the runner, in a method of its own: its closures would otherwise make every call
+  // of get allocate their context, fast path included, once this path has run (traced calls).
+  #runGet<D>(key: Key, options: GetOptions<D> | undefined): Promise<V | D | undefined> {
     if (this.#tier !== undefined && this.#closing === undefined) {
       if (detecting === 0) return this.#tier.get(key, options);
       return this.#tier.get(key, options, (tier) => noteCacheHit(this as Cache<unknown>, key, options, tier));
@@ -297,6 +307,32 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
   }
 
+  /** {@link get}, telling `noted` the tier of a hit when the cache has an L1. @internal */
+  [getNoting](
+    key: Key,
+    options: GetOptions | undefined,
+    noted: (tier: Tier) => void,
+  ): Promise<V | undefined> {
+    if (this.#tier === undefined || this.#closing !== undefined) return this.get(key, options);
+    return this.#tier.get(key, options, (tier) => {
+      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options, tier);
+      noted(tier);
+    });
+  }
+
+  /** {@link multiGet}, telling `noted` the tier of each hit when the cache has an L1. @internal */
+  [multiGetNoting](
+    keys: readonly Key[],
+    options: OperationOptions | undefined,
+    noted: (index: number, tier: Tier) => void,
+  ): Promise<(V | undefined)[]> {
+    if (this.#tier === undefined || this.#runner.closed) return this.multiGet(keys, options);
+    return this.#tier.multiGet(keys, options, (index, tier) => {
+      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, keys[index]!, options, tier);
+      noted(index, tier);
+    });
+  }
+
   /**
    * The value of `key` read on the spot, synchronously, without touching the network: from the
    * L1 (a fresh entry, while its invalidation hears) or from a memory backend; `undefined`
@@ -329,11 +365,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    if (
-      this.#setFast &&
-      (options === undefined || (ownKeySpace(options) && options.tags === undefined)) &&
-      this.#closing === undefined
-    ) {
+    const fast =
+      this.#setFast && (options === undefined || (ownKeySpace(options) && options.tags === undefined));
+    if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
       let finalKey: string | KeyHandle;
       let payload: unknown;
       let ttlMs: number;
@@ -360,6 +394,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       );
     }
     if (options?.tags !== undefined) return tagged.set(this.#core, key, value, options);
+    return this.#runSet(key, value, options);
+  }
+
+  // set through the runner, apart from the fast path for the same reason as #runGet.
+  #runSet(key: Key, value: V, options: WriteOptions | undefined): Promise<boolean> {
     return this.#core.run('set', key, options, false, () => {
       const finalKey = this.#keys.finalKey(key, options);
       const ttlMs = this.#core.ttlOf(options);
@@ -427,7 +466,8 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       // With tags on a remote backend, the engine reads them beside the entry (one round trip).
       (options === undefined ||
         (ownKeySpace(options) && (this.#synchronous || options.tags === undefined))) &&
-      this.#closing === undefined
+      this.#closing === undefined &&
+      !operationChannel.hasSubscribers
     ) {
       // One read, get's own; only a miss goes to the engine, which computes without a second read.
       if (!this.#synchronous) {

@@ -17,6 +17,8 @@ import {
 import { resolveCache } from './registry.js';
 import { tagsOfResult, type TaggingOptions } from './tags/tag-door.js';
 import { checkTags } from './tags/tag-space.js';
+import { telemetryOfCache } from './telemetry/cache-telemetry.js';
+import { operationChannel } from './telemetry/channels.js';
 
 /** Options of {@link cached}. */
 export interface CachedOptions<A extends unknown[] = unknown[], R = unknown> {
@@ -408,6 +410,7 @@ class Memoizer<A extends unknown[], R> {
   /** Calls `fn` on `thisArg` with `args` unless a fresh result is stored or being computed. */
   call<T>(thisArg: T, args: A, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
     if (args.length === 1) return this.callOne(thisArg, args[0], fn);
+    if (operationChannel.hasSubscribers) return this.#traced(thisArg, args, fn);
     let key: string;
     let cache: Cache;
     let handle: KeyHandle;
@@ -426,6 +429,7 @@ class Memoizer<A extends unknown[], R> {
 
   /** {@link call} with the one argument `arg`. */
   callOne<T>(thisArg: T, arg: unknown, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
+    if (operationChannel.hasSubscribers) return this.#traced(thisArg, [arg] as A, fn);
     let cache: Cache;
     let handle: KeyHandle | undefined;
     let key: string | undefined;
@@ -463,6 +467,33 @@ class Memoizer<A extends unknown[], R> {
       share,
       () => fn.apply(thisArg, [arg] as A),
       this.#tagsOf === undefined ? this.#writeOptions : this.#writeOptionsOf([arg] as A),
+    );
+  }
+
+  // A call traced on `larder:operation` (op 'cached'): the engine reads through `get` (a traced
+  // call of its own) and tells the context what it found.
+  #traced<T>(thisArg: T, args: A, fn: (this: T, ...args: A) => Promise<R>): Promise<R> {
+    let cache: Cache;
+    let key: string;
+    let share: string;
+    try {
+      cache = this.cache;
+      key = this.keyFor(args);
+      share = cache.storedKey(key, this.#namespaceOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const telemetry = telemetryOfCache.get(cache);
+    // A cache-like object of the caller's own has no telemetry: its calls are not traced.
+    // The writes take the call's tags, as untraced calls' do.
+    const writeOptions = this.#writeOptionsOf(args);
+    if (telemetry === undefined)
+      return this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), writeOptions);
+    const ctx = telemetry.context('cached', key, undefined, this.#options.namespace, {
+      function: this.#name,
+    });
+    return telemetry.trace(ctx, () =>
+      this.#engine.call(cache, key, share, () => fn.apply(thisArg, args), writeOptions, false, ctx),
     );
   }
 }

@@ -40,7 +40,7 @@ export type AliasConfig =
       readonly l1?: L1Options | boolean | number;
       /** `'bus'`, `'tracking'`, `'none'` or `{ type, channel, healthCheck }`. */
       readonly invalidation?: InvalidationMode | InvalidationOptions;
-      /** `'hit-miss-ratio'`, `'timing'`, a registered name, or `{ type, ...options }`. */
+      /** `'hit-miss-ratio'`, `'timing'`, `'metrics'`, a registered name, or `{ type, ...options }`. */
       readonly plugins?: readonly ComponentConfig[];
     };
 

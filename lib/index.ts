@@ -87,6 +87,27 @@ export {
   type OperationTiming,
   type TimingPluginOptions,
 } from './plugins/timing.js';
+export {
+  MetricsPlugin,
+  METRICS_PLUGIN_DEFAULTS,
+  type MetricsPluginOptions,
+  type MetricsStats,
+  type OperationStats,
+  type RequestCount,
+} from './plugins/metrics.js';
+export { PROMETHEUS_CONTENT_TYPE } from './plugins/prometheus.js';
+export {
+  INVALIDATION_CHANNEL,
+  OPERATION_CHANNEL,
+  listensForInvalidations,
+  publishInvalidation,
+  type CacheTier,
+  type Coherence,
+  type InvalidationMessage,
+  type InvalidationSource,
+  type OperationContext,
+} from './telemetry/channels.js';
+export type { L1Source, TelemetryOptions } from './telemetry/cache-telemetry.js';
 export { parseDuration, type Duration } from './duration.js';
 export { systemClock, type Clock } from './clock.js';
 export { defaultKeyBuilder, type Key, type KeyBuilder } from './keys.js';

@@ -4,10 +4,13 @@ import { describeValue } from './describe.js';
 import { parseTtl, type Duration } from './duration.js';
 import { isCacheFailure } from './errors.js';
 import { refuseUnknownOptions } from './options-schema.js';
+import { multiGetNoting } from './read-now.js';
 import { resolveCache } from './registry.js';
 import { tagWriter } from './tags/tag-door.js';
 import { checkTags } from './tags/tag-space.js';
 import type { TagsTaken } from './tags/tagged-operations.js';
+import { telemetryOfCache } from './telemetry/cache-telemetry.js';
+import { operationChannel, type OperationContext } from './telemetry/channels.js';
 
 /** The shapes a batch function may answer in. */
 export type BatchShape = 'array' | 'map' | 'object';
@@ -118,21 +121,47 @@ export function multiCached<A extends unknown[], R>(
   // for an id another call is computing waits for it instead of computing it again.
   const inflight = new Map<string, Promise<unknown>>();
 
-  const wrapped = async function (this: unknown, ...args: A): Promise<Awaited<R>> {
+  const wrapped = function (this: unknown, ...args: A): Promise<Awaited<R>> {
+    if (!operationChannel.hasSubscribers) return run(this, args, undefined);
+    let keys: string[];
+    let cache: Cache;
+    try {
+      keys = idsOf(args).map((id) => keyFor(id, ...args));
+      cache = cacheNow();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const telemetry = telemetryOfCache.get(cache);
+    // A cache-like object of the caller's own has no telemetry: its calls are not traced.
+    if (telemetry === undefined) return run(this, args, undefined);
+    const ctx = telemetry.context('multiCached', undefined, keys, options.namespace, { function: name });
+    return telemetry.trace(ctx, () => run(this, args, ctx));
+  };
+
+  // One call; `ctx` (traced calls only) is told what the reads found and whether ids were shared.
+  const run = async (self: unknown, args: A, ctx: OperationContext | undefined): Promise<Awaited<R>> => {
     const ids = idsOf(args);
     const keys = ids.map((id) => keyFor(id, ...args));
     const cache = cacheNow();
     let stored: unknown[];
+    // Whether a hit came from the backend (a cache with an L1 tells each hit's tier).
+    let fromL2 = false;
     try {
-      stored = await cache.multiGet(keys, callOptions);
+      stored =
+        ctx === undefined
+          ? await cache.multiGet(keys, callOptions)
+          : await cache[multiGetNoting](keys, callOptions, (_, tier) => {
+              if (tier === 'l2') fromL2 = true;
+            });
     } catch (error) {
       if (!isCacheFailure(error)) throw error;
       cache.logger.warn(
         { fn: name, err: error },
         'cache read failed; calling the function with every id (fail open)',
       );
+      if (ctx !== undefined) Object.assign(ctx, { hit: false, hits: 0, tier: 'l2' });
       // Answered in the shape every other call answers in, for every id asked.
-      const answer = await fn.apply(this, args);
+      const answer = await fn.apply(self, args);
       const answered = shapeOf(answer);
       learnedShape ??= answered;
       const values = valuesFor(answer, ids, answered);
@@ -156,9 +185,15 @@ export function multiCached<A extends unknown[], R>(
       if (pending === undefined) own.set(key, ids[i]);
       else awaited.set(key, pending);
     });
+    if (ctx !== undefined) {
+      const hits = values.reduce((n: number, value) => (value === undefined ? n : n + 1), 0);
+      // 'l1' only when the L1 answered every key.
+      const tier = hits === keys.length && !fromL2 && cache.l1 !== undefined ? 'l1' : 'l2';
+      Object.assign(ctx, { hit: hits === keys.length, hits, tier, shared: awaited.size > 0 });
+    }
     const fetched = new Map<string, unknown>();
     if (own.size > 0) {
-      const computed = computeOwn(this, cache, args, own);
+      const computed = computeOwn(self, cache, args, own);
       const finalKeys = [...own.keys()].map((key) => cache.storedKey(key, callOptions));
       finalKeys.forEach((finalKey, i) => {
         const one = computed.then((answer) => answer.values[i]);

@@ -20,6 +20,8 @@ import type {
   Tier,
 } from './plugins/plugin.js';
 import { MAX_TIMER_MS, isPending, settleWithin } from './promise.js';
+import { operationChannel, type OperationContext } from './telemetry/channels.js';
+import { markRead, publishFallback, type CacheTelemetry } from './telemetry/cache-telemetry.js';
 
 /** Marks operations that have no "nothing happened" answer in safe mode. */
 export const NO_FALLBACK: unique symbol = Symbol('no fallback');
@@ -45,9 +47,10 @@ export interface Operation<T> {
   readonly fallback: Fallback<T>;
   /**
    * Checks the arguments, calls the backend (through the BackendPort) and maps its answer. A
-   * synchronous throw is the caller's mistake unless the port marked it as the backend's.
+   * synchronous throw is the caller's mistake unless the port marked it as the backend's. `ctx` is
+   * the call's telemetry context, when the operation channel has subscribers (see lib/telemetry).
    */
-  readonly work: () => T | PromiseLike<T>;
+  readonly work: (ctx?: OperationContext) => T | PromiseLike<T>;
   /**
    * Whether a rejection of `work`'s promise is a backend failure (else it is passed on as it is:
    * getOrSet's factory errors). @default true
@@ -55,6 +58,11 @@ export interface Operation<T> {
   readonly fromBackend?: boolean;
   /** Whether the time limit applies to `work` as a whole (getOrSet's reads and writes have their own). @default true */
   readonly timed?: boolean;
+  /**
+   * larder's own traffic on behalf of another operation (bus publishes, tag lookups): traced with
+   * `internal: true`, which metrics and spans leave out. @default false
+   */
+  readonly internal?: boolean;
   /** Which tier answered, once `work` has (reads of a cache with an L1), for the post hooks. */
   readonly tierOf?: () => Tier | undefined;
 }
@@ -70,6 +78,8 @@ export interface RunnerSettings {
   readonly logger: Logger;
   /** What plugin hooks see of the cache. */
   readonly view: CacheView;
+  /** How calls are traced on `larder:operation`. */
+  readonly telemetry: CacheTelemetry;
 }
 
 /**
@@ -112,10 +122,29 @@ export class OperationRunner {
 
   close(): void {
     this.#closed = true;
+    this.#settings.telemetry.detach();
   }
 
-  /** Runs one operation through the whole template. */
-  async run<T>(operation: Operation<T>): Promise<T> {
+  /** Runs one operation through the whole template (traced, while anyone listens). */
+  run<T>(operation: Operation<T>): Promise<T> {
+    if (operationChannel.hasSubscribers) return this.#traced(operation);
+    return this.#run(operation, undefined);
+  }
+
+  #traced<T>(operation: Operation<T>): Promise<T> {
+    const { op, key, keys, options } = operation;
+    const telemetry = this.#settings.telemetry;
+    const ctx = telemetry.context(
+      op,
+      key,
+      keys,
+      options?.namespace,
+      operation.internal ? INTERNAL : undefined,
+    );
+    return telemetry.trace(ctx, () => this.#run(operation, ctx));
+  }
+
+  async #run<T>(operation: Operation<T>, ctx: OperationContext | undefined): Promise<T> {
     const { op, key, keys, options } = operation;
     if (this.#closed) throw new CacheClosedError(op);
     const signal = options?.signal;
@@ -140,15 +169,17 @@ export class OperationRunner {
     // marked it as the backend's; what the answer rejects with is the backend's failure.
     let answered = false;
     try {
-      const answer = operation.work();
+      const answer = operation.work(ctx);
       answered = true;
       result = isPending(answer, this.#settings.synchronous)
         ? await this.#limit(answer, operation, timeoutMs)
         : answer;
+      if (ctx !== undefined) readOutcome(ctx, op, result, operation.tierOf?.());
     } catch (error) {
       try {
         const fromBackend = answered && operation.fromBackend !== false;
-        result = this.recover(op, key, error, operation.fallback, signal, fromBackend);
+        result = this.recover(op, key, error, operation.fallback, signal, fromBackend, ctx);
+        if (ctx !== undefined) readOutcome(ctx, op, result, operation.tierOf?.());
       } catch (unrecovered) {
         failure = unrecovered;
         failed = true;
@@ -184,6 +215,7 @@ export class OperationRunner {
    *
    * @param fromBackend - whether an unmarked error that is no LarderError came from the backend
    *   (a rejection of its answer) rather than from the caller's arguments.
+   * @param ctx - the call's telemetry context: a failure safe mode answers for is published on it.
    */
   recover<T>(
     op: RunnableOperation,
@@ -192,6 +224,7 @@ export class OperationRunner {
     fallback: Fallback<T>,
     signal: AbortSignal | undefined,
     fromBackend: boolean,
+    ctx?: OperationContext,
   ): T {
     if (signal?.aborted && error === signal.reason) throw error;
     const classified = this.#classify(op, error, fromBackend);
@@ -210,6 +243,7 @@ export class OperationRunner {
       );
     }
     if (!degrade) throw classified;
+    if (ctx !== undefined) publishFallback(ctx, classified);
     return typeof fallback === 'function' ? (fallback as () => T)() : (fallback as T);
   }
 
@@ -252,5 +286,23 @@ export class OperationRunner {
   #context(operation: Operation<unknown> & { op: CacheOperation }): PreHookContext {
     const { op, key, keys, options } = operation;
     return { cache: this.#settings.view, op, key, keys, options };
+  }
+}
+
+const INTERNAL = Object.freeze({ internal: true });
+
+// What a traced read found, on its context, and the tier that answered (the L1's reads tell it;
+// getOrSet's engine sets its own).
+function readOutcome(
+  ctx: OperationContext,
+  op: RunnableOperation,
+  result: unknown,
+  tier: Tier | undefined,
+): void {
+  if (op === 'get') markRead(ctx, result !== undefined, tier);
+  else if (op === 'multiGet' && Array.isArray(result)) {
+    const hits = result.reduce((found: number, value) => (value === undefined ? found : found + 1), 0);
+    ctx.hits = hits;
+    markRead(ctx, hits === result.length, tier);
   }
 }

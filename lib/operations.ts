@@ -347,7 +347,7 @@ export function getOrSet<V>(
     fallback: NO_FALLBACK,
     fromBackend: false,
     timed: false,
-    work: () => {
+    work: (ctx) => {
       if (typeof factory !== 'function') {
         throw new TypeError(`getOrSet needs a factory function; got ${describeValue(factory)}`);
       }
@@ -384,7 +384,7 @@ export function getOrSet<V>(
       // same ttl, same time limit, same tags.
       const tagged = tagKeys === undefined || tagKeys.length === 0 ? '' : `\u0000${tagKeys.join('\u0000')}`;
       const share = `${ttlMs}\u0000${timeoutMs ?? ''}\u0000${finalKey}${tagged}`;
-      return core.getOrSet.call(cache, String(key), share, compute, shared, missed);
+      return core.getOrSet.call(cache, String(key), share, compute, shared, missed, ctx);
     },
   });
 }

@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { Plugin } from './plugins/plugin.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Jitter, RandomSource } from './strategies/jitter.js';
+import type { TelemetryOptions } from './telemetry/cache-telemetry.js';
 import type { InvalidationMode, InvalidationOptions, L1Options } from './tiers/tier-options.js';
 
 /** Options of a {@link Cache}. Every field is optional; `undefined` takes the default. */
@@ -77,6 +78,11 @@ export interface CacheOptions {
    * @default 'bus' with an L1 over Redis
    */
   readonly invalidation?: InvalidationMode | InvalidationOptions;
+  /**
+   * What the `larder:operation` channel publishes of this cache's calls (docs/telemetry.md).
+   * @default no keys; named after its registry alias, if any
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** Per-call options every operation accepts; `undefined` fields inherit the cache's. */

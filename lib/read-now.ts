@@ -6,5 +6,12 @@
 /** Cache's method that reads a key handle on the spot, or answers {@link LATER}. */
 export const readNow: unique symbol = Symbol('larder.readNow');
 
+/**
+ * Cache's get and multiGet that tell a callback which tier answered each hit (`'l1'` or `'l2'`)
+ * when the cache has an L1: for the traced read-throughs, whose contexts carry the tier.
+ */
+export const getNoting: unique symbol = Symbol('larder.getNoting');
+export const multiGetNoting: unique symbol = Symbol('larder.multiGetNoting');
+
 /** What {@link readNow} answers when only `Cache.get` can: the caller then calls `get`. */
 export const LATER: unique symbol = Symbol('larder.later');

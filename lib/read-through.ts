@@ -3,13 +3,14 @@ import type { Cache } from './cache.js';
 import type { Clock } from './clock.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
-import { LATER, readNow } from './read-now.js';
+import { LATER, getNoting, readNow } from './read-now.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
 import { noteHitNow } from './strategies/detect-cache.js';
 import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
 import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
+import type { OperationContext } from './telemetry/channels.js';
 
 /** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
 export interface ReadThroughPolicy<R> {
@@ -106,6 +107,7 @@ export class ReadThrough<R> {
    *   getOrSet the ttl too.
    * @param options - the key space and ttl options of the reads and writes.
    * @param missed - the caller has just read the key and found nothing: compute without reading.
+   * @param ctx - the call's telemetry context, told what the call found (traced calls only).
    */
   call(
     cache: Cache<unknown>,
@@ -114,26 +116,33 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
     missed = false,
+    ctx?: OperationContext,
   ): Promise<R> {
     // A computation already running answers every caller, before any of them reads.
     const running = this.#inflight.get(share);
-    if (running !== undefined) return running;
-    if (missed) return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+    if (running !== undefined) {
+      if (ctx !== undefined) found(ctx, false, false, true);
+      return running;
+    }
+    if (missed)
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
     // Fixed tags are known before the read: on a remote backend they are read beside the entry.
     const tags = prefetchedTags(cache, options);
     const read =
-      tags === undefined
-        ? cache.get(key, readOptions(options))
-        : readBeside(cache, key, readOptions(options), tags);
+      tags !== undefined
+        ? readBeside(cache, key, readOptions(options), tags)
+        : ctx === undefined
+          ? cache.get(key, readOptions(options))
+          : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
     return read.then(
-      (stored) => this.#answer(stored, cache, key, share, compute, options),
+      (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
         if (!this.#passesBy(error)) throw error;
         cache.logger.warn(
           { key, fn: this.#policy.name, err: error },
           'cache read failed; calling the function (fail open)',
         );
-        return this.#shared(share, async () => compute());
+        return this.#shared(share, async () => compute(), ctx);
       },
     );
   }
@@ -146,14 +155,18 @@ export class ReadThrough<R> {
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    ctx: OperationContext | undefined,
   ): R | Promise<R> {
     if (stored === undefined)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
-    if (entry === undefined) return stored as R;
+    if (entry === undefined) {
+      if (ctx !== undefined) found(ctx, true, false, false);
+      return stored as R;
+    }
     // The read was recorded as a hit; what this entry becomes revises it.
-    if (detecting !== 0) return this.#revised(entry, cache, key, share, compute, options);
-    return this.#answerEntry(entry, cache, key, share, compute, options);
+    if (detecting !== 0) return this.#revised(entry, cache, key, share, compute, options, ctx);
+    return this.#answerEntry(entry, cache, key, share, compute, options, ctx);
   }
 
   // #answerEntry, with the detectCache hit the read recorded revised: stale, or no hit at all.
@@ -164,12 +177,13 @@ export class ReadThrough<R> {
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    ctx: OperationContext | undefined,
   ): R | Promise<R> {
     const now = this.#policy.clock.now();
     const storedKey = cache.storedKey(key, readOptions(options));
     if (now >= entry.freshUntil + this.#policy.staleTtlMs) reviseHit(storedKey, 'miss');
     else if (now >= entry.freshUntil) reviseHit(storedKey, 'stale');
-    return this.#answerEntry(entry, cache, key, share, compute, options);
+    return this.#answerEntry(entry, cache, key, share, compute, options, ctx);
   }
 
   // What a stored entry becomes: its value, a stale value while a refresh runs, or a computation.
@@ -180,21 +194,24 @@ export class ReadThrough<R> {
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    ctx: OperationContext | undefined,
   ): R | Promise<R> {
     const now = this.#policy.clock.now();
     if (now < entry.freshUntil) {
       if (this.#policy.hits !== undefined && typeof entry.hits === 'string')
-        return this.#countHit(entry, cache, key, share, compute, options);
+        return this.#countHit(entry, cache, key, share, compute, options, ctx);
+      if (ctx !== undefined) found(ctx, true, false, false);
       if (entry.refreshAt !== undefined && now >= entry.refreshAt)
         this.#refreshInBackground(cache, key, share, compute, options, true);
       return entry.value;
     }
     if (now < entry.freshUntil + this.#policy.staleTtlMs) {
+      if (ctx !== undefined) found(ctx, true, true, false);
       this.#refreshInBackground(cache, key, share, compute, options);
       return entry.value;
     }
     const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
-    return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback));
+    return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback, ctx), ctx);
   }
 
   // A fresh entry with a hit count: the count this read gets (one atomic increment, shared by every
@@ -206,6 +223,7 @@ export class ReadThrough<R> {
     share: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    ctx: OperationContext | undefined,
   ): Promise<R> {
     const counter = hitCounterKey(key, entry.hits!);
     const counterOptions = readOptions(options);
@@ -226,6 +244,7 @@ export class ReadThrough<R> {
             .catch((err: unknown) => this.#logged(cache, key, err));
         }
         if (count <= hits) {
+          if (ctx !== undefined) found(ctx, true, false, false);
           if (entry.refreshAt !== undefined && this.#policy.clock.now() >= entry.refreshAt)
             this.#refreshInBackground(cache, key, share, compute, options, true);
           return entry.value;
@@ -233,7 +252,7 @@ export class ReadThrough<R> {
         // Exactly one read anywhere gets hits + 1: it removes the spent counter.
         if (count === hits + 1) cache.delete(counter, counterOptions).catch(() => undefined);
         if (detecting !== 0) reviseHit(cache.storedKey(key, counterOptions), 'miss');
-        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
       },
       (error: unknown) => {
         if (!this.#passesBy(error)) throw error;
@@ -241,7 +260,7 @@ export class ReadThrough<R> {
           { key, fn: this.#policy.name, err: error },
           'counting a hit failed; calling the function (fail open)',
         );
-        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined));
+        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
       },
     );
   }
@@ -251,8 +270,9 @@ export class ReadThrough<R> {
   }
 
   // The computation running for `share`, or `start`'s, which callers of `share` then join.
-  #shared(share: string, start: () => Promise<R>): Promise<R> {
+  #shared(share: string, start: () => Promise<R>, ctx?: OperationContext): Promise<R> {
     let shared = this.#inflight.get(share);
+    if (ctx !== undefined) found(ctx, false, false, shared !== undefined);
     if (shared === undefined) {
       shared = start().finally(() => this.#inflight.delete(share));
       this.#inflight.set(share, shared);
@@ -267,6 +287,7 @@ export class ReadThrough<R> {
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
     fallback: StaleEntry<R> | undefined,
+    ctx?: OperationContext,
   ): Promise<R> {
     try {
       if (this.#policy.leaseMs === undefined)
@@ -278,6 +299,7 @@ export class ReadThrough<R> {
         { key, fn: this.#policy.name, err: error },
         'the function failed; serving the stale result (staleIfError)',
       );
+      if (ctx !== undefined) ctx.stale = true;
       return fallback.value;
     }
   }
@@ -405,6 +427,15 @@ export class ReadThrough<R> {
   #passesBy(error: unknown): boolean {
     return this.#policy.failOpen && isCacheFailure(error);
   }
+}
+
+// What a traced read-through call found: a hit (perhaps stale), or a computation of its own or shared.
+function found(ctx: OperationContext, hit: boolean, stale: boolean, shared: boolean): void {
+  ctx.hit = hit;
+  // A hit from a cache with an L1 was told its tier by the read; any other answer is the backend's.
+  ctx.tier ??= 'l2';
+  ctx.stale = stale;
+  ctx.shared = shared;
 }
 
 // The read of a read-through takes the key space of its writes, not their ttl (or jitter); undefined when

@@ -189,8 +189,13 @@ export class CacheRegistry {
     const logger = (overrides.logger ?? this.#logger ?? defaultLogger()).child({ alias });
     const path = `caches.${alias}`;
     try {
-      return this.#types.buildCache(spec, path, { logger }, { ...overrides, logger }, (options) =>
-        withAlias(new Cache(options), alias),
+      return this.#types.buildCache(
+        spec,
+        path,
+        { logger },
+        // Telemetry names the cache after its alias unless told otherwise.
+        { ...overrides, logger, telemetry: { alias, ...overrides.telemetry } },
+        (options) => withAlias(new Cache(options), alias),
       );
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) {

@@ -1,11 +1,17 @@
-// A small HTTP server whose slow handler is memoised with cached(), on caches.get('default').
+// A small HTTP server whose slow handler is memoised with cached(), on the 'default' alias, with
+// Prometheus metrics at /metrics.
 //   npm run example:http-server                    (in memory; PORT=3000 by default)
 //   CACHE_URL='redis://127.0.0.1:6379/0?namespace=http' npm run example:http-server
+//   curl localhost:3000/metrics
 // node:http is enough for one slow route, and keeps the example free of a framework to install.
 import { createServer } from 'node:http';
-import { cached, caches, detectCache } from 'larder';
+import { cached, caches, detectCache, MetricsPlugin, PROMETHEUS_CONTENT_TYPE } from 'larder';
 
 if (process.env.CACHE_URL) caches.setConfig({ default: process.env.CACHE_URL });
+
+// The alias' config, with a metrics plugin of our own: its figures are labelled cache="default".
+const metrics = new MetricsPlugin();
+const cache = caches.create('default', { plugins: [metrics] });
 
 let computations = 0;
 
@@ -17,7 +23,7 @@ const buildReport = cached(
     await new Promise((resolve) => setTimeout(resolve, 300));
     return { id, total: id.length * 1_000, computation: computations, computedAt: new Date().toISOString() };
   },
-  { ttl: '30s', staleTtl: '1m' },
+  { cache, ttl: '30s', staleTtl: '1m' },
 );
 
 const server = createServer((request, response) => {
@@ -38,6 +44,9 @@ const server = createServer((request, response) => {
     );
   } else if (url.pathname === '/invalidate' && id) {
     buildReport.invalidate(id).then((removed) => reply(200, { removed }));
+  } else if (url.pathname === '/metrics') {
+    response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    response.end(metrics.toPrometheus());
   } else {
     reply(404, { error: 'try /report?id=42' });
   }
@@ -46,11 +55,11 @@ const server = createServer((request, response) => {
 server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  console.log(`listening on http://127.0.0.1:${port} (cache: ${caches.get().backend.name})`);
+  console.log(`listening on http://127.0.0.1:${port} (cache: ${cache.backend.name})`);
 });
 
 const stop = (): void => {
-  server.close(() => void caches.closeAll().then(() => process.exit(0)));
+  server.close(() => void Promise.all([cache.close(), caches.closeAll()]).then(() => process.exit(0)));
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { attachTelemetry, TelemetryAware } from '../telemetry/attach.js';
 
 /** Every cache operation plugins can observe, in the order of the Cache API table. */
 export const CACHE_OPERATIONS = Object.freeze([
@@ -103,4 +104,7 @@ export type Plugin = {
   readonly [Op in CacheOperation as `pre${Capitalize<Op>}`]?: Hook<PreHookContext>;
 } & {
   readonly [Op in CacheOperation as `post${Capitalize<Op>}`]?: Hook<PostHookContext>;
+} & {
+  /** @internal How a plugin hears of the caches it observes (see lib/telemetry/attach.ts). */
+  readonly [attachTelemetry]?: TelemetryAware[typeof attachTelemetry];
 };

@@ -87,6 +87,10 @@ export class L1Store implements InvalidationSink {
   #live: boolean;
   /** Entries evicted to stay within the bounds, since the store was made. */
   evictions = 0;
+  // Of those, the ones evicted for maxBytes; and entries dropped as expired, or by an invalidation.
+  #evictedForBytes = 0;
+  #expired = 0;
+  #invalidated = 0;
   /** Called when coherence changes (after the change). */
   onCoherence: ((coherence: L1Coherence) => void) | undefined;
 
@@ -120,6 +124,20 @@ export class L1Store implements InvalidationSink {
     };
   }
 
+  /**
+   * Entries dropped since the store was made, by reason: `size` and `bytes` (evicted for
+   * `maxSize` and `maxBytes`), `ttl` (found expired), `invalidation` (a write here or elsewhere).
+   * Expiries of every entry at once (a gap, a clear) are not counted.
+   */
+  evictionsByReason(): Record<'size' | 'bytes' | 'ttl' | 'invalidation', number> {
+    return {
+      size: this.evictions - this.#evictedForBytes,
+      bytes: this.#evictedForBytes,
+      ttl: this.#expired,
+      invalidation: this.#invalidated,
+    };
+  }
+
   /** Whether entries are served as fresh: the invalidation source hears. */
   get coherence(): L1Coherence {
     return this.#live ? 'live' : 'degraded';
@@ -131,6 +149,7 @@ export class L1Store implements InvalidationSink {
     if (entry === undefined || !this.#live) return undefined;
     if (entry.expiresAt <= this.#clock.now()) {
       this.#drop(entry);
+      this.#expired++;
       return undefined;
     }
     this.#order.moveToEnd(entry);
@@ -152,6 +171,7 @@ export class L1Store implements InvalidationSink {
     if (!this.#live) return undefined;
     if (entry.expiresAt <= this.#clock.now()) {
       this.#drop(entry);
+      this.#expired++;
       return undefined;
     }
     this.#order.moveToEnd(entry);
@@ -216,7 +236,7 @@ export class L1Store implements InvalidationSink {
 
   remove(keys: readonly string[]): void {
     for (const key of keys) {
-      this.#remove(key);
+      if (this.#remove(key)) this.#invalidated++;
       const pending = this.#pending.get(key);
       if (pending !== undefined) pending.generation++;
     }
@@ -246,9 +266,11 @@ export class L1Store implements InvalidationSink {
     this.onCoherence?.('live');
   }
 
-  #remove(key: string): void {
+  #remove(key: string): boolean {
     const entry = this.#entries.get(key);
-    if (entry !== undefined) this.#drop(entry);
+    if (entry === undefined) return false;
+    this.#drop(entry);
+    return true;
   }
 
   #drop(entry: L1Entry): void {
@@ -262,6 +284,7 @@ export class L1Store implements InvalidationSink {
   #evict(): void {
     const { maxSize, maxBytes } = this.#settings;
     while (this.#entries.size > maxSize || (maxBytes > 0 && this.#bytes > maxBytes)) {
+      if (this.#entries.size <= maxSize) this.#evictedForBytes++;
       const oldest = this.#order.oldest!;
       this.#drop(oldest);
       this.evictions++;

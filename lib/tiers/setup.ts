@@ -9,6 +9,7 @@ import {
   type InvalidationSource,
   type InvalidationSourceFactory,
 } from './invalidation.js';
+import { reportL1, reportingSink, type InvalidationNames } from '../telemetry/l1-telemetry.js';
 import { L1Store } from './l1-store.js';
 import { invalidationSettingsOf, l1SettingsOf } from './tier-options.js';
 import { TwoTier } from './two-tier.js';
@@ -68,6 +69,7 @@ export function tiersOf<V>(
     });
   }
   const store = new L1Store({ ...l1, liveAtStart: type === 'none' });
+  reportL1(core.telemetry, store);
   if (type === 'none') {
     core.logger.warn(
       { ttlMs: l1.ttlMs },
@@ -97,13 +99,19 @@ export function tiersOf<V>(
       ? (namespace: string | undefined) => busChannel(client, namespace)
       : undefined;
   const tiers = new TwoTier(core, store, source, channelOf);
-  start(tiers, source, context);
+  start(tiers, source, context, { namespace: core.keys.namespace, alias: core.telemetry.alias });
   return tiers;
 }
 
-// Starts the source; where the server refuses tracking, falls back to the bus (one warning).
-function start<V>(tiers: TwoTier<V>, source: InvalidationSource, context: InvalidationContext): void {
-  source.start(tiers.l1).then(undefined, (error: unknown) => {
+// Starts the source, reporting to the L1 through telemetry's sink; where the server refuses
+// tracking, falls back to the bus (one warning).
+function start<V>(
+  tiers: TwoTier<V>,
+  source: InvalidationSource,
+  context: InvalidationContext,
+  names: InvalidationNames,
+): void {
+  source.start(reportingSink(tiers.l1, source.kind, names)).then(undefined, (error: unknown) => {
     if (tiers.closed) return;
     if (!(error instanceof InvalidationRefusedError) || tiers.source !== source) {
       context.logger.error({ err: error }, 'invalidation source failed to start; the L1 stays degraded');
@@ -116,7 +124,7 @@ function start<V>(tiers: TwoTier<V>, source: InvalidationSource, context: Invali
     const bus = new Bus(context);
     tiers.source = bus;
     bus
-      .start(tiers.l1)
+      .start(reportingSink(tiers.l1, 'bus', names))
       .then(undefined, (failure: unknown) =>
         context.logger.error({ err: failure }, 'invalidation bus failed to start; the L1 stays degraded'),
       );

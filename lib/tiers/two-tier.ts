@@ -5,6 +5,8 @@ import type { GetOptions, OperationOptions } from '../options.js';
 import { keysOf } from '../arguments.js';
 import type { Tier } from '../plugins/plugin.js';
 import { LATER } from '../read-now.js';
+import { listensForInvalidations, operationChannel } from '../telemetry/channels.js';
+import { publishedOut, type InvalidationNames } from '../telemetry/l1-telemetry.js';
 import { Bus } from './bus.js';
 import type { InvalidationSource } from './invalidation.js';
 import type { L1Store } from './l1-store.js';
@@ -85,7 +87,9 @@ export class TwoTier<V> implements WriteNotice {
     options: GetOptions<D> | undefined,
     noted?: (tier: Tier) => void,
   ): Promise<V | D | undefined> {
-    if (options === undefined && !this.#observed) {
+    // Traced calls (larder:operation has subscribers) go through the runner, as observed ones do.
+    const quiet = !this.#observed && !operationChannel.hasSubscribers;
+    if (options === undefined && quiet) {
       // The hit path: no options to weigh, nothing observing, and a remembered key's handle.
       let hit: unknown;
       try {
@@ -101,7 +105,7 @@ export class TwoTier<V> implements WriteNotice {
     }
     const own = this.#ownSpace(options);
     const serves = own && options?.l1 !== false;
-    if (serves && !this.#observed) {
+    if (serves && quiet) {
       let finalKey: string;
       try {
         finalKey = this.#core.keys.finalKey(key, options);
@@ -221,14 +225,17 @@ export class TwoTier<V> implements WriteNotice {
       // Another namespace's caches listen on that namespace's channel (tracking needs no help).
       const source = this.source;
       if (source instanceof Bus && this.#channelOf !== undefined) {
-        const channel = this.#channelOf(namespaceOf(options!.namespace, 'options.namespace'));
-        source.publishedTo(channel, kind, finalKeys);
+        const namespace = namespaceOf(options!.namespace, 'options.namespace');
+        source.publishedTo(this.#channelOf(namespace), kind, finalKeys);
+        if (listensForInvalidations()) publishedOut(this.#names(namespace ?? ''), finalKeys, false);
       }
       return;
     }
     if (finalKeys === undefined) this.l1.expireAll();
     else this.l1.remove(finalKeys);
     this.source?.published(kind, finalKeys);
+    if (this.source instanceof Bus && listensForInvalidations())
+      publishedOut(this.#names(root ? '' : undefined), finalKeys, root);
   }
 
   // Reads the L2, and fills the L1 with what it found, unless an invalidation of the key (or a
@@ -292,6 +299,14 @@ export class TwoTier<V> implements WriteNotice {
     return Promise.all([value, ttl]).then(([payload, ttlMs]) =>
       payload === undefined || ttlMs === undefined ? undefined : { payload, ttlMs },
     );
+  }
+
+  // Who an invalidation message is about: this cache, in its own namespace or the one a call gave.
+  #names(namespace: string | undefined): InvalidationNames {
+    return {
+      namespace: namespace === undefined ? this.#namespace : namespace === '' ? undefined : namespace,
+      alias: this.#core.telemetry.alias,
+    };
   }
 
   #ownSpace(options: OperationOptions | undefined): boolean {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { parsePrometheus, sampleValue } from '../support/prometheus-text.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
 import { ROOT } from '../support/run.js';
 
@@ -46,7 +47,7 @@ for (const [label, env] of [
   describe(`examples/http-server ${label}`, function () {
     this.timeout(30_000);
 
-    it('computes each report once, serves repeats (x-cache: HIT) and concurrent requests from that one computation, and stops cleanly', async function () {
+    it('computes each report once, serves repeats (x-cache: HIT) and concurrent requests from that one computation, counts them at /metrics, and stops cleanly', async function () {
       const { child, base, banner } = await startServer(await env());
       try {
         expect(banner).to.match(label === 'in memory' ? /cache: memory/ : /cache: redis/);
@@ -64,6 +65,23 @@ for (const [label, env] of [
         expect(await getJson(`${base}/invalidate?id=1`)).to.deep.equal({ removed: 1 });
         const recomputed = await getJson<Report>(`${base}/report?id=1`);
         expect(recomputed.computation).to.equal(burst[0]!.computation + 1);
+
+        // /metrics counts the 8 report calls: the repeat was a hit, each computation's first
+        // caller a miss (the burst's others waited for its computation, or came after it).
+        const metrics = await fetch(`${base}/metrics`);
+        expect(metrics.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
+        const text = await metrics.text();
+        const { samples } = parsePrometheus(text);
+        const calls = (result: string): number =>
+          sampleValue(samples, 'larder_cache_requests_total', { cache: 'default', op: 'cached', result });
+        expect(calls('hit') + calls('miss')).to.equal(8);
+        expect(calls('miss')).to.be.at.least(3);
+        expect(calls('hit')).to.be.at.least(1);
+        expect(
+          sampleValue(samples, 'larder_cache_operation_seconds_count', { cache: 'default', op: 'cached' }),
+        ).to.equal(8);
+        expect(sampleValue(samples, 'larder_cache_operation_seconds_count', { op: 'delete' })).to.equal(1);
+        expect(text).not.to.match(/id=|report/);
       } finally {
         expect(await stopServer(child)).to.equal(0);
       }

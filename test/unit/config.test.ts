@@ -33,7 +33,7 @@ describe('config validation', function () {
     rejects(
       { a: { plugins: ['timing', 'hit-miss'] } },
       'caches.a.plugins[1]',
-      /unknown plugin "hit-miss"; known: hit-miss-ratio, timing/,
+      /unknown plugin "hit-miss"; known: hit-miss-ratio, timing, metrics/,
     );
     rejects(
       { a: { backend: { maxSize: 5 } } },
