@@ -1,48 +1,19 @@
 import type { KeyHandle } from './backends/backend.js';
 import type { Cache } from './cache.js';
-import type { Clock } from './clock.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
 import type { OperationOptions, WriteOptions } from './options.js';
 import { LATER, getNoting, readNow } from './read-now.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
-import { NEVER, asStaleEntry, hitCounterKey, storedEntry, type StaleEntry } from './stored-entry.js';
+import { asStaleEntry, storedEntry, type StaleEntry } from './stored-entry.js';
+import { countHit } from './strategies/hit-count.js';
+import type { ReadThroughPolicy } from './read-through-policy.js';
+
+export type { ReadThroughPolicy } from './read-through-policy.js';
 import { noteHitNow } from './strategies/detect-cache.js';
 import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
-import { jitteredTtl, type JitterSpread, type RandomSource } from './strategies/jitter.js';
+import { jitteredTtl } from './strategies/jitter.js';
 import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
-
-/** How one read-through (a getOrSet, a memoised function) reads, computes and stores. */
-export interface ReadThroughPolicy<R> {
-  /** Names the function in logs. */
-  readonly name: string;
-  /** Stored results' ttl in ms; `undefined` takes the cache's. Required with a stale mode. */
-  readonly ttlMs: number | undefined;
-  /** After the ttl, serve the stale result this long while one background call refreshes it. */
-  readonly staleTtlMs: number;
-  /** After the ttl, serve the stale result this long if the computation throws. */
-  readonly staleIfErrorMs: number;
-  /** With a lease, one caller across processes computes under a lock on the key. */
-  readonly leaseMs: number | undefined;
-  /** `true` for a result that is returned but not stored. */
-  readonly skipCache?: ((result: R) => boolean) | undefined;
-  /**
-   * Whether a failing cache (down, slow, closed, unreadable) is logged and passed by, the
-   * computation's result returned uncached (cached()); else the failure is the caller's
-   * (getOrSet, where the cache's own safe mode decides).
-   */
-  readonly failOpen: boolean;
-  /** Where freshness is read. */
-  readonly clock: Clock;
-  /** After a computation, this many reads are hits; the next one computes again (cashews' hit cache). */
-  readonly hits?: number | undefined;
-  /** A hit past this fraction of its ttl starts one background refresh. */
-  readonly refreshAhead?: number | undefined;
-  /** Spreads each stored result's ttl. */
-  readonly jitter?: JitterSpread | undefined;
-  /** Where jitter draws its numbers. */
-  readonly random?: RandomSource | undefined;
-}
 
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
@@ -214,8 +185,7 @@ export class ReadThrough<R> {
     return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback, ctx), ctx);
   }
 
-  // A fresh entry with a hit count: the count this read gets (one atomic increment, shared by every
-  // process) decides whether it is one of the `hits` reads, or the one after, which computes.
+  // A fresh entry with a hit count: one of its `hits` reads, or the one after, which computes.
   #countHit(
     entry: StaleEntry<R>,
     cache: Cache<unknown>,
@@ -225,51 +195,33 @@ export class ReadThrough<R> {
     options: WriteOptions | undefined,
     ctx: OperationContext | undefined,
   ): Promise<R> {
-    const counter = hitCounterKey(key, entry.hits!);
     const counterOptions = readOptions(options);
-    return cache.increment(counter, 1, counterOptions).then(
-      (count) => {
-        const hits = this.#policy.hits!;
-        if (count === 1) {
-          // The counter ends with its entry: the entry's fresh life left is all it needs. Without
-          // a ttl of its own, the entry's stored ttl (the cache's) is read once.
-          const left =
-            entry.freshUntil !== NEVER
-              ? Promise.resolve(Math.max(1, entry.freshUntil - this.#policy.clock.now()))
-              : cache.ttl(key, counterOptions);
-          left
-            .then((ms) =>
-              ms === undefined || ms === Infinity ? undefined : cache.expire(counter, ms, counterOptions),
-            )
-            .catch((err: unknown) => this.#logged(cache, key, err));
-        }
-        if (count <= hits) {
-          if (ctx !== undefined) found(ctx, true, false, false);
-          if (entry.refreshAt !== undefined && this.#policy.clock.now() >= entry.refreshAt)
-            this.#refreshInBackground(cache, key, share, compute, options, true);
-          return entry.value;
-        }
-        // Exactly one read anywhere gets hits + 1: it removes the spent counter.
-        if (count === hits + 1) cache.delete(counter, counterOptions).catch(() => undefined);
-        if (detecting !== 0) reviseHit(cache.storedKey(key, counterOptions), 'miss');
-        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+    const computed = (): Promise<R> =>
+      this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+    return countHit(cache, key, entry, this.#policy.hits!, this.#policy.clock, counterOptions, {
+      served: () => {
+        if (ctx !== undefined) found(ctx, true, false, false);
+        if (entry.refreshAt !== undefined && this.#policy.clock.now() >= entry.refreshAt)
+          this.#refreshInBackground(cache, key, share, compute, options, true);
+        return entry.value;
       },
-      (error: unknown) => {
+      spent: () => {
+        if (detecting !== 0) reviseHit(cache.storedKey(key, counterOptions), 'miss');
+        return computed();
+      },
+      failed: (error) => {
         if (!this.#passesBy(error)) throw error;
         cache.logger.warn(
           { key, fn: this.#policy.name, err: error },
           'counting a hit failed; calling the function (fail open)',
         );
-        return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+        return computed();
       },
-    );
+      lost: (err) =>
+        cache.logger.warn({ key, fn: this.#policy.name, err }, "starting the hit counter's ttl failed"),
+    });
   }
 
-  #logged(cache: Cache<unknown>, key: string, err: unknown): void {
-    cache.logger.warn({ key, fn: this.#policy.name, err }, "starting the hit counter's ttl failed");
-  }
-
-  // The computation running for `share`, or `start`'s, which callers of `share` then join.
   #shared(share: string, start: () => Promise<R>, ctx?: OperationContext): Promise<R> {
     let shared = this.#inflight.get(share);
     if (ctx !== undefined) found(ctx, false, false, shared !== undefined);
