@@ -1,6 +1,6 @@
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { describeValue } from '../describe.js';
-import { parseDuration, type Duration } from '../duration.js';
+import { parseDuration } from '../duration.js';
 import { globMatcher } from '../glob.js';
 import { JsonSerializer } from '../serializers/json.js';
 import { NullSerializer } from '../serializers/null.js';
@@ -8,52 +8,16 @@ import type { Serializer } from '../serializers/serializer.js';
 import type { Backend, KeyHandle, StoredWithTtl } from './backend.js';
 import { incremented } from './counter.js';
 import { checkOptions } from '../options-schema.js';
-import { MEMORY_BACKEND_OPTIONS } from './memory-options.js';
+import {
+  MEMORY_BACKEND_DEFAULTS,
+  MEMORY_BACKEND_OPTIONS,
+  type MemoryBackendOptions,
+} from './memory-options.js';
 import { SlotTable } from './slot-table.js';
 import { Sweeper } from './sweeper.js';
 import { sizeOfValue } from './value-size.js';
 
-/** Options of {@link MemoryBackend}. */
-export interface MemoryBackendOptions {
-  /**
-   * Most entries kept; the least recently used are evicted beyond it. `Infinity` for no bound.
-   * @default 10_000
-   */
-  readonly maxSize?: number;
-  /**
-   * Most bytes of values kept (least recently used evicted beyond it); `0` for no bound. Sizes come
-   * from `sizeOf`, or else from the encoded payload, so without `sizeOf` it needs a serializer other
-   * than the `NullSerializer` default. A single value larger than `maxBytes` is refused.
-   * @default 0
-   */
-  readonly maxBytes?: number;
-  /** Size of a value in bytes, for `maxBytes` when values are stored as references. */
-  readonly sizeOf?: (value: unknown, key: string) => number;
-  /**
-   * The least time between two background sweeps. Expired entries are never returned, and are
-   * reclaimed without a read by a sweep whose timer is aimed at the earliest expiry: a store whose
-   * next expiry is ten minutes away sets one timer for ten minutes, not one a second. This bounds how
-   * often that timer may fire (the first time: this long after the backend was made), so entries
-   * expiring close together are reclaimed in one batch; an entry may therefore stay held, unseen,
-   * up to this long past its expiry. Between 1 ms and 24.8 days; ttls may be longer.
-   * @default '1s'
-   */
-  readonly sweepInterval?: Duration;
-  /**
-   * The clock every expiry decision is made by (writes, reads, `ttl`, `expire`, sweeps). Tests pass
-   * one they move by hand (`ManualClock` from `larder/testing`); it is called as given.
-   * @default systemClock (`Date.now()`, one reading reused for about 1 ms: see {@link systemClock})
-   */
-  readonly clock?: Clock;
-}
-
-/** The frozen defaults of {@link MemoryBackendOptions}. */
-export const MEMORY_BACKEND_DEFAULTS = Object.freeze({
-  maxSize: 10_000,
-  maxBytes: 0,
-  sweepInterval: 1_000,
-  clock: systemClock,
-});
+export { MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './memory-options.js';
 
 /**
  * An in-process LRU store with per-key expiry. Every operation answers synchronously, so a cache
