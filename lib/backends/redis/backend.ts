@@ -1,5 +1,4 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { describeValue } from '../../describe.js';
 import { ConfigError, NotAnIntegerError, OutOfRangeError } from '../../errors.js';
 import { escapeGlob } from '../../keys.js';
 import { defaultLogger, type Logger } from '../../logger.js';
@@ -16,6 +15,7 @@ import { Masters, perSlot, sum } from './masters.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
 import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET, INCREMENT_SAFELY } from './scripts.js';
 import { parseRedisUrl } from './url.js';
+import { orUndefined, payloadOf, transactionResults } from './replies.js';
 
 const NOT_AN_INTEGER = /not an integer|out of range/i;
 const REFUSED_DB = /DB index is out of range|invalid DB index/i;
@@ -380,27 +380,6 @@ const CLOSE_WAIT_MS = 1_000;
 // Waits for `pending`, but no longer than `ms`; close() must finish even if Redis never answers.
 function atMost(pending: Promise<unknown>, ms: number): Promise<unknown> {
   return settleWithin(pending, ms, undefined, () => new Error('gave up waiting')).catch(() => undefined);
-}
-
-// ioredis sends Buffers as bytes but stringifies any other Uint8Array ("1,2,3"): wrap it, without copying.
-function payloadOf(value: unknown): string | Buffer {
-  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new TypeError(
-    `the redis backend stores strings or bytes; got ${describeValue(value)} (is the serializer a NullSerializer?)`,
-  );
-}
-
-function transactionResults(replies: [Error | null, unknown][] | null): unknown[] {
-  if (replies === null) throw new Error('the Redis transaction was aborted');
-  return replies.map(([error, result]) => {
-    if (error !== null) throw error;
-    return result;
-  });
-}
-
-function orUndefined<T>(value: T | null): T | undefined {
-  return value ?? undefined;
 }
 
 function nothing(): void {}

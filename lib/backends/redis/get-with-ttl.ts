@@ -1,5 +1,6 @@
 import type { StoredWithTtl } from '../backend.js';
 import type { Client } from './client.js';
+import { transactionResults } from './replies.js';
 
 /**
  * `getWithTtl` on Redis: `GET` and `PTTL` in one `MULTI … EXEC`, so one round trip (the four
@@ -13,14 +14,10 @@ import type { Client } from './client.js';
  * two reads and pair one value with another value's ttl.
  */
 export async function readWithTtl(client: Client, key: string): Promise<StoredWithTtl | undefined> {
-  const replies = await client.multi().getBuffer(key).pttl(key).exec();
-  if (replies === null) throw new Error('the Redis transaction was aborted');
-  const [[getError, value], [ttlError, ms]] = replies as [
-    [Error | null, Buffer | null],
-    [Error | null, number],
+  const [value, ms] = transactionResults(await client.multi().getBuffer(key).pttl(key).exec()) as [
+    Buffer | null,
+    number,
   ];
-  if (getError !== null) throw getError;
-  if (ttlError !== null) throw ttlError;
   // -2: the key expired between the two reads, at the very moment: a miss.
   if (value === null || ms === -2) return undefined;
   return { value, ttlMs: ms === -1 ? Infinity : ms };
