@@ -479,22 +479,18 @@ export class Cache<V = unknown> implements CacheOperations<V> {
             : operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options, true),
         );
       }
-      // A hit read on the spot needs neither the runner nor the engine; anything else (a miss, a
-      // bad key, a failure) takes the full path, which reports it properly.
+      // A hit read on the spot, as the read-throughs read one, needs neither the runner nor the
+      // engine; anything else (a miss, a bad key, a failure) takes the full path, which reports it.
+      let target: KeyHandle | string | undefined;
       try {
-        const payload = this.#peeks
-          ? this.#port.peek(this.#keys.handle(key)!)
-          : this.#port.get(this.#keys.finalKey(key));
-        if (
-          payload !== undefined &&
-          !isNativePromise(payload) &&
-          taggedOf(payload, this.#tagObjects) === undefined
-        ) {
-          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
-          return Promise.resolve(this.#codec.decode(payload, key));
-        }
+        target = this.#peeks ? this.#keys.handle(key) : typeof key === 'string' ? key : undefined;
       } catch {
-        // The full path below meets the same failure and answers it as the runner does.
+        target = undefined;
+      }
+      const now = target === undefined ? LATER : this[readNow](target);
+      if (now !== undefined && now !== LATER) {
+        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+        return Promise.resolve(now);
       }
     }
     return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
