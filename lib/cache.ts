@@ -1,6 +1,7 @@
 import type { CacheEntries } from './arguments.js';
 import { threw, type BackendPort } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
+import { MemoryBackend } from './backends/memory.js';
 import { CacheCore } from './cache-core.js';
 import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Codec } from './codec.js';
@@ -42,6 +43,11 @@ import type { TwoTier } from './tiers/two-tier.js';
 export type { CacheEntries } from './arguments.js';
 
 const TRUE = Promise.resolve(true);
+
+// larder's memory backend's own reads, which answer with stored values only, never a pending
+// answer: a subclass (or a stub) may replace either, and then gets take the general path.
+const MEMORY_GET = MemoryBackend.prototype.get;
+const MEMORY_PEEK = MemoryBackend.prototype.peek;
 
 /**
  * A cache: one backend, one serializer and any plugins, with namespaces, versions, ttls and
@@ -90,6 +96,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // Whether gets read remembered key handles with the backend's peek, and sets write them with put.
   readonly #peeks: boolean;
   readonly #puts: boolean;
+  // Whether get may read the store itself: no plugin observing gets, a memory backend (read through
+  // its own get or peek: see MEMORY_GET) and a pass-through serializer (nothing to decode).
+  readonly #readsStore: boolean;
   // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
   readonly #readsNow: boolean;
   // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
@@ -129,6 +138,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.#peeks = core.capabilities.peek && core.keys.remembers;
     this.#puts = core.capabilities.put && core.keys.remembers;
     this.#readsNow = this.#getFast && core.capabilities.peek;
+    this.#readsStore = this.#getFast && core.tagObjects && core.backend instanceof MemoryBackend;
     this.#getsNow = this.#getFast && this.#synchronous;
     this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
     this.#tagObjects = core.tagObjects;
@@ -174,6 +184,34 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   get(key: Key, options?: GetOptions): Promise<V | undefined>;
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
+    if (
+      options === undefined &&
+      this.#readsStore &&
+      this.#closing === undefined &&
+      // Still larder's own reads (a test's stub put on the backend later is honoured below).
+      (this.#peeks ? this.backend.peek === MEMORY_PEEK : this.backend.get === MEMORY_GET) &&
+      !operationChannel.hasSubscribers
+    ) {
+      // The leanest path, the one most gets take: larder's own memory store, whose answers are
+      // stored values (never pending) and need no decoding. Two steps, as below.
+      let target: string | KeyHandle;
+      try {
+        target = this.#peeks ? this.#keys.handle(key)! : this.#keys.readKey(key);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      let stored: unknown;
+      try {
+        stored = this.#peeks ? this.backend.peek!(target as KeyHandle) : this.backend.get(target as string);
+      } catch (error) {
+        return this.#runner.failed('get', key, threw(error), undefined, false);
+      }
+      if (stored === undefined) return Promise.resolve(undefined);
+      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+      return Promise.resolve(
+        isTaggedObject(stored) ? this.#decodeOrRecover(stored, key, undefined) : (stored as V),
+      );
+    }
     const fast = this.#getFast && (options === undefined || ownKeySpace(options));
     if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
       // The hot path: no hooks, the cache's own key space and time limit, no tracing, and no
