@@ -3,6 +3,7 @@ import { BackendPort } from './backend-port.js';
 import type { Backend } from './backends/backend.js';
 import { capabilitiesOf, type BackendCapabilities } from './backends/capabilities.js';
 import { MemoryBackend } from './backends/memory.js';
+import { pathsOf, type CachePaths } from './cache-paths.js';
 import { systemClock, type Clock } from './clock.js';
 import { Codec } from './codec.js';
 import { describeValue } from './describe.js';
@@ -69,6 +70,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly tagWriter: TagWriter<V>;
   /** The L1 and its invalidation, when the cache has an `l1`. */
   readonly tier: TwoTier<V> | undefined;
+  /** Which of Cache's direct paths this cache may take. */
+  readonly paths: CachePaths;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -130,6 +133,7 @@ export class CacheCore<V> implements LockPort<V> {
       clock: systemClock,
     });
     this.tier = tiersOf(this, options.l1, options.invalidation);
+    this.paths = pathsOf(this as CacheCore<unknown>);
   }
 
   /** A single-key operation through the runner. */
