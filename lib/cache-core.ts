@@ -1,8 +1,8 @@
 import { booleanOf, pluginsOf } from './arguments.js';
 import { BackendPort } from './backend-port.js';
-import type { Backend } from './backends/backend.js';
+import type { Backend, KeyHandle } from './backends/backend.js';
 import { capabilitiesOf, type BackendCapabilities } from './backends/capabilities.js';
-import { MemoryBackend } from './backends/memory.js';
+import { MemoryBackend, revisionOf } from './backends/memory.js';
 import { pathsOf, type CachePaths } from './cache-paths.js';
 import { systemClock, type Clock } from './clock.js';
 import { Codec } from './codec.js';
@@ -120,7 +120,13 @@ export class CacheCore<V> implements LockPort<V> {
     });
     this.telemetry.attach();
     this.port = new BackendPort(backend);
-    this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
+    this.tags = new TagSpace(
+      this.keys.namespace,
+      this.port,
+      this.capabilities,
+      this.synchronous,
+      revisionReader(backend),
+    );
     this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
     this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({
@@ -234,4 +240,13 @@ function loggerOf(logger: unknown): Logger {
     );
   }
   return logger as Logger;
+}
+
+// The memory backend's revision, where tag reads go to its own store (no subclass's get or peek).
+function revisionReader(backend: Backend): ((handles?: readonly KeyHandle[]) => number) | undefined {
+  if (!(backend instanceof MemoryBackend)) return undefined;
+  if (backend.get !== MemoryBackend.prototype.get || backend.peek !== MemoryBackend.prototype.peek) {
+    return undefined;
+  }
+  return (handles) => backend[revisionOf](handles);
 }

@@ -13,7 +13,7 @@ import type { Tier } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
 import { LATER } from './read-now.js';
 import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
-import { isTaggedObject, taggedOf } from './tags/tagged-payload.js';
+import { isTaggedObject, taggedOf, type TaggedPayload } from './tags/tagged-payload.js';
 import * as tagged from './tags/tagged-operations.js';
 import { operationChannel } from './telemetry/channels.js';
 
@@ -224,6 +224,22 @@ export function multiGetNotingOf<V>(
     if (detecting !== 0) noteCacheHit(cache as Cache<unknown>, keys[index]!, options, from);
     noted(index, from);
   });
+}
+
+/**
+ * The value of a tagged entry a pass-through store holds, read on the spot: the value itself if
+ * its tags are current, else `undefined`; a failure is answered as the runner would answer it.
+ */
+export function taggedValueNow<V>(
+  core: CacheCore<V>,
+  entry: TaggedPayload,
+  key: unknown,
+): V | undefined | Promise<V | undefined> {
+  try {
+    return core.tags.isCurrent(entry) === true ? (entry.payload as V) : undefined;
+  } catch (error) {
+    return core.runner.recover('get', key, error, undefined, undefined, false);
+  }
 }
 
 /**

@@ -4,7 +4,6 @@ import type { Backend, KeyHandle } from './backends/backend.js';
 import { MemoryBackend } from './backends/memory.js';
 import { CacheCore } from './cache-core.js';
 import {
-  decodeOrRecover,
   getNotingOf,
   getOrSetDirect,
   multiGetNotingOf,
@@ -12,6 +11,7 @@ import {
   readOnTheSpot,
   getDirect,
   runGet,
+  taggedValueNow,
 } from './cache-reads.js';
 import { runSet, setDirect } from './cache-writes.js';
 import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
@@ -188,7 +188,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       if (stored === undefined) return Promise.resolve(undefined);
       if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
       return Promise.resolve(
-        isTaggedObject(stored) ? decodeOrRecover(this.#core, stored, key, undefined) : (stored as V),
+        isTaggedObject(stored) ? taggedValueNow(this.#core, stored, key) : (stored as V),
       );
     }
     if (
