@@ -28,6 +28,7 @@ import {
   type RandomSource,
 } from './strategies/jitter.js';
 import { CacheTelemetry, checkTelemetryOptions } from './telemetry/cache-telemetry.js';
+import { reportTagLookups } from './telemetry/internal.js';
 import { tiersOf } from './tiers/setup.js';
 import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
 import type { TwoTier } from './tiers/two-tier.js';
@@ -118,6 +119,7 @@ export class CacheCore<V> implements LockPort<V> {
     this.telemetry.attach();
     this.port = new BackendPort(backend);
     this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
+    reportTagLookups(this.port, this.telemetry);
     this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
     this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({

@@ -14,6 +14,7 @@ import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl } from './strategies/jitter.js';
 import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
+import { internally } from './telemetry/internal.js';
 
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
@@ -264,23 +265,27 @@ export class ReadThrough<R> {
   ): Promise<R> {
     const lease = this.#policy.leaseMs!;
     // The lock is on the entry's own final key (the same key space), so every process that would
-    // store this entry excludes the others, whatever its cache's own namespace.
+    // store this entry excludes the others, whatever its cache's own namespace. The lock and the
+    // read under it are larder's own (traced as `internal`); the computation runs after the lock
+    // is taken, outside that mark.
     const lockOptions = { lease, wait: lease, namespace: options?.namespace, version: options?.version };
     let computing = false;
     try {
-      return await cache.withLock(
-        key,
-        async () => {
-          // Whoever held the lock before us has probably stored the result by now.
-          const stored = await cache.get(key, readOptions(options));
-          if (stored !== undefined) {
-            const fresh = this.#freshOf(stored);
-            if (fresh !== STALE) return fresh;
-          }
-          computing = true;
-          return this.#computeAndStore(cache, key, compute, options);
-        },
-        lockOptions,
+      return await internally(() =>
+        cache.withLock(
+          key,
+          async () => {
+            // Whoever held the lock before us has probably stored the result by now.
+            const stored = await internally(() => cache.get(key, readOptions(options)));
+            if (stored !== undefined) {
+              const fresh = this.#freshOf(stored);
+              if (fresh !== STALE) return fresh;
+            }
+            computing = true;
+            return this.#computeAndStore(cache, key, compute, options);
+          },
+          lockOptions,
+        ),
       );
     } catch (error) {
       // Only a lock that could not be taken falls back to computing without it; what the
