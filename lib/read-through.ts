@@ -98,14 +98,11 @@ export class ReadThrough<R> {
     }
     if (missed)
       return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
-    // Fixed tags are known before the read: on a remote backend they are read beside the entry.
-    const tags = prefetchedTags(cache, options);
+    // A traced call's read is larder's own (traced as `internal`): the call is the application's.
     const read =
-      tags !== undefined
-        ? readBeside(cache, key, readOptions(options), tags)
-        : ctx === undefined
-          ? cache.get(key, readOptions(options))
-          : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
+      ctx === undefined
+        ? this.#read(cache, key, options, ctx)
+        : internally(() => this.#read(cache, key, options, ctx));
     return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
@@ -117,6 +114,20 @@ export class ReadThrough<R> {
         return this.#shared(share, async () => compute(), ctx);
       },
     );
+  }
+
+  // The read of a call: the entry, with its fixed tags beside it on a remote backend; a traced
+  // call is told the tier that answered.
+  #read(
+    cache: Cache<unknown>,
+    key: string,
+    options: WriteOptions | undefined,
+    ctx: OperationContext | undefined,
+  ): Promise<unknown> {
+    const tags = prefetchedTags(cache, options);
+    if (tags !== undefined) return readBeside(cache, key, readOptions(options), tags);
+    if (ctx === undefined) return cache.get(key, readOptions(options));
+    return cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
   }
 
   // What a read found becomes: the result, or a (shared) computation of it.
@@ -334,7 +345,8 @@ export class ReadThrough<R> {
           ? { ...options, ttl }
           : { ...options, ttl, jitter: 0 };
     try {
-      await storeResult(cache, key, value, writeOptions, before.taken, result);
+      // The write is larder's own (traced as `internal`), as the read was.
+      await internally(() => storeResult(cache, key, value, writeOptions, before.taken, result));
     } catch (error) {
       if (!this.#passesBy(error)) throw error;
       cache.logger.warn(
