@@ -1,8 +1,9 @@
 import type { KeyHandle } from './backends/backend.js';
 import type { Cache } from './cache.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import type { OperationOptions, WriteOptions } from './options.js';
-import { LATER, getNoting, readNow } from './read-now.js';
+import type { WriteOptions } from './options.js';
+import { LATER, readNow } from './read-now.js';
+import { found, readEntry, readOptions } from './read-through-read.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { asStaleEntry, storedEntry, type StaleEntry } from './stored-entry.js';
 import { countHit } from './strategies/hit-count.js';
@@ -12,7 +13,7 @@ export type { ReadThroughPolicy } from './read-through-policy.js';
 import { noteHitNow } from './strategies/detect-cache.js';
 import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl } from './strategies/jitter.js';
-import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
+import { storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
 import { internally } from './telemetry/internal.js';
 
@@ -101,8 +102,8 @@ export class ReadThrough<R> {
     // A traced call's read is larder's own (traced as `internal`): the call is the application's.
     const read =
       ctx === undefined
-        ? this.#read(cache, key, options, ctx)
-        : internally(() => this.#read(cache, key, options, ctx));
+        ? readEntry(cache, key, options, ctx)
+        : internally(() => readEntry(cache, key, options, ctx));
     return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
@@ -114,20 +115,6 @@ export class ReadThrough<R> {
         return this.#shared(share, async () => compute(), ctx);
       },
     );
-  }
-
-  // The read of a call: the entry, with its fixed tags beside it on a remote backend; a traced
-  // call is told the tier that answered.
-  #read(
-    cache: Cache<unknown>,
-    key: string,
-    options: WriteOptions | undefined,
-    ctx: OperationContext | undefined,
-  ): Promise<unknown> {
-    const tags = prefetchedTags(cache, options);
-    if (tags !== undefined) return readBeside(cache, key, readOptions(options), tags);
-    if (ctx === undefined) return cache.get(key, readOptions(options));
-    return cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
   }
 
   // What a read found becomes: the result, or a (shared) computation of it.
@@ -396,21 +383,4 @@ export class ReadThrough<R> {
   #passesBy(error: unknown): boolean {
     return this.#policy.failOpen && isCacheFailure(error);
   }
-}
-
-// What a traced read-through call found: a hit (perhaps stale), or a computation of its own or shared.
-function found(ctx: OperationContext, hit: boolean, stale: boolean, shared: boolean): void {
-  ctx.hit = hit;
-  // A hit from a cache with an L1 was told its tier by the read; any other answer is the backend's.
-  ctx.tier ??= 'l2';
-  ctx.stale = stale;
-  ctx.shared = shared;
-}
-
-// The read of a read-through takes the key space of its writes, not their ttl (or jitter); undefined when
-// there is nothing to pass, so the read keeps the cache's no-options fast path.
-function readOptions(options: WriteOptions | undefined): OperationOptions | undefined {
-  if (options === undefined || (options.ttl === undefined && options.jitter === undefined)) return options;
-  const { ttl: _ttl, jitter: _jitter, ...rest } = options;
-  return rest;
 }
