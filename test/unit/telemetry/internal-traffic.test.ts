@@ -8,6 +8,7 @@ import {
   multiCached,
   rateLimited,
 } from '../../../lib/index.js';
+import { eventually } from '../../support/eventually.js';
 import { recordOperations } from '../../support/operation-events.js';
 import { parsePrometheus, sampleValue } from '../../support/prometheus-text.js';
 import { startTracing } from '../../support/otel.js';
@@ -87,6 +88,30 @@ describe("telemetry of larder's own traffic", function () {
       const counted = recorder.settled().filter((ctx) => ctx.internal !== true);
       expect(counted.every((ctx) => app.has(ctx.op))).to.equal(true);
       expect(counted).to.have.length(9);
+    } finally {
+      recorder.stop();
+      await cache.close();
+    }
+  });
+
+  it("keeps a read-through's lock internal through its retries and release; the application's own lock is not", async function () {
+    const cache = new Cache({ namespace: 'locks' });
+    const recorder = recordOperations();
+    try {
+      const load = cached(async () => 'v', { cache, key: 'k', lock: { lease: '5s' } });
+      // The application holds the entry's lock (cached() locks the entry's own key).
+      const held = await cache.lock('k', { lease: '5s' });
+      const call = load();
+      const ownAttempts = (): number =>
+        recorder.settled().filter((ctx) => ctx.op === 'lock' && ctx.internal === true).length;
+      await eventually('cached() retried the lock', () => ownAttempts() >= 2, 5_000);
+      await held.release();
+      expect(await call).to.equal('v');
+      const locks = recorder.settled().filter((ctx) => ctx.op === 'lock');
+      // The application's: its lock and its release; the rest (attempts, the last one's success,
+      // the release) are cached()'s own.
+      expect(locks.filter((ctx) => ctx.internal !== true)).to.have.length(2);
+      expect(ownAttempts()).to.be.at.least(4);
     } finally {
       recorder.stop();
       await cache.close();
