@@ -29,6 +29,7 @@ import {
   type RandomSource,
 } from './strategies/jitter.js';
 import { CacheTelemetry, checkTelemetryOptions } from './telemetry/cache-telemetry.js';
+import { reportTagLookups } from './telemetry/internal.js';
 import { tiersOf } from './tiers/setup.js';
 import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
 import type { TwoTier } from './tiers/two-tier.js';
@@ -127,6 +128,7 @@ export class CacheCore<V> implements LockPort<V> {
       this.synchronous,
       revisionReader(backend),
     );
+    reportTagLookups(this.port, this.telemetry);
     this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
     this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({

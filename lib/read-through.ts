@@ -1,8 +1,9 @@
 import type { KeyHandle } from './backends/backend.js';
 import type { Cache } from './cache.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import type { OperationOptions, WriteOptions } from './options.js';
-import { LATER, getNoting, readNow } from './read-now.js';
+import type { WriteOptions } from './options.js';
+import { LATER, readNow } from './read-now.js';
+import { found, readEntry, readOptions } from './read-through-read.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { asStaleEntry, storedEntry, type StaleEntry } from './stored-entry.js';
 import { countHit } from './strategies/hit-count.js';
@@ -12,8 +13,9 @@ export type { ReadThroughPolicy } from './read-through-policy.js';
 import { noteHitNow } from './strategies/detect-cache.js';
 import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl } from './strategies/jitter.js';
-import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
+import { storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
+import { internally } from './telemetry/internal.js';
 
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
@@ -97,14 +99,11 @@ export class ReadThrough<R> {
     }
     if (missed)
       return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
-    // Fixed tags are known before the read: on a remote backend they are read beside the entry.
-    const tags = prefetchedTags(cache, options);
+    // A traced call's read is larder's own (traced as `internal`): the call is the application's.
     const read =
-      tags !== undefined
-        ? readBeside(cache, key, readOptions(options), tags)
-        : ctx === undefined
-          ? cache.get(key, readOptions(options))
-          : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
+      ctx === undefined
+        ? readEntry(cache, key, options, ctx)
+        : internally(() => readEntry(cache, key, options, ctx));
     return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
@@ -264,23 +263,27 @@ export class ReadThrough<R> {
   ): Promise<R> {
     const lease = this.#policy.leaseMs!;
     // The lock is on the entry's own final key (the same key space), so every process that would
-    // store this entry excludes the others, whatever its cache's own namespace.
+    // store this entry excludes the others, whatever its cache's own namespace. The lock and the
+    // read under it are larder's own (traced as `internal`); the computation runs after the lock
+    // is taken, outside that mark.
     const lockOptions = { lease, wait: lease, namespace: options?.namespace, version: options?.version };
     let computing = false;
     try {
-      return await cache.withLock(
-        key,
-        async () => {
-          // Whoever held the lock before us has probably stored the result by now.
-          const stored = await cache.get(key, readOptions(options));
-          if (stored !== undefined) {
-            const fresh = this.#freshOf(stored);
-            if (fresh !== STALE) return fresh;
-          }
-          computing = true;
-          return this.#computeAndStore(cache, key, compute, options);
-        },
-        lockOptions,
+      return await internally(() =>
+        cache.withLock(
+          key,
+          async () => {
+            // Whoever held the lock before us has probably stored the result by now.
+            const stored = await internally(() => cache.get(key, readOptions(options)));
+            if (stored !== undefined) {
+              const fresh = this.#freshOf(stored);
+              if (fresh !== STALE) return fresh;
+            }
+            computing = true;
+            return this.#computeAndStore(cache, key, compute, options);
+          },
+          lockOptions,
+        ),
       );
     } catch (error) {
       // Only a lock that could not be taken falls back to computing without it; what the
@@ -329,7 +332,8 @@ export class ReadThrough<R> {
           ? { ...options, ttl }
           : { ...options, ttl, jitter: 0 };
     try {
-      await storeResult(cache, key, value, writeOptions, before.taken, result);
+      // The write is larder's own (traced as `internal`), as the read was.
+      await internally(() => storeResult(cache, key, value, writeOptions, before.taken, result));
     } catch (error) {
       if (!this.#passesBy(error)) throw error;
       cache.logger.warn(
@@ -379,21 +383,4 @@ export class ReadThrough<R> {
   #passesBy(error: unknown): boolean {
     return this.#policy.failOpen && isCacheFailure(error);
   }
-}
-
-// What a traced read-through call found: a hit (perhaps stale), or a computation of its own or shared.
-function found(ctx: OperationContext, hit: boolean, stale: boolean, shared: boolean): void {
-  ctx.hit = hit;
-  // A hit from a cache with an L1 was told its tier by the read; any other answer is the backend's.
-  ctx.tier ??= 'l2';
-  ctx.stale = stale;
-  ctx.shared = shared;
-}
-
-// The read of a read-through takes the key space of its writes, not their ttl (or jitter); undefined when
-// there is nothing to pass, so the read keeps the cache's no-options fast path.
-function readOptions(options: WriteOptions | undefined): OperationOptions | undefined {
-  if (options === undefined || (options.ttl === undefined && options.jitter === undefined)) return options;
-  const { ttl: _ttl, jitter: _jitter, ...rest } = options;
-  return rest;
 }

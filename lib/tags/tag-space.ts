@@ -5,6 +5,7 @@ import type { BackendCapabilities } from '../backends/capabilities.js';
 import { describeValue } from '../describe.js';
 import { KeyMemo } from '../key-memo.js';
 import { isPending } from '../promise.js';
+import { lookUpTags } from '../telemetry/internal.js';
 import type { TaggedPayload } from './tagged-payload.js';
 
 /** Told, after the backend acknowledged an invalidation, which tag keys it gave new tokens. */
@@ -131,10 +132,11 @@ export class TagSpace {
     return this.#then(this.snapshot([this.markerKey]), (snapshot) => snapshot.tokens[0]!);
   }
 
-  /** The tokens `keys` hold now (`undefined` for a missing key). */
+  /** The tokens `keys` hold now (`undefined` for a missing key); traced as a `tagLookup`. */
   read(keys: readonly string[]): (string | undefined)[] | Promise<(string | undefined)[]> {
-    return this.#then(this.#port.multiGet(keys) as unknown[] | Promise<unknown[]>, (stored) =>
-      stored.map(tokenOf),
+    return this.#then(
+      lookUpTags(this.#port, keys, this.#synchronous) as unknown[] | Promise<unknown[]>,
+      (stored) => stored.map(tokenOf),
     );
   }
 

@@ -5,6 +5,7 @@
 import type { Logger } from '../logger.js';
 import type { Client } from '../backends/redis/client.js';
 import { LarderError } from '../errors.js';
+import type { CacheTelemetry } from '../telemetry/cache-telemetry.js';
 
 /** The modes a source implements. */
 export type InvalidationKind = 'bus' | 'tracking';
@@ -56,6 +57,8 @@ export interface InvalidationContext {
   readonly healthCheckMs: number;
   /** Where to log, already bound to the cache. */
   readonly logger: Logger;
+  /** The cache's telemetry, which traces the bus's publishes (as larder's own `publish`). */
+  readonly telemetry?: CacheTelemetry;
 }
 
 /**

@@ -84,6 +84,7 @@ export function tiersOf<V>(
     channel: invalidation.channel ?? busChannel(redis!.client, core.keys.namespace),
     healthCheckMs: invalidation.healthCheckMs,
     logger: core.logger,
+    telemetry: core.telemetry,
   };
   let source: InvalidationSource;
   if (type === 'tracking' && trackingFactory !== undefined) source = trackingFactory(context);
