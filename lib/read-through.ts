@@ -14,6 +14,7 @@ import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl } from './strategies/jitter.js';
 import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
+import { FROM_L1, servedStale, type Fallback } from './stale-if-error.js';
 
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
@@ -96,7 +97,7 @@ export class ReadThrough<R> {
       return running;
     }
     if (missed)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     // Fixed tags are known before the read: on a remote backend they are read beside the entry.
     const tags = prefetchedTags(cache, options);
     const read =
@@ -113,7 +114,14 @@ export class ReadThrough<R> {
           { key, fn: this.#policy.name, err: error },
           'cache read failed; calling the function (fail open)',
         );
-        return this.#shared(share, async () => compute(), ctx);
+        const uncached = async (): Promise<R> => {
+          try {
+            return await compute();
+          } catch (failure) {
+            return servedStale(failure, cache, key, readOptions(options), FROM_L1, this.#policy, ctx);
+          }
+        };
+        return this.#shared(share, uncached, ctx);
       },
     );
   }
@@ -129,7 +137,7 @@ export class ReadThrough<R> {
     ctx: OperationContext | undefined,
   ): R | Promise<R> {
     if (stored === undefined)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
     if (entry === undefined) {
       if (ctx !== undefined) found(ctx, true, false, false);
@@ -181,7 +189,7 @@ export class ReadThrough<R> {
       this.#refreshInBackground(cache, key, share, compute, options);
       return entry.value;
     }
-    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
+    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : FROM_L1;
     return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback, ctx), ctx);
   }
 
@@ -197,7 +205,7 @@ export class ReadThrough<R> {
   ): Promise<R> {
     const counterOptions = readOptions(options);
     const computed = (): Promise<R> =>
-      this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     return countHit(cache, key, entry, this.#policy.hits!, this.#policy.clock, counterOptions, {
       served: () => {
         if (ctx !== undefined) found(ctx, true, false, false);
@@ -238,7 +246,7 @@ export class ReadThrough<R> {
     key: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
-    fallback: StaleEntry<R> | undefined,
+    fallback: Fallback<R>,
     ctx?: OperationContext,
   ): Promise<R> {
     try {
@@ -246,13 +254,7 @@ export class ReadThrough<R> {
         return await this.#computeAndStore(cache, key, compute, options);
       return await this.#computeUnderLock(cache, key, compute, options);
     } catch (error) {
-      if (fallback === undefined) throw error;
-      cache.logger.error(
-        { key, fn: this.#policy.name, err: error },
-        'the function failed; serving the stale result (staleIfError)',
-      );
-      if (ctx !== undefined) ctx.stale = true;
-      return fallback.value;
+      return servedStale(error, cache, key, readOptions(options), fallback, this.#policy, ctx);
     }
   }
 

@@ -231,7 +231,7 @@ export class TwoTier<V> implements WriteNotice {
       }
       return;
     }
-    if (finalKeys === undefined) this.l1.expireAll();
+    if (finalKeys === undefined) this.l1.removeAll();
     else this.l1.remove(finalKeys);
     this.source?.published(kind, finalKeys);
     if (this.source instanceof Bus && listensForInvalidations())
@@ -258,7 +258,8 @@ export class TwoTier<V> implements WriteNotice {
     return answer.then(
       (found) => {
         if (found === undefined) {
-          this.l1.abandon(ticket);
+          // Gone from the L2: an expired entry kept for staleIfError goes too.
+          this.l1.missed(ticket);
           return undefined;
         }
         // A tagged entry never fills the L1: its tags are read from the L2 at every read (see
