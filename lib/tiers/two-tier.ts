@@ -15,8 +15,10 @@ import { taggedEntry } from '../tags/tagged-operations.js';
 /** What a write tells the tiers once the backend acknowledged it (see {@link TwoTier.written}). */
 export interface WriteNotice {
   /**
-   * `'set'` for a write that leaves a (possibly other) value, `'delete'` for one that removes it;
-   * `finalKeys` `undefined` for the whole namespace (clear, deletePattern).
+   * `'set'` for a write that leaves a (possibly other) value (the other L1s expire their entries
+   * and keep them for staleIfError), `'delete'` for one that removes it or ends its life
+   * (`delete`, `expire`: they drop them); `finalKeys` `undefined` for the whole namespace (clear,
+   * deletePattern).
    */
   written(kind: 'set' | 'delete', finalKeys: readonly string[] | undefined, options?: OperationOptions): void;
 }
