@@ -156,7 +156,7 @@ describe('two tiers: staleIfError from the L1', function () {
     const { withStale, without, fail } = functionsOn(b);
     await filledBy(b, () => withStale('1'), 's:1');
     await filledBy(b, () => without('1'), 'p:1');
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await eventually('the gap starts', () => b.peek('s:1') === undefined);
     await eventually('and ends', () => b.coherence === 'live', 20_000);
     expect(b.peek('s:1'), 'filled before the gap: not fresh').to.equal(undefined);
