@@ -64,7 +64,7 @@ export function reportingSink(
     down() {
       // A gap starts when a live L1 stops hearing (not before its first subscription).
       if (store.coherence === 'live' && gapExpired === undefined) {
-        gapExpired = store.size;
+        gapExpired = store.freshEntries;
         if (listensForInvalidations())
           publishInvalidation({ type: 'gap', phase: 'start', source: kind, ...names });
       }

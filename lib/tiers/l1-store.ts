@@ -94,6 +94,8 @@ export class L1Store implements InvalidationSink {
   readonly #pending = new Map<string, Pending>();
   readonly #clone: boolean;
   #bytes = 0;
+  // Of the entries held, the expired ones kept for staleIfError.
+  #kept = 0;
   // Bumped by expireAll, down and up, so that no read in flight across one of them fills.
   #epoch = 0;
   #live: boolean;
@@ -119,6 +121,11 @@ export class L1Store implements InvalidationSink {
    */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Entries held that are not expired (some may be past their life, dropped when next read). */
+  get freshEntries(): number {
+    return this.#entries.size - this.#kept;
   }
 
   /** Bytes held, as counted for `maxBytes`. */
@@ -280,6 +287,7 @@ export class L1Store implements InvalidationSink {
       const entry = this.#entries.get(key);
       if (entry !== undefined && entry.freshUntil !== EXPIRED) {
         entry.freshUntil = EXPIRED;
+        this.#kept++;
         this.#invalidated++;
       }
       this.#cancelFills(key);
@@ -304,6 +312,7 @@ export class L1Store implements InvalidationSink {
     this.#epoch++;
     // O(entries), but only at a gap or a whole-namespace expiry, never on a read.
     for (const entry of this.#entries.values()) entry.freshUntil = EXPIRED;
+    this.#kept = this.#entries.size;
   }
 
   /** Drops every entry (the namespace was cleared), and cancels every fill in flight. */
@@ -314,6 +323,7 @@ export class L1Store implements InvalidationSink {
     this.#slots = [];
     this.#free = [];
     this.#bytes = 0;
+    this.#kept = 0;
   }
 
   down(): void {
@@ -351,6 +361,7 @@ export class L1Store implements InvalidationSink {
   }
 
   #drop(entry: L1Entry): void {
+    if (entry.freshUntil === EXPIRED) this.#kept--;
     this.#entries.delete(entry.key);
     this.#slots[entry.slot] = undefined;
     this.#free.push(entry.slot);

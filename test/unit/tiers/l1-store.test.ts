@@ -178,7 +178,7 @@ describe('L1Store', function () {
       read(l1, 'a', 1, Infinity, 4);
       read(l1, 'b', 2, Infinity, 4);
       l1.expire(['a']);
-      expect([l1.size, l1.bytes]).to.deep.equal([2, 8]);
+      expect([l1.size, l1.freshEntries, l1.bytes]).to.deep.equal([2, 1, 8]);
       read(l1, 'c', 3, Infinity, 4);
       expect(l1.kept('a'), 'the least recently used, evicted').to.equal(undefined);
       expect([l1.size, l1.bytes, l1.evictions]).to.deep.equal([2, 8, 1]);
@@ -186,7 +186,12 @@ describe('L1Store', function () {
       read(l1, 'd', 4, Infinity, 4);
       expect(l1.kept('b')).to.equal(undefined);
       expect(l1.kept('c')).to.equal(3);
-      expect([l1.size, l1.bytes]).to.deep.equal([2, 8]);
+      expect([l1.size, l1.freshEntries, l1.bytes]).to.deep.equal([2, 1, 8]);
+      l1.expireAll();
+      expect(l1.freshEntries).to.equal(0);
+      l1.removeAll();
+      read(l1, 'e', 5);
+      expect([l1.size, l1.freshEntries]).to.deep.equal([1, 1]);
     });
 
     it('keeps what a gap expired, while degraded and after it', function () {
