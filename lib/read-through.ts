@@ -16,6 +16,7 @@ import { jitteredTtl } from './strategies/jitter.js';
 import { storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
 import { internally } from './telemetry/internal.js';
+import { FROM_L1, servedStale, type Fallback } from './stale-if-error.js';
 
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
@@ -98,7 +99,7 @@ export class ReadThrough<R> {
       return running;
     }
     if (missed)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     // A traced call's read is larder's own (traced as `internal`): the call is the application's.
     const read =
       ctx === undefined
@@ -112,7 +113,14 @@ export class ReadThrough<R> {
           { key, fn: this.#policy.name, err: error },
           'cache read failed; calling the function (fail open)',
         );
-        return this.#shared(share, async () => compute(), ctx);
+        const uncached = async (): Promise<R> => {
+          try {
+            return await compute();
+          } catch (failure) {
+            return servedStale(failure, cache, key, readOptions(options), FROM_L1, this.#policy, ctx);
+          }
+        };
+        return this.#shared(share, uncached, ctx);
       },
     );
   }
@@ -128,7 +136,7 @@ export class ReadThrough<R> {
     ctx: OperationContext | undefined,
   ): R | Promise<R> {
     if (stored === undefined)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
     if (entry === undefined) {
       if (ctx !== undefined) found(ctx, true, false, false);
@@ -180,7 +188,7 @@ export class ReadThrough<R> {
       this.#refreshInBackground(cache, key, share, compute, options);
       return entry.value;
     }
-    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
+    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : FROM_L1;
     return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback, ctx), ctx);
   }
 
@@ -196,7 +204,7 @@ export class ReadThrough<R> {
   ): Promise<R> {
     const counterOptions = readOptions(options);
     const computed = (): Promise<R> =>
-      this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     return countHit(cache, key, entry, this.#policy.hits!, this.#policy.clock, counterOptions, {
       served: () => {
         if (ctx !== undefined) found(ctx, true, false, false);
@@ -237,7 +245,7 @@ export class ReadThrough<R> {
     key: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
-    fallback: StaleEntry<R> | undefined,
+    fallback: Fallback<R>,
     ctx?: OperationContext,
   ): Promise<R> {
     try {
@@ -245,13 +253,7 @@ export class ReadThrough<R> {
         return await this.#computeAndStore(cache, key, compute, options);
       return await this.#computeUnderLock(cache, key, compute, options);
     } catch (error) {
-      if (fallback === undefined) throw error;
-      cache.logger.error(
-        { key, fn: this.#policy.name, err: error },
-        'the function failed; serving the stale result (staleIfError)',
-      );
-      if (ctx !== undefined) ctx.stale = true;
-      return fallback.value;
+      return servedStale(error, cache, key, readOptions(options), fallback, this.#policy, ctx);
     }
   }
 

@@ -158,8 +158,10 @@ export class Bus implements InvalidationSource {
     }
     const [, sender, kind, keys] = message;
     if (sender === this.id) return;
-    if (keys === null) sink.expireAll();
-    else if (kind === 's') sink.expire(keys);
+    if (keys === null) {
+      if (kind === 'd') sink.removeAll();
+      else sink.expireAll();
+    } else if (kind === 's') sink.expire(keys);
     else sink.remove(keys);
   }
 
@@ -177,8 +179,11 @@ export class Bus implements InvalidationSource {
           { limit: RETRY_QUEUE_LIMIT, channel },
           'invalidation retry queue overflowed; one whole-namespace expiry replaces it',
         );
+        // A lost delete must still remove: the expiry is a whole-namespace delete if one was queued.
+        let deletes = false;
+        for (const queued of queue.keys.values()) if (queued === 'd') deletes = true;
         queue.keys.clear();
-        queue.all = 's';
+        queue.all = deletes ? 'd' : 's';
       }
     }
     this.#scheduleRetry();

@@ -20,7 +20,7 @@ export interface L1StoreSettings {
 
 /** What an L1 holds and is bounded by (see `Cache.l1`). */
 export interface L1Stats {
-  /** Entries held. */
+  /** Entries held, the expired ones kept for `staleIfError` included (they count against `maxSize`). */
   readonly entries: number;
   /** Bytes held, as counted for `maxBytes` (the entries' encoded lengths). */
   readonly bytes: number;
@@ -36,10 +36,17 @@ export interface L1Stats {
 /** The coherence of an L1: `'live'` while its invalidation source hears, else `'degraded'`. */
 export type L1Coherence = 'live' | 'degraded';
 
+// What an expired entry's freshUntil becomes: it is never served as fresh again, but is kept (until
+// keepUntil, or until evicted) for a read-through's staleIfError.
+const EXPIRED = -Infinity;
+
 interface L1Entry extends Linked<L1Entry> {
   readonly key: string;
   readonly value: unknown;
-  readonly expiresAt: number;
+  // Served as fresh until then; EXPIRED once an invalidation (a set elsewhere) or a gap expired it.
+  freshUntil: number;
+  // Held until then: the life the fill gave it (l1.ttl, capped by its L2 ttl).
+  readonly keepUntil: number;
   readonly size: number;
   // Where in #slots the entry sits: a key handle's hint, so a remembered key skips the hash lookup.
   readonly slot: number;
@@ -70,6 +77,11 @@ export interface FillTicket {
  * L2 ttl. It is the sink of its invalidation source, and guards every fill against a read that an
  * invalidation overtook (the read-versus-invalidate race): a fill needs a {@link FillTicket} taken
  * before the read, and lands only if the key's generation and the store's epoch are unchanged.
+ *
+ * An entry expired by a write elsewhere (a `set`) or by a gap is never served as fresh again, but
+ * is kept, within the same bounds, until its life ends: a read-through's `staleIfError` may serve
+ * it ({@link kept}) when its function fails and the L2 has nothing better. A delete or a clear
+ * drops entries outright.
  */
 export class L1Store implements InvalidationSink {
   readonly #settings: L1StoreSettings;
@@ -82,6 +94,8 @@ export class L1Store implements InvalidationSink {
   readonly #pending = new Map<string, Pending>();
   readonly #clone: boolean;
   #bytes = 0;
+  // Of the entries held, the expired ones kept for staleIfError.
+  #kept = 0;
   // Bumped by expireAll, down and up, so that no read in flight across one of them fills.
   #epoch = 0;
   #live: boolean;
@@ -101,9 +115,17 @@ export class L1Store implements InvalidationSink {
     this.#clone = settings.copy === 'clone';
   }
 
-  /** Entries held (some may be stale, and are dropped when next read or evicted). */
+  /**
+   * Entries held, the expired ones kept for `staleIfError` included (an entry past its life is
+   * dropped when next read, or evicted).
+   */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Entries held that are not expired (some may be past their life, dropped when next read). */
+  get freshEntries(): number {
+    return this.#entries.size - this.#kept;
   }
 
   /** Bytes held, as counted for `maxBytes`. */
@@ -147,9 +169,9 @@ export class L1Store implements InvalidationSink {
   get(key: string): unknown {
     const entry = this.#entries.get(key);
     if (entry === undefined || !this.#live) return undefined;
-    if (entry.expiresAt <= this.#clock.now()) {
-      this.#drop(entry);
-      this.#expired++;
+    // One comparison on a fresh hit: an expired entry (EXPIRED) fails it as one past its life does.
+    if (entry.freshUntil <= this.#clock.now()) {
+      this.#stale(entry);
       return undefined;
     }
     this.#order.moveToEnd(entry);
@@ -169,9 +191,8 @@ export class L1Store implements InvalidationSink {
       handle.hint = entry.slot;
     }
     if (!this.#live) return undefined;
-    if (entry.expiresAt <= this.#clock.now()) {
-      this.#drop(entry);
-      this.#expired++;
+    if (entry.freshUntil <= this.#clock.now()) {
+      this.#stale(entry);
       return undefined;
     }
     this.#order.moveToEnd(entry);
@@ -206,10 +227,12 @@ export class L1Store implements InvalidationSink {
     }
     this.#remove(ticket.key);
     const slot = this.#free.pop() ?? this.#slots.length;
+    const until = this.#clock.now() + lifeMs;
     const entry: L1Entry = {
       key: ticket.key,
       value: this.#settings.copy === 'clone' ? structuredClone(value) : value,
-      expiresAt: this.#clock.now() + lifeMs,
+      freshUntil: until,
+      keepUntil: until,
       size,
       slot,
       prev: undefined,
@@ -230,26 +253,77 @@ export class L1Store implements InvalidationSink {
       this.#pending.delete(ticket.key);
   }
 
-  expire(keys: readonly string[]): void {
-    this.remove(keys);
+  /**
+   * Gives up a ticket whose read found nothing: the key is gone from the L2 (deleted, or expired
+   * there), so an expired entry kept for it goes too, unless an invalidation or a gap came after
+   * the ticket was taken (then the miss may be older than the entry's news).
+   */
+  missed(ticket: FillTicket): void {
+    this.abandon(ticket);
+    if (ticket.epoch !== this.#epoch || ticket.generation !== ticket.pending.generation) return;
+    const entry = this.#entries.get(ticket.key);
+    if (entry !== undefined && entry.freshUntil === EXPIRED) this.#drop(entry);
   }
 
-  remove(keys: readonly string[]): void {
+  /**
+   * The value held for `key`, fresh or expired (kept for `staleIfError`), or `undefined` when none
+   * is held or it is past its life. Whether it may be served, and how, is the caller's to decide
+   * (a read-through serves it only as a stale result, when its function failed). Whatever the
+   * coherence; moves nothing.
+   */
+  kept(key: string): unknown {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.keepUntil <= this.#clock.now()) return undefined;
+    return this.#clone ? structuredClone(entry.value) : entry.value;
+  }
+
+  /**
+   * Expires the entries of `keys` (written elsewhere): they are not served as fresh any more, but
+   * kept for `staleIfError` until their life ends or the LRU evicts them. Fills in flight of those
+   * keys are cancelled.
+   */
+  expire(keys: readonly string[]): void {
     for (const key of keys) {
-      if (this.#remove(key)) this.#invalidated++;
-      const pending = this.#pending.get(key);
-      if (pending !== undefined) pending.generation++;
+      const entry = this.#entries.get(key);
+      if (entry !== undefined && entry.freshUntil !== EXPIRED) {
+        entry.freshUntil = EXPIRED;
+        this.#kept++;
+        this.#invalidated++;
+      }
+      this.#cancelFills(key);
     }
   }
 
+  /** Drops the entries of `keys` (deleted, here or elsewhere), and cancels their fills in flight. */
+  remove(keys: readonly string[]): void {
+    for (const key of keys) {
+      const entry = this.#entries.get(key);
+      if (entry !== undefined) {
+        // An entry already expired was counted when it was.
+        if (entry.freshUntil !== EXPIRED) this.#invalidated++;
+        this.#drop(entry);
+      }
+      this.#cancelFills(key);
+    }
+  }
+
+  /** Expires every entry (kept for `staleIfError`, as {@link expire} does), and cancels every fill in flight. */
   expireAll(): void {
     this.#epoch++;
-    // Stale entries would only wait for eviction: let them go now.
+    // O(entries), but only at a gap or a whole-namespace expiry, never on a read.
+    for (const entry of this.#entries.values()) entry.freshUntil = EXPIRED;
+    this.#kept = this.#entries.size;
+  }
+
+  /** Drops every entry (the namespace was cleared), and cancels every fill in flight. */
+  removeAll(): void {
+    this.#epoch++;
     this.#entries.clear();
     this.#order.clear();
     this.#slots = [];
     this.#free = [];
     this.#bytes = 0;
+    this.#kept = 0;
   }
 
   down(): void {
@@ -266,6 +340,19 @@ export class L1Store implements InvalidationSink {
     this.onCoherence?.('live');
   }
 
+  // An entry a read found not fresh: kept while it has life left (it was expired), else dropped.
+  #stale(entry: L1Entry): void {
+    if (entry.freshUntil !== EXPIRED) {
+      this.#drop(entry);
+      this.#expired++;
+    } else if (entry.keepUntil <= this.#clock.now()) this.#drop(entry);
+  }
+
+  #cancelFills(key: string): void {
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) pending.generation++;
+  }
+
   #remove(key: string): boolean {
     const entry = this.#entries.get(key);
     if (entry === undefined) return false;
@@ -274,6 +361,7 @@ export class L1Store implements InvalidationSink {
   }
 
   #drop(entry: L1Entry): void {
+    if (entry.freshUntil === EXPIRED) this.#kept--;
     this.#entries.delete(entry.key);
     this.#slots[entry.slot] = undefined;
     this.#free.push(entry.slot);
@@ -283,6 +371,7 @@ export class L1Store implements InvalidationSink {
 
   #evict(): void {
     const { maxSize, maxBytes } = this.#settings;
+    // Expired entries kept for staleIfError count and are evicted like any other: the bounds hold.
     while (this.#entries.size > maxSize || (maxBytes > 0 && this.#bytes > maxBytes)) {
       if (this.#entries.size <= maxSize) this.#evictedForBytes++;
       const oldest = this.#order.oldest!;
