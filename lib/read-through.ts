@@ -203,8 +203,8 @@ export class ReadThrough<R> {
     ctx: OperationContext | undefined,
   ): Promise<R> {
     const counterOptions = readOptions(options);
-    const computed = (): Promise<R> =>
-      this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
+    const computed = (spent?: string): Promise<R> =>
+      this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx, spent), ctx);
     return countHit(cache, key, entry, this.#policy.hits!, this.#policy.clock, counterOptions, {
       served: () => {
         if (ctx !== undefined) found(ctx, true, false, false);
@@ -214,7 +214,7 @@ export class ReadThrough<R> {
       },
       spent: () => {
         if (detecting !== 0) reviseHit(cache.storedKey(key, counterOptions), 'miss');
-        return computed();
+        return computed(entry.hits);
       },
       failed: (error) => {
         if (!this.#passesBy(error)) throw error;
@@ -240,6 +240,7 @@ export class ReadThrough<R> {
   }
 
   // Computes a missing or expired result (under the lock if asked), serving `fallback` if it throws.
+  // `spent`: the hit counter of the entry whose hits ran out, which the lock must not serve again.
   async #compute(
     cache: Cache<unknown>,
     key: string,
@@ -247,11 +248,12 @@ export class ReadThrough<R> {
     options: WriteOptions | undefined,
     fallback: Fallback<R>,
     ctx?: OperationContext,
+    spent?: string,
   ): Promise<R> {
     try {
       if (this.#policy.leaseMs === undefined)
         return await this.#computeAndStore(cache, key, compute, options);
-      return await this.#computeUnderLock(cache, key, compute, options);
+      return await this.#computeUnderLock(cache, key, compute, options, spent);
     } catch (error) {
       return servedStale(error, cache, key, readOptions(options), fallback, this.#policy, ctx);
     }
@@ -262,6 +264,7 @@ export class ReadThrough<R> {
     key: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    spent: string | undefined,
   ): Promise<R> {
     const lease = this.#policy.leaseMs!;
     // The lock is on the entry's own final key (the same key space), so every process that would
@@ -277,7 +280,8 @@ export class ReadThrough<R> {
           async () => {
             // Whoever held the lock before us has probably stored the result by now.
             const stored = await internally(() => cache.get(key, readOptions(options)));
-            if (stored !== undefined) {
+            // Not the entry whose hits ran out, though: it is still fresh, but spent.
+            if (stored !== undefined && (spent === undefined || asStaleEntry<R>(stored)?.hits !== spent)) {
               const fresh = this.#freshOf(stored);
               if (fresh !== STALE) return fresh;
             }
