@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { channel } from 'node:diagnostics_channel';
-import { Redis } from 'ioredis';
 import {
   Cache,
   MetricsPlugin,
@@ -11,10 +10,10 @@ import {
   type InvalidationMessage,
 } from '../../lib/index.js';
 import { eventually } from '../support/eventually.js';
+import { ownRedis } from '../support/own-redis.js';
 import { recordOperations } from '../support/operation-events.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus-text.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { RedisServer } from '../support/redis-server.js';
 
 // Records every message on larder:invalidation until stop().
 function recordInvalidations(): { readonly messages: InvalidationMessage[]; stop(): void } {
@@ -29,22 +28,9 @@ function recordInvalidations(): { readonly messages: InvalidationMessage[]; stop
 // the L1's reads and of the invalidation traffic between them.
 describe('telemetry of two tiers over Redis', function () {
   this.timeout(30_000);
-  let server: RedisServer;
-  let admin: Redis;
-  const open: Cache[] = [];
+  const redis = ownRedis();
+  const open = redis.open;
   let count = 0;
-
-  before(async () => {
-    server = await RedisServer.start();
-    admin = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
-  after(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((cache) => cache.close()));
-  });
 
   async function l1Cache<V = unknown>(
     namespace: string,
@@ -52,7 +38,7 @@ describe('telemetry of two tiers over Redis', function () {
     options: CacheOptions = {},
   ): Promise<Cache<V>> {
     const cache = new Cache<V>({
-      backend: new RedisBackend({ url: server.url }),
+      backend: new RedisBackend({ url: redis.server.url }),
       namespace,
       l1: true,
       logger: recordingLogger().logger,
@@ -72,7 +58,7 @@ describe('telemetry of two tiers over Redis', function () {
   it("traces an L1 hit with tier 'l1' and the read that filled it with tier 'l2', for get, multiGet, getOrSet, cached and multiCached", async function () {
     const [, b] = await pair<number>();
     // Written past the bus, so that no message of these writes can reach b's L1 after it fills.
-    await admin.mset(b.storedKey('x'), '1', b.storedKey('y'), '2');
+    await redis.admin.mset(b.storedKey('x'), '1', b.storedKey('y'), '2');
     const square = cached(async (n: number) => n * n, { cache: b as Cache, key: (n) => `sq${n}` });
     const squares = multiCached(async (ns: number[]) => ns.map((n) => n * n), {
       cache: b as Cache,
@@ -94,7 +80,7 @@ describe('telemetry of two tiers over Redis', function () {
       expect(await square(3)).to.equal(9);
       expect(await squares([3])).to.deep.equal([9]);
       // An L2 read: past the L1.
-      await admin.set(b.storedKey('z'), '3');
+      await redis.admin.set(b.storedKey('z'), '3');
       expect(await b.get('z', { l1: false })).to.equal(3);
       expect(await b.get('missing')).to.equal(undefined);
     } finally {
@@ -127,7 +113,7 @@ describe('telemetry of two tiers over Redis', function () {
 
   it("traces the L2 read that fills the L1 with tier 'l2', and the next read with tier 'l1'", async function () {
     const [, b] = await pair<string>();
-    await admin.set(b.storedKey('k'), '"v"');
+    await redis.admin.set(b.storedKey('k'), '"v"');
     const recorder = recordOperations();
     try {
       await eventually('k fills the L1', async () => (await b.get('k'), b.peek('k') === 'v'));
@@ -186,11 +172,11 @@ describe('telemetry of two tiers over Redis', function () {
   it("publishes what Redis tracking tells the L1 as messages in from source 'tracking'", async function () {
     const namespace = `tel-tiers-${++count}`;
     const b = await l1Cache<string>(namespace, 'b', { invalidation: 'tracking' });
-    await admin.set(b.storedKey('k'), '"v1"');
+    await redis.admin.set(b.storedKey('k'), '"v1"');
     await eventually('k fills the L1', async () => (await b.get('k'), b.peek('k') === 'v1'));
     const recorder = recordInvalidations();
     try {
-      await admin.set(b.storedKey('k'), '"v2"');
+      await redis.admin.set(b.storedKey('k'), '"v2"');
       await eventually('b hears it', () => b.peek('k') === undefined);
       await eventually('published', () => recorder.messages.length > 0);
     } finally {
@@ -210,11 +196,11 @@ describe('telemetry of two tiers over Redis', function () {
 
   it('publishes a gap and the coherence changes around it when the subscriber is killed (CLIENT KILL TYPE pubsub)', async function () {
     const [, b, namespace] = await pair<string>();
-    await admin.set(b.storedKey('k'), '"v"');
+    await redis.admin.set(b.storedKey('k'), '"v"');
     await eventually('k fills the L1', async () => (await b.get('k'), b.peek('k') === 'v'));
     const recorder = recordInvalidations();
     try {
-      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await redis.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
       await eventually('b has had its gap', () =>
         recorder.messages.some((m) => m.type === 'gap' && m.phase === 'end' && m.alias === 'b'),
       );

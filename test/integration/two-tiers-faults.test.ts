@@ -1,37 +1,17 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Cache, RedisBackend, type CacheOptions } from '../../lib/index.js';
 import { RETRY_QUEUE_LIMIT } from '../../lib/tiers/bus.js';
 import { eventually } from '../support/eventually.js';
+import { ownRedis } from '../support/own-redis.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { RedisServer } from '../support/redis-server.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
 
 // The L1 under faults, with real parts: a server of its own, a TCP proxy in front of it for the
 // cache under test (B), and a writer (A) connected straight to the server.
 describe('two tiers under faults', function () {
   this.timeout(60_000);
-  let server: RedisServer;
-  let proxy: TcpProxy;
-  let admin: Redis;
-  const open: Cache[] = [];
+  const redis = ownRedis({ proxied: true });
+  const open = redis.open;
   let count = 0;
-
-  before(async () => {
-    server = await RedisServer.start();
-    admin = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
-  beforeEach(async () => {
-    proxy = await TcpProxy.start(server.port);
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((cache) => cache.close()));
-    await proxy.close();
-  });
-  after(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
 
   async function l1Cache<V>(port: number, namespace: string, options: CacheOptions = {}): Promise<Cache<V>> {
     const logger = recordingLogger().logger;
@@ -56,18 +36,18 @@ describe('two tiers under faults', function () {
   ): Promise<[Cache<string>, Cache<string>, string]> {
     const namespace = `faults-${++count}`;
     return [
-      await l1Cache<string>(server.port, namespace, options),
-      await l1Cache<string>(proxy.port, namespace, options),
+      await l1Cache<string>(redis.server.port, namespace, options),
+      await l1Cache<string>(redis.proxy.port, namespace, options),
       namespace,
     ];
   }
 
   it('never fills the L1 with a reply that an invalidation overtook (the read-versus-invalidate race)', async function () {
     const [a, b, namespace] = await writerAndReader();
-    await admin.mset(`${namespace}:k`, '"v1"', `${namespace}:probe`, '"p"');
+    await redis.admin.mset(`${namespace}:k`, '"v1"', `${namespace}:probe`, '"p"');
     await eventually('probe filled', async () => (await b.get('probe'), b.peek('probe') === 'p'));
     // B misses and reads; the server has answered v1, but the reply is held on the way.
-    const held = proxy.holdReplyTo('pttl');
+    const held = redis.proxy.holdReplyTo('pttl');
     const read = b.get('k');
     const release = await held;
     // Meanwhile A writes v2, then the probe; B's subscriber (another connection, not held) hears
@@ -83,15 +63,15 @@ describe('two tiers under faults', function () {
 
   it('is degraded while its subscriber is cut off, and expires what it held when it is back', async function () {
     const [a, b, namespace] = await writerAndReader();
-    await admin.set(`${namespace}:k`, '"v1"');
+    await redis.admin.set(`${namespace}:k`, '"v1"');
     await eventually('filled', async () => (await b.get('k'), b.peek('k') === 'v1'));
-    proxy.blackhole();
-    proxy.resetAll();
+    redis.proxy.blackhole();
+    redis.proxy.resetAll();
     await eventually('degraded', () => b.coherence === 'degraded');
     expect(b.peek('k'), 'not served as fresh in a gap').to.equal(undefined);
     // A write in the gap, whose message B cannot hear.
     await a.set('k', 'v2');
-    proxy.heal();
+    redis.proxy.heal();
     await eventually('live again', () => b.coherence === 'live', 20_000);
     expect(b.peek('k'), 'filled before the gap: expired').to.equal(undefined);
     expect(await b.get('k')).to.equal('v2');
@@ -99,15 +79,15 @@ describe('two tiers under faults', function () {
 
   it('finds a silent break with its health-check PING within a few seconds', async function () {
     const [a, b, namespace] = await writerAndReader({ invalidation: { type: 'bus', healthCheck: 200 } });
-    await admin.set(`${namespace}:k`, '"v1"');
+    await redis.admin.set(`${namespace}:k`, '"v1"');
     await eventually('filled', async () => (await b.get('k'), b.peek('k') === 'v1'));
     // Black-holed: no FIN, no RST, the sockets stay open and simply go quiet.
-    proxy.blackhole();
+    redis.proxy.blackhole();
     await eventually('the break is found', () => b.coherence === 'degraded', 5_000);
     await a.set('k', 'v2');
-    proxy.heal();
+    redis.proxy.heal();
     // The data connection lost what was sent into the hole; fresh connections start clean.
-    proxy.resetAll();
+    redis.proxy.resetAll();
     await eventually('live again', () => b.coherence === 'live', 20_000);
     expect(b.peek('k')).to.equal(undefined);
     expect(await b.get('k')).to.equal('v2');
@@ -124,7 +104,7 @@ describe('two tiers under faults', function () {
     const writes = (async () => {
       for (const key of keys) await a.set(key, 'new');
     })();
-    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await redis.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await writes;
     await eventually('live', () => b.coherence === 'live');
     await eventually('no old value served', () => keys.every((key) => b.peek(key) !== 'old'));
@@ -134,13 +114,13 @@ describe('two tiers under faults', function () {
   it('retries failed publishes from its queue, and sends one whole-namespace expiry on overflow', async function () {
     // A writer whose user may write but not publish, until the test allows it again.
     const user = `writer${++count}`;
-    await admin.acl('SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-publish');
+    await redis.admin.acl('SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-publish');
     const namespace = `faults-${count}`;
-    const b = await l1Cache<string>(server.port, namespace);
-    const a = await l1Cache<string>(server.port, namespace, {
-      backend: new RedisBackend({ url: `redis://${user}:pw@127.0.0.1:${server.port}` }),
+    const b = await l1Cache<string>(redis.server.port, namespace);
+    const a = await l1Cache<string>(redis.server.port, namespace, {
+      backend: new RedisBackend({ url: `redis://${user}:pw@127.0.0.1:${redis.server.port}` }),
     });
-    await admin.mset(`${namespace}:k`, '"v1"', `${namespace}:untouched`, '"u"');
+    await redis.admin.mset(`${namespace}:k`, '"v1"', `${namespace}:untouched`, '"u"');
     await eventually('filled', async () => {
       await b.multiGet(['k', 'untouched']);
       return b.peek('k') === 'v1' && b.peek('untouched') === 'u';
@@ -148,15 +128,15 @@ describe('two tiers under faults', function () {
     await a.set('k', 'v2');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(b.peek('k'), 'the publish was refused').to.equal('v1');
-    await admin.acl('SETUSER', user, '+publish');
+    await redis.admin.acl('SETUSER', user, '+publish');
     await eventually('the queued publish arrives', () => b.peek('k') === undefined);
     expect(b.peek('untouched')).to.equal('u');
 
     // More keys than the queue holds: one whole-namespace expiry instead.
-    await admin.acl('SETUSER', user, '-publish');
+    await redis.admin.acl('SETUSER', user, '-publish');
     await a.multiSet(Array.from({ length: RETRY_QUEUE_LIMIT + 1 }, (_, i) => [`many${i}`, 'x'] as const));
-    await admin.acl('SETUSER', user, '+publish');
+    await redis.admin.acl('SETUSER', user, '+publish');
     await eventually('the whole namespace expired', () => b.peek('untouched') === undefined);
-    await admin.acl('DELUSER', user);
+    await redis.admin.acl('DELUSER', user);
   });
 });

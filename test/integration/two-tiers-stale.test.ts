@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Cache, RedisBackend, cached, detectCache, type CacheOptions } from '../../lib/index.js';
 import { eventually } from '../support/eventually.js';
+import { ownRedis } from '../support/own-redis.js';
 import { recordOperations } from '../support/operation-events.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { RedisServer } from '../support/redis-server.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
 
 // What staleIfError can serve from the L1, with real parts: a server of its own, a writer (A)
 // straight to it, and the cache under test (B) through a TCP proxy that can black-hole it. An
@@ -13,27 +11,9 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 // a cached() with staleIfError when its function throws and Redis gives nothing.
 describe('two tiers: staleIfError from the L1', function () {
   this.timeout(60_000);
-  let server: RedisServer;
-  let proxy: TcpProxy;
-  let admin: Redis;
-  const open: Cache[] = [];
+  const redis = ownRedis({ proxied: true });
+  const open = redis.open;
   let count = 0;
-
-  before(async () => {
-    server = await RedisServer.start();
-    admin = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
-  beforeEach(async () => {
-    proxy = await TcpProxy.start(server.port);
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((cache) => cache.close()));
-    await proxy.close();
-  });
-  after(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
 
   async function l1Cache(port: number, namespace: string, options: CacheOptions): Promise<Cache> {
     const logger = recordingLogger().logger;
@@ -53,7 +33,10 @@ describe('two tiers: staleIfError from the L1', function () {
   // A writer straight to the server, and B (with an L1) through the proxy.
   async function writerAndReader(options: CacheOptions = {}): Promise<[Cache, Cache]> {
     const namespace = `stale-${++count}`;
-    return [await l1Cache(server.port, namespace, options), await l1Cache(proxy.port, namespace, options)];
+    return [
+      await l1Cache(redis.server.port, namespace, options),
+      await l1Cache(redis.proxy.port, namespace, options),
+    ];
   }
 
   // The memoised functions under test on B: one with staleIfError, one without, over one source
@@ -102,7 +85,7 @@ describe('two tiers: staleIfError from the L1', function () {
     );
     expect(b.l1!.entries, 'expired, not dropped').to.equal(2);
 
-    proxy.blackhole();
+    redis.proxy.blackhole();
     fail();
     const operations = recordOperations();
     let detected;
@@ -133,7 +116,7 @@ describe('two tiers: staleIfError from the L1', function () {
     );
     expect(b.l1!.entries, 'only the set one kept').to.equal(1);
 
-    proxy.blackhole();
+    redis.proxy.blackhole();
     fail();
     expect(await withStale('1'), 'set elsewhere').to.equal('v1-1');
     expect(await failure(withStale('2')), 'deleted elsewhere').to.equal('upstream down');
@@ -141,13 +124,13 @@ describe('two tiers: staleIfError from the L1', function () {
 
     // Back (a gap, which keeps what it expires), then a clear elsewhere drops what was kept.
     await eventually('B has found the break', () => b.coherence === 'degraded', 10_000);
-    proxy.heal();
-    proxy.resetAll();
+    redis.proxy.heal();
+    redis.proxy.resetAll();
     await eventually('B hears again', () => b.coherence === 'live', 20_000);
     expect(b.l1!.entries, 'still kept after the gap').to.equal(1);
     await a.clear();
     await eventually('B has heard the clear', () => b.l1!.entries === 0);
-    proxy.blackhole();
+    redis.proxy.blackhole();
     expect(await failure(withStale('1')), 'cleared elsewhere').to.equal('upstream down');
   });
 
@@ -156,13 +139,13 @@ describe('two tiers: staleIfError from the L1', function () {
     const { withStale, without, fail } = functionsOn(b);
     await filledBy(b, () => withStale('1'), 's:1');
     await filledBy(b, () => without('1'), 'p:1');
-    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await redis.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await eventually('the gap starts', () => b.peek('s:1') === undefined);
     await eventually('and ends', () => b.coherence === 'live', 20_000);
     expect(b.peek('s:1'), 'filled before the gap: not fresh').to.equal(undefined);
     expect(b.l1!.entries, 'but kept').to.equal(2);
 
-    proxy.blackhole();
+    redis.proxy.blackhole();
     fail();
     expect(await withStale('1')).to.equal('v1-1');
     expect(await failure(without('1')), 'without staleIfError').to.equal('upstream down');
@@ -172,10 +155,10 @@ describe('two tiers: staleIfError from the L1', function () {
     const [, b] = await writerAndReader({ invalidation: 'tracking' });
     const { withStale, fail } = functionsOn(b);
     await filledBy(b, () => withStale('1'), 's:1');
-    await admin.set(b.storedKey('s:1'), '"written by another client"');
+    await redis.admin.set(b.storedKey('s:1'), '"written by another client"');
     await eventually('B has heard it', () => b.peek('s:1') === undefined);
     expect(b.l1!.entries).to.equal(1);
-    proxy.blackhole();
+    redis.proxy.blackhole();
     fail();
     expect(await withStale('1')).to.equal('v1-1');
   });

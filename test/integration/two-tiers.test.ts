@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import {
   Cache,
   KeyExistsError,
@@ -13,34 +12,21 @@ import {
 import { Bus } from '../../lib/tiers/bus.js';
 import type { InvalidationSink } from '../../lib/tiers/invalidation.js';
 import { commandCalls, eventually } from '../support/eventually.js';
+import { ownRedis } from '../support/own-redis.js';
 import { recordingLogger } from '../support/recording-logger.js';
-import { RedisServer } from '../support/redis-server.js';
 
 // Two caches with L1s over one real Redis, as two processes would have them (separate L1s,
 // separate connections, one process): what one writes, the other stops serving.
 describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
   this.timeout(30_000);
-  let server: RedisServer;
-  let admin: Redis;
-  const open: Cache[] = [];
+  const redis = ownRedis();
+  const open = redis.open;
   let namespaceCount = 0;
-
-  before(async () => {
-    server = await RedisServer.start();
-    admin = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
-  after(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((cache) => cache.close()));
-  });
 
   // A cache with an L1 of its own, live (subscribed) before it is used.
   async function l1Cache<V = unknown>(namespace: string, options: CacheOptions = {}): Promise<Cache<V>> {
     const cache = new Cache<V>({
-      backend: new RedisBackend({ url: server.url }),
+      backend: new RedisBackend({ url: redis.server.url }),
       namespace,
       l1: true,
       logger: recordingLogger().logger,
@@ -91,7 +77,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
     await filled(b, squares.keyFor(6));
     expect(computed).to.equal(3);
 
-    const before = await commandCalls(admin);
+    const before = await commandCalls(redis.admin);
     for (let i = 0; i < 50; i++) {
       expect(await b.get('x')).to.equal(1);
       expect(await b.multiGet(['x', 'y', 'z'])).to.deep.equal([1, 2, 3]);
@@ -99,7 +85,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
       expect(await square(4)).to.equal(16);
       expect(await squares([5, 6])).to.deep.equal([25, 36]);
     }
-    const after = await commandCalls(admin);
+    const after = await commandCalls(redis.admin);
     for (const command of ['get', 'mget', 'pttl', 'exec', 'multi', 'set', 'eval']) {
       expect(after.get(command) ?? 0, command).to.equal(before.get(command) ?? 0);
     }
@@ -128,7 +114,11 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
       ['set', (key) => a.set(key, 'new'), 'new'],
       ['add', async (key) => (await a.delete(key), b.peek(key), a.add(key, 'added')), 'added'],
       ['multiSet', (key) => a.multiSet([[key, 'many']]), 'many'],
-      ['increment', async (key) => (await admin.set(`${a.namespace}:${key}`, '41'), a.increment(key)), 42],
+      [
+        'increment',
+        async (key) => (await redis.admin.set(`${a.namespace}:${key}`, '41'), a.increment(key)),
+        42,
+      ],
       ['expire', (key) => a.expire(key, 1), undefined],
       ['delete', (key) => a.delete(key), undefined],
       ['multiDelete', (key) => a.multiDelete([key, 'other']), undefined],
@@ -191,7 +181,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
   it('tells no one of a write Redis refused', async function () {
     const [a, b, namespace] = await pair<string>();
     // Written behind the caches' backs: no message of these writes can come late and evict.
-    await admin.mset(`${namespace}:k`, '"v"', `${namespace}:sync`, '"v"');
+    await redis.admin.mset(`${namespace}:k`, '"v"', `${namespace}:sync`, '"v"');
     await filled(b, 'k');
     await filled(b, 'sync');
     await a.add('k', 'again').then(
@@ -207,7 +197,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
   it('clears only its own namespace, in every L1', async function () {
     const [a1, b1, one] = await pair<string>();
     const [a2, b2, two] = await pair<string>();
-    await admin.mset(`${one}:k`, '"one"', `${two}:k`, '"two"', `${two}:sync`, '"s"');
+    await redis.admin.mset(`${one}:k`, '"one"', `${two}:k`, '"two"', `${two}:sync`, '"s"');
     await Promise.all([filled(b1, 'k'), filled(b2, 'k'), filled(a2, 'k')]);
     await a1.clear();
     await eventually('namespace 1 cleared in the other L1', () => b1.peek('k') === undefined);
@@ -225,16 +215,16 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
     const [a, b] = await pair<string>();
     await a.set('short', 'v', { ttl: 300 });
     expect(await filled(b, 'short')).to.equal('v');
-    await eventually('gone from Redis', async () => (await admin.exists(`${b.namespace}:short`)) === 0);
+    await eventually('gone from Redis', async () => (await redis.admin.exists(`${b.namespace}:short`)) === 0);
     expect(b.peek('short')).to.equal(undefined);
     expect(await b.get('short')).to.equal(undefined);
   });
 
   it('reads past the L1 with { l1: false }, and with another namespace', async function () {
     const [a, b] = await pair<string>();
-    await admin.set(`${b.namespace}:k`, '"v1"');
+    await redis.admin.set(`${b.namespace}:k`, '"v1"');
     await filled(b, 'k');
-    await admin.set(`${b.namespace}:k`, JSON.stringify('behind'));
+    await redis.admin.set(`${b.namespace}:k`, JSON.stringify('behind'));
     expect(await b.get('k')).to.equal('v1');
     expect(await b.get('k', { l1: false })).to.equal('behind');
     expect(b.peek('k'), 'refilled by the read past it').to.equal('behind');
@@ -247,7 +237,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
   it('tells the caches of another namespace of a write made with a per-call namespace', async function () {
     const [a] = await pair<string>();
     const [, other, otherSpace] = await pair<string>();
-    await admin.set(`${otherSpace}:k`, '"v1"');
+    await redis.admin.set(`${otherSpace}:k`, '"v1"');
     await filled(other, 'k');
     await a.set('k', 'v2', { namespace: otherSpace });
     await eventually('the other namespace heard it', () => other.peek('k') === undefined);
@@ -282,7 +272,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
     first.n = 2;
     expect(await b.get('k')).to.deep.equal({ n: 1 });
     const [, d] = await pair<{ n: number }>();
-    await admin.set(`${d.namespace}:k`, '{"n":1}');
+    await redis.admin.set(`${d.namespace}:k`, '{"n":1}');
     await filled(d, 'k');
     expect(await d.get('k')).to.equal(await d.get('k'));
   });
