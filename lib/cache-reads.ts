@@ -47,9 +47,12 @@ export function getDirect<V, D>(
   // What peek answers is a value by contract, never a pending answer.
   if (peeks || !isPending(answer, synchronous)) {
     if (answer === undefined) return Promise.resolve(fallback);
-    if (detecting !== 0) noteCacheHit(cache as Cache<unknown>, key, undefined);
     try {
-      return Promise.resolve(decodeOrRecover(core, answer, key, fallback));
+      return Promise.resolve(
+        detecting === 0
+          ? decodeOrRecover(core, answer, key, fallback)
+          : decodeNoting(core, cache, answer, key, fallback),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -57,8 +60,8 @@ export function getDirect<V, D>(
   return runner.timed(answer, 'get', key).then(
     (payload) => {
       if (payload === undefined) return fallback;
-      if (detecting !== 0) noteCacheHit(cache as Cache<unknown>, key, undefined);
-      return decodeOrRecover(core, payload, key, fallback);
+      if (detecting === 0) return decodeOrRecover(core, payload, key, fallback);
+      return decodeNoting(core, cache, payload, key, fallback);
     },
     (error: unknown) => runner.recover('get', key, error, fallback, undefined, true),
   );
@@ -232,14 +235,38 @@ export function multiGetNotingOf<V>(
  */
 export function taggedValueNow<V>(
   core: CacheCore<V>,
+  cache: Cache<V>,
   entry: TaggedPayload,
-  key: unknown,
+  key: Key,
 ): V | undefined | Promise<V | undefined> {
   try {
-    return core.tags.isCurrent(entry) === true ? (entry.payload as V) : undefined;
+    if (core.tags.isCurrent(entry) !== true) return undefined;
+    // Only a hit is noted: a tagged entry whose tags were invalidated is a miss.
+    if (detecting !== 0) noteCacheHit(cache as Cache<unknown>, key, undefined);
+    return entry.payload as V;
   } catch (error) {
     return core.runner.recover('get', key, error, undefined, undefined, false);
   }
+}
+
+// What decodeOrRecover answers, for decodeNoting, when a tagged entry's tags were invalidated.
+const MISSED: unique symbol = Symbol('missed');
+
+/** {@link decodeOrRecover}, noting a hit for detectCache unless the entry turns out to be missing. */
+function decodeNoting<V, D>(
+  core: CacheCore<V>,
+  cache: Cache<V>,
+  payload: unknown,
+  key: Key,
+  fallback: D,
+): V | D | Promise<V | D> {
+  const noted = (value: V | typeof MISSED): V | D => {
+    if (value === MISSED) return fallback;
+    noteCacheHit(cache as Cache<unknown>, key, undefined);
+    return value;
+  };
+  const value = decodeOrRecover<V, typeof MISSED>(core, payload, key, MISSED);
+  return isNativePromise(value) ? value.then(noted) : noted(value);
 }
 
 /**

@@ -186,10 +186,9 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         return this.#runner.failed('get', key, threw(error), undefined, false);
       }
       if (stored === undefined) return Promise.resolve(undefined);
+      if (isTaggedObject(stored)) return Promise.resolve(taggedValueNow(this.#core, this, stored, key));
       if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
-      return Promise.resolve(
-        isTaggedObject(stored) ? taggedValueNow(this.#core, stored, key) : (stored as V),
-      );
+      return Promise.resolve(stored as V);
     }
     if (
       this.#getFast &&

@@ -29,6 +29,23 @@ describe('detectCache()', function () {
     caches.setConfig({});
   });
 
+  it('notes no hit for a tagged entry whose tag was invalidated (a miss), on every serializer path', async function () {
+    for (const serializer of [undefined, new JsonSerializer()]) {
+      for (const namespace of [undefined, 'ns']) {
+        const cache = new Cache({ backend: new MemoryBackend(), serializer, namespace });
+        await cache.set('k', 'v', { tags: ['t'] });
+        const before = await detectCache(() => cache.get('k'));
+        expect(before.result).to.equal('v');
+        expect(before.hits.map((hit) => hit.key)).to.deep.equal([cache.storedKey('k')]);
+        await cache.invalidateTags(['t']);
+        const after = await detectCache(() => cache.get('k'));
+        expect(after.result, `${serializer?.name ?? 'null'} / ${namespace}`).to.equal(undefined);
+        expect(after.hits, `${serializer?.name ?? 'null'} / ${namespace}`).to.deep.equal([]);
+        await cache.close();
+      }
+    }
+  });
+
   it('lists the hits of get, getOrSet and cached() made inside it, with their stored key and ttl left', async function () {
     const clock = new ManualClock();
     const cache = cacheOn(clock, 'app');
