@@ -210,7 +210,7 @@ export function exists<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<boolean> {
-  // A read of the entry, not EXISTS: a tagged entry whose tags were invalidated is not there.
+  // Not EXISTS alone: a tagged entry whose tags were invalidated is not there (see existsChecked).
   return core.run('exists', key, options, false, () => existsChecked(core, core.keys.finalKey(key, options)));
 }
 

@@ -23,6 +23,7 @@ export const CAPABILITY_METHODS = Object.freeze([
   'peek',
   'put',
   'getWithTtl',
+  'stat',
   'multiSet',
   'increment',
   'deletePattern',

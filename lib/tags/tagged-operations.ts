@@ -7,7 +7,7 @@ import { BackendError, LarderError } from '../errors.js';
 import type { Key } from '../keys.js';
 import type { OperationOptions, WriteOptions } from '../options.js';
 import type { TagSnapshot } from './tag-space.js';
-import { taggedOf, wrapPayload, type TaggedPayload } from './tagged-payload.js';
+import { TAG_MARK_LENGTH, hasTagMark, taggedOf, wrapPayload, type TaggedPayload } from './tagged-payload.js';
 
 /** A backend's answer, or what a function made of it: at once for a value, later for a promise. */
 type Answer<T> = T | PromiseLike<T>;
@@ -80,8 +80,20 @@ export function decodeMany<V>(
   });
 }
 
-/** exists: a tagged entry whose tags were invalidated is not there. */
+/**
+ * exists: a tagged entry whose tags were invalidated is not there. A backend with `stat` answers
+ * with the entry's first bytes only, and only an entry they mark as tagged is read whole; without
+ * it the entry is read (EXISTS cannot tell a tagged entry).
+ */
 export function existsChecked<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
+  if (!core.capabilities.stat) return existsRead(core, finalKey);
+  return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
+    if (found === undefined) return false;
+    return hasTagMark(found.head) ? existsRead(core, finalKey) : true;
+  });
+}
+
+function existsRead<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
   return chain(core, core.port.call('get', finalKey), (stored) => {
     if (stored === undefined) return false;
     const entry = taggedOf(stored, core.tagObjects);
@@ -89,8 +101,20 @@ export function existsChecked<V>(core: CacheCore<V>, finalKey: string): Answer<b
   });
 }
 
-/** ttl: a tagged entry whose tags were invalidated is missing. Both reads leave together. */
+/**
+ * ttl: a tagged entry whose tags were invalidated is missing. With `stat`, as exists; without it,
+ * the entry and its ttl are read together.
+ */
 export function ttlChecked<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
+  if (!core.capabilities.stat) return ttlRead(core, finalKey);
+  return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
+    if (found === undefined) return undefined;
+    return hasTagMark(found.head) ? ttlRead(core, finalKey) : found.ttlMs;
+  });
+}
+
+// Both reads leave together: one round trip.
+function ttlRead<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
   const stored = core.port.call('get', finalKey);
   const left = core.port.call('ttl', finalKey);
   return chain(core, stored, (payload) =>

@@ -6,7 +6,7 @@ import { checkOptions } from '../../options-schema.js';
 import { settleWithin } from '../../promise.js';
 import { JsonSerializer } from '../../serializers/json.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import type { Backend, StoredWithTtl } from '../backend.js';
+import type { Backend, KeyStat, StoredWithTtl } from '../backend.js';
 import { checkClient, createClient, type Client } from './client.js';
 import { readWithTtl } from './get-with-ttl.js';
 import { LostReplies } from './lost-replies.js';
@@ -14,6 +14,7 @@ import { isCluster } from './ioredis.js';
 import { Masters, perSlot, sum } from './masters.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
 import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET, INCREMENT_SAFELY } from './scripts.js';
+import { statOf } from './stat.js';
 import { parseRedisUrl } from './url.js';
 import { orUndefined, payloadOf, transactionResults } from './replies.js';
 
@@ -147,6 +148,10 @@ export class RedisBackend implements Backend {
 
   getWithTtl(key: string): Promise<StoredWithTtl | undefined> {
     return readWithTtl(this.#batched(), key).catch(this.#lost.readFailed);
+  }
+
+  stat(key: string, headLength: number): Promise<KeyStat | undefined> {
+    return statOf(this.#batched(), key, headLength).catch(this.#lost.readFailed);
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {

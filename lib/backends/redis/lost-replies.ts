@@ -143,11 +143,13 @@ class ReplyLost extends Error {
 
 // The commands whose resend changes nothing, of those a RedisBackend and ioredis' handshake send;
 // every other command (raw ones included) counts as a write. MULTI and EXEC are here so that a
-// transaction of reads alone (getWithTtl's GET + PTTL) is a read; one write in it makes it a write.
+// transaction of reads alone (getWithTtl's GET + PTTL, stat's PTTL + GETRANGE) is a read; one write
+// in it makes it a write.
 const READS: ReadonlySet<string> = new Set([
   'multi',
   'exec',
   'get',
+  'getrange',
   'mget',
   'exists',
   'pttl',

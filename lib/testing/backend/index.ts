@@ -12,6 +12,7 @@ import { describePatterns } from './patterns.js';
 import { describePeek } from './peek.js';
 import { describePut } from './put.js';
 import { describeScanEntries } from './scan-entries.js';
+import { describeStat } from './stat.js';
 import { describeStore } from './store.js';
 
 export type { BackendSuiteOptions } from './context.js';
@@ -20,7 +21,7 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`,
+ * backend offers it (`peek`, `put`, `getWithTtl`, `stat`, `multiSet`, `increment`, `deletePattern`, `scan`,
  * `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
@@ -73,6 +74,7 @@ export function describeBackendConformance(
     describePeek(suite);
     describePut(suite);
     describeGetWithTtl(suite);
+    describeStat(suite);
     describeMultiSet(suite);
     describeIncrement(suite);
     describePatterns(suite);
