@@ -30,6 +30,7 @@ export {
   type Backend,
   type KeyHandle,
   type KeyStat,
+  type StoredWithTags,
   type StoredWithTtl,
 } from './backends/backend.js';
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';

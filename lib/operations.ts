@@ -13,7 +13,8 @@ import { isPending } from './promise.js';
 import { parseJitter } from './strategies/jitter.js';
 import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
-import { decodeMany, existsChecked, ttlChecked, wrapGroups, writeTagged } from './tags/tagged-operations.js';
+import { decodeMany, wrapGroups, writeTagged } from './tags/tagged-operations.js';
+import { existsChecked, ttlChecked } from './tags/tagged-reads.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,

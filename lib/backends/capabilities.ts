@@ -24,6 +24,7 @@ export const CAPABILITY_METHODS = Object.freeze([
   'put',
   'getWithTtl',
   'stat',
+  'getWithTags',
   'multiSet',
   'increment',
   'deletePattern',

@@ -7,7 +7,8 @@ import { BackendError, LarderError } from '../errors.js';
 import type { Key } from '../keys.js';
 import type { OperationOptions, WriteOptions } from '../options.js';
 import type { TagSnapshot } from './tag-space.js';
-import { TAG_MARK_LENGTH, hasTagMark, taggedOf, wrapPayload, type TaggedPayload } from './tagged-payload.js';
+import { readExpectingTags } from './tagged-reads.js';
+import { taggedOf, wrapPayload, type TaggedPayload } from './tagged-payload.js';
 
 /** A backend's answer, or what a function made of it: at once for a value, later for a promise. */
 type Answer<T> = T | PromiseLike<T>;
@@ -78,53 +79,6 @@ export function decodeMany<V>(
     });
     return values;
   });
-}
-
-/**
- * exists: a tagged entry whose tags were invalidated is not there. A backend with `stat` answers
- * with the entry's first bytes only, and only an entry they mark as tagged is read whole; without
- * it the entry is read (EXISTS cannot tell a tagged entry).
- */
-export function existsChecked<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
-  if (!core.capabilities.stat) return existsRead(core, finalKey);
-  return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
-    if (found === undefined) return false;
-    return hasTagMark(found.head) ? existsRead(core, finalKey) : true;
-  });
-}
-
-function existsRead<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
-  return chain(core, core.port.call('get', finalKey), (stored) => {
-    if (stored === undefined) return false;
-    const entry = taggedOf(stored, core.tagObjects);
-    return entry === undefined ? true : core.tags.isCurrent(entry);
-  });
-}
-
-/**
- * ttl: a tagged entry whose tags were invalidated is missing. With `stat`, as exists; without it,
- * the entry and its ttl are read together.
- */
-export function ttlChecked<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
-  if (!core.capabilities.stat) return ttlRead(core, finalKey);
-  return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
-    if (found === undefined) return undefined;
-    return hasTagMark(found.head) ? ttlRead(core, finalKey) : found.ttlMs;
-  });
-}
-
-// Both reads leave together: one round trip.
-function ttlRead<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
-  const stored = core.port.call('get', finalKey);
-  const left = core.port.call('ttl', finalKey);
-  return chain(core, stored, (payload) =>
-    chain(core, left, (ms) => {
-      if (payload === undefined || ms === undefined) return undefined;
-      const entry = taggedOf(payload, core.tagObjects);
-      if (entry === undefined) return ms;
-      return chain(core, core.tags.isCurrent(entry), (current) => (current ? ms : undefined));
-    }),
-  );
 }
 
 /** set and add when `options.tags` names tags: the tags' tokens read, then one write. */
@@ -281,6 +235,27 @@ export class TagWriter<V> {
         });
       });
     });
+  }
+
+  /**
+   * Whether {@link readExpected} pays: a backend that reads an entry's tags with it
+   * (`getWithTags`), and no L1 (whose hits a read straight from the backend would forgo).
+   */
+  get readsWithTags(): boolean {
+    const core = this.#core;
+    return core.capabilities.getWithTags && core.tier === undefined && !core.synchronous;
+  }
+
+  /**
+   * get of a read-through whose results are tagged but whose tags are not known before the read
+   * (cached() with a tags function): the entry and its tags' tokens in one round trip where the
+   * backend can (see readExpectingTags).
+   */
+  readExpected(key: Key, options: OperationOptions | undefined): Promise<V | undefined> {
+    const core = this.#core;
+    return core.run('get', key, options, undefined, () =>
+      readExpectingTags(core, core.keys.finalKey(key, options), key),
+    );
   }
 
   /**

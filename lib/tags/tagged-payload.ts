@@ -53,6 +53,9 @@ const HEADER_AT = MAGIC.length + 4;
 /** How many first bytes of a payload tell whether it may be a tagged entry (see {@link hasTagMark}). */
 export const TAG_MARK_LENGTH = MAGIC.length;
 
+/** The first bytes of every tagged entry stored as bytes (for a backend that reads its tags itself). */
+export const TAG_MARK: Readonly<Uint8Array> = Uint8Array.from(MAGIC);
+
 /**
  * Whether `head`, a payload's first bytes, starts with the tagged-entry mark: only such a payload
  * can be a tagged entry (stored as bytes), so `exists` and `ttl` read the rest of no other.

@@ -134,6 +134,11 @@ function pipelineIndexOf(item: QueueItem): number | undefined {
   return (item.command as { readonly pipelineIndex?: number }).pipelineIndex;
 }
 
+/** Whether `error` is what a command taken out of a dropped connection's queue rejects with. */
+export function isReplyLost(error: unknown): boolean {
+  return error instanceof ReplyLost;
+}
+
 /** A write taken out of a dropped connection's queue: it may or may not have run. */
 class ReplyLost extends Error {
   constructor(override readonly cause: Error) {

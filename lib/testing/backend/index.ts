@@ -5,6 +5,7 @@ import { describeCompare } from './compare.js';
 import { describeCapability, type BackendSuite, type BackendSuiteOptions } from './context.js';
 import { describeCore } from './core.js';
 import { describeExpiry } from './expiry.js';
+import { describeGetWithTags } from './get-with-tags.js';
 import { describeGetWithTtl } from './get-with-ttl.js';
 import { describeIncrement } from './increment.js';
 import { describeMultiSet } from './multi-set.js';
@@ -21,7 +22,7 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `put`, `getWithTtl`, `stat`, `multiSet`, `increment`, `deletePattern`, `scan`,
+ * backend offers it (`peek`, `put`, `getWithTtl`, `stat`, `getWithTags`, `multiSet`, `increment`, `deletePattern`, `scan`,
  * `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
@@ -75,6 +76,7 @@ export function describeBackendConformance(
     describePut(suite);
     describeGetWithTtl(suite);
     describeStat(suite);
+    describeGetWithTags(suite);
     describeMultiSet(suite);
     describeIncrement(suite);
     describePatterns(suite);
