@@ -14,14 +14,17 @@ function chain<V, A, B>(core: CacheCore<V>, answer: Answer<A>, then: (value: A) 
 
 /**
  * exists: a tagged entry whose tags were invalidated is not there. A backend with `stat` answers
- * with the entry's first bytes only, and only an entry they mark as tagged is read whole; without
- * it the entry is read (EXISTS cannot tell a tagged entry).
+ * with the entry's first bytes only, and only an entry they mark as tagged is read whole (with its
+ * tags in the same step where the backend has `getWithTags`); without it the entry is read
+ * (EXISTS cannot tell a tagged entry).
  */
 export function existsChecked<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
   if (!core.capabilities.stat) return existsRead(core, finalKey);
   return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
     if (found === undefined) return false;
-    return hasTagMark(found.head) ? existsRead(core, finalKey) : true;
+    if (!hasTagMark(found.head)) return true;
+    if (!core.capabilities.getWithTags) return existsRead(core, finalKey);
+    return chain(core, checkedWithTags(core, finalKey), (current) => current !== undefined);
   });
 }
 
@@ -34,14 +37,18 @@ function existsRead<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
 }
 
 /**
- * ttl: a tagged entry whose tags were invalidated is missing. With `stat`, as exists; without it,
- * the entry and its ttl are read together.
+ * ttl: a tagged entry whose tags were invalidated is missing. With `stat`, as exists (the ttl
+ * answered is the one `stat` read); without it, the entry and its ttl are read together.
  */
 export function ttlChecked<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
   if (!core.capabilities.stat) return ttlRead(core, finalKey);
   return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
     if (found === undefined) return undefined;
-    return hasTagMark(found.head) ? ttlRead(core, finalKey) : found.ttlMs;
+    if (!hasTagMark(found.head)) return found.ttlMs;
+    if (!core.capabilities.getWithTags) return ttlRead(core, finalKey);
+    return chain(core, checkedWithTags(core, finalKey), (current) =>
+      current === undefined ? undefined : found.ttlMs,
+    );
   });
 }
 
@@ -60,29 +67,38 @@ function ttlRead<V>(core: CacheCore<V>, finalKey: string): Answer<number | undef
 }
 
 /**
- * The value of `finalKey`, read with `getWithTags`: a tagged entry comes with its tags' tokens,
- * read at the same moment, and is current if every one is the token it was written with. If one
- * differs or was not read (a Cluster, where the tag keys are in another slot), the tags are read
- * again as get reads them, so a false miss costs a round trip and never a wrong answer.
+ * The value of `finalKey`, read with `getWithTags` (see {@link checkedWithTags}).
  */
 export function readExpectingTags<V>(
   core: CacheCore<V>,
   finalKey: string,
   key: unknown,
 ): Answer<V | undefined> {
+  return chain(core, checkedWithTags(core, finalKey), (current) =>
+    current === undefined ? undefined : core.codec.decode(current.payload, key),
+  );
+}
+
+/**
+ * What `finalKey` holds, read with `getWithTags`: its serializer's payload (`{ payload }`), or
+ * `undefined` if it is missing or a tagged entry whose tags were invalidated. A tagged entry comes
+ * with its tags' tokens, read at the same moment, and is current if every one is the token it was
+ * written with. If one differs or was not read (a Cluster, where the tag keys are in another
+ * slot), the tags are read again as get reads them: a false miss costs a round trip, never a
+ * wrong answer.
+ */
+function checkedWithTags<V>(core: CacheCore<V>, finalKey: string): Answer<{ payload: unknown } | undefined> {
   return chain(core, core.port.call('getWithTags', finalKey), (found) => {
     if (found === undefined) return undefined;
     const entry = taggedOf(found.value, core.tagObjects);
-    if (entry === undefined) return core.codec.decode(found.value, key);
+    if (entry === undefined) return { payload: found.value };
     const read = found.tagValues;
     const current =
       read !== undefined &&
       read.length === entry.keys.length &&
       entry.tokens.every((token, i) => tokenOf(read[i]) === token);
-    if (current) return core.codec.decode(entry.payload, key);
-    return chain(core, core.tags.isCurrent(entry), (fresh) =>
-      fresh ? core.codec.decode(entry.payload, key) : undefined,
-    );
+    if (current) return entry;
+    return chain(core, core.tags.isCurrent(entry), (fresh) => (fresh ? entry : undefined));
   });
 }
 
