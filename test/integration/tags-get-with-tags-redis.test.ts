@@ -100,6 +100,27 @@ describe('a read-through tagged by a function reads its entry and tags in one ro
       expect(await load()).to.equal(2);
     });
 
+    it('a server that refuses scripts (an ACL without them): a GET, then an MGET, as before', async function () {
+      await admin.acl('SETUSER', 'noscripts', 'on', '>pw', '~*', '&*', '+@all', '-@scripting');
+      const logger = recordingLogger().logger;
+      const backend = new RedisBackend({ url: `redis://noscripts:pw@127.0.0.1:${server.port}`, logger });
+      const limited = new Cache({ backend, namespace: 'gwt', logger });
+      try {
+        let calls = 0;
+        const load = cached(async () => ++calls, { cache: limited, key: 'acl', tags: () => ['t'] });
+        expect(await load()).to.equal(1);
+        expect(await load()).to.equal(1);
+        await resetStats([admin]);
+        expect(await load()).to.equal(1);
+        expect(await commandCalls([admin])).to.deep.equal({ get: 1, mget: 1 });
+        await limited.invalidateTags(['t']);
+        expect(await load()).to.equal(2);
+      } finally {
+        await limited.close();
+        await admin.acl('DELUSER', 'noscripts');
+      }
+    });
+
     it('reads tagged entries stored as earlier versions stored them (the layout is unchanged)', async function () {
       // Written byte for byte as the tagged writer of the previous release did: mark, header
       // length, JSON [tag keys, tokens], payload.
