@@ -23,12 +23,12 @@ await client.set(
 
 const subjects: Record<string, () => Promise<unknown>> = {
   'untagged GET': () => client.getBuffer('ab:plain'),
-  'untagged script': () => client.evalshaBuffer(sha, 1, 'ab:plain', MARK),
+  'untagged script': () => client.callBuffer('EVALSHA', sha, 1, 'ab:plain', MARK),
   'tagged GET+MGET': async () => {
     await client.getBuffer('ab:tagged');
     return client.mget(...tagKeys);
   },
-  'tagged script': () => client.evalshaBuffer(sha, 1, 'ab:tagged', MARK),
+  'tagged script': () => client.callBuffer('EVALSHA', sha, 1, 'ab:tagged', MARK),
 };
 
 async function sequential(fn: () => Promise<unknown>, n: number): Promise<number> {
