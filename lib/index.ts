@@ -25,7 +25,14 @@ export {
   type OperationOptions,
   type WriteOptions,
 } from './options.js';
-export { RESERVED_KEY_PREFIX, type Backend, type KeyHandle, type StoredWithTtl } from './backends/backend.js';
+export {
+  RESERVED_KEY_PREFIX,
+  type Backend,
+  type KeyHandle,
+  type KeyStat,
+  type StoredWithTags,
+  type StoredWithTtl,
+} from './backends/backend.js';
 export type { BackendCapabilities, Capability } from './backends/capabilities.js';
 export { MemoryBackend, MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './backends/memory.js';
 export { RedisBackend } from './backends/redis/backend.js';

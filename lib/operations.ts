@@ -13,7 +13,8 @@ import { isPending } from './promise.js';
 import { parseJitter } from './strategies/jitter.js';
 import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
 import type { DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
-import { decodeMany, existsChecked, ttlChecked, wrapGroups, writeTagged } from './tags/tagged-operations.js';
+import { decodeMany, wrapGroups, writeTagged } from './tags/tagged-operations.js';
+import { existsChecked, ttlChecked } from './tags/tagged-reads.js';
 
 export function multiGet<V>(
   core: CacheCore<V>,
@@ -210,7 +211,7 @@ export function exists<V>(
   key: Key,
   options: OperationOptions | undefined,
 ): Promise<boolean> {
-  // A read of the entry, not EXISTS: a tagged entry whose tags were invalidated is not there.
+  // Not EXISTS alone: a tagged entry whose tags were invalidated is not there (see existsChecked).
   return core.run('exists', key, options, false, () => existsChecked(core, core.keys.finalKey(key, options)));
 }
 

@@ -75,6 +75,24 @@ export interface Backend {
    * cache's `getWithTtl` calls `get`, then `ttl`.
    */
   getWithTtl?(key: string): MaybePromise<StoredWithTtl | undefined>;
+  /**
+   * Capability: what `exists` and `ttl` need of one key, in one step (one round trip, seen at one
+   * moment), without its payload: its ms left (`Infinity` with no expiry) and the first
+   * `headLength` bytes (`headLength` ≥ 1) of its payload, or `undefined` for a miss. The cache
+   * tells a tagged entry by its first bytes, so `exists` and `ttl` of an untagged entry move no
+   * payload; without it they read the whole payload with `get`. A backend holding payloads in
+   * process (nothing travels) gains nothing by it.
+   */
+  stat?(key: string, headLength: number): MaybePromise<KeyStat | undefined>;
+  /**
+   * Capability (tags): `get(key)`, and when the payload is a tagged entry (its layout is in
+   * docs/tags.md), the payloads of the tag keys its header names, read at the same moment (one
+   * round trip): `{ value, tagValues }`, or `undefined` for a miss. `tagValues` is `undefined` for
+   * an untagged payload, or when the tag keys could not be read with it (the cache reads them
+   * then). Reads that expect a tagged entry use it, so that its tags cost no round trip of their
+   * own; plain gets keep using `get`.
+   */
+  getWithTags?(key: string): MaybePromise<StoredWithTags | undefined>;
   /** Capability: stores every entry with the same ttl, all or nothing. Without it `multiSet` writes one by one. */
   multiSet?(entries: readonly (readonly [string, unknown])[], ttlMs: number): MaybePromise<void>;
   /**
@@ -120,6 +138,25 @@ export interface StoredWithTtl {
   readonly value: unknown;
   /** Ms left, `Infinity` with no expiry. */
   readonly ttlMs: number;
+}
+
+/** A payload with its tag keys' payloads, as {@link Backend.getWithTags} answers it. */
+export interface StoredWithTags {
+  /** The payload, as `get` answers it. */
+  readonly value: unknown;
+  /** The payloads of the tag keys the entry names, in its header's order (`undefined` for a missing one). */
+  readonly tagValues: readonly unknown[] | undefined;
+}
+
+/** What {@link Backend.stat} answers for a key that is there. */
+export interface KeyStat {
+  /** Ms left, `Infinity` with no expiry. */
+  readonly ttlMs: number;
+  /**
+   * The payload's first `headLength` bytes (all of them if it is shorter), when `get` would answer
+   * bytes; `undefined` when the key holds no bytes (a Redis list, say), which no tagged entry is.
+   */
+  readonly head: Uint8Array | undefined;
 }
 
 /**

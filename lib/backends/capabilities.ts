@@ -23,6 +23,8 @@ export const CAPABILITY_METHODS = Object.freeze([
   'peek',
   'put',
   'getWithTtl',
+  'stat',
+  'getWithTags',
   'multiSet',
   'increment',
   'deletePattern',

@@ -7,23 +7,40 @@ import { detecting, noteCacheHit } from '../strategies/detect-cache.js';
 import { tagWriter, tagsOfResult, type TaggingOptions } from './tag-door.js';
 import type { TagsTaken } from './tagged-operations.js';
 
-/** The fixed tags of a read-through's options, if it has any worth reading beside its entry. */
+/**
+ * Stands for tags not known before the read, of a read-through whose results are all tagged (a
+ * tags function): {@link readBeside} then reads the entry with whatever tags it names.
+ */
+const EXPECTED_TAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * The tags a read-through's read takes along, if it has any worth reading beside its entry: its
+ * fixed tags, or {@link EXPECTED_TAGS} for a tags function where the backend reads an entry's own
+ * tags with it (`getWithTags`).
+ */
 export function prefetchedTags(
   cache: Cache<unknown>,
   options: WriteOptions | undefined,
 ): readonly string[] | undefined {
-  const tags = (options as TaggingOptions | undefined)?.tags;
-  return tags !== undefined && tags.length > 0 && cache[tagWriter]().prefetches ? tags : undefined;
+  const tagging = options as TaggingOptions | undefined;
+  const tags = tagging?.tags;
+  if (tags !== undefined && tags.length > 0) return cache[tagWriter]().prefetches ? tags : undefined;
+  return tagging?.[tagsOfResult] !== undefined && cache[tagWriter]().readsWithTags
+    ? EXPECTED_TAGS
+    : undefined;
 }
 
-/** The entry and its fixed tags read together; a hit noted for detectCache, as get notes its own. */
+/** The entry and its tags read together; a hit noted for detectCache, as get notes its own. */
 export function readBeside(
   cache: Cache<unknown>,
   key: string,
   options: OperationOptions | undefined,
   tags: readonly string[],
 ): Promise<unknown> {
-  const read = cache[tagWriter]().read(key, options, tags);
+  const read =
+    tags === EXPECTED_TAGS
+      ? cache[tagWriter]().readExpected(key, options)
+      : cache[tagWriter]().read(key, options, tags);
   if (detecting === 0) return read;
   return read.then((stored) => {
     if (stored !== undefined) noteCacheHit(cache, key, options);

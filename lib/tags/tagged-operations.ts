@@ -7,6 +7,7 @@ import { BackendError, LarderError } from '../errors.js';
 import type { Key } from '../keys.js';
 import type { OperationOptions, WriteOptions } from '../options.js';
 import type { TagSnapshot } from './tag-space.js';
+import { readExpectingTags } from './tagged-reads.js';
 import { taggedOf, wrapPayload, type TaggedPayload } from './tagged-payload.js';
 
 /** A backend's answer, or what a function made of it: at once for a value, later for a promise. */
@@ -78,29 +79,6 @@ export function decodeMany<V>(
     });
     return values;
   });
-}
-
-/** exists: a tagged entry whose tags were invalidated is not there. */
-export function existsChecked<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
-  return chain(core, core.port.call('get', finalKey), (stored) => {
-    if (stored === undefined) return false;
-    const entry = taggedOf(stored, core.tagObjects);
-    return entry === undefined ? true : core.tags.isCurrent(entry);
-  });
-}
-
-/** ttl: a tagged entry whose tags were invalidated is missing. Both reads leave together. */
-export function ttlChecked<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
-  const stored = core.port.call('get', finalKey);
-  const left = core.port.call('ttl', finalKey);
-  return chain(core, stored, (payload) =>
-    chain(core, left, (ms) => {
-      if (payload === undefined || ms === undefined) return undefined;
-      const entry = taggedOf(payload, core.tagObjects);
-      if (entry === undefined) return ms;
-      return chain(core, core.tags.isCurrent(entry), (current) => (current ? ms : undefined));
-    }),
-  );
 }
 
 /** set and add when `options.tags` names tags: the tags' tokens read, then one write. */
@@ -257,6 +235,27 @@ export class TagWriter<V> {
         });
       });
     });
+  }
+
+  /**
+   * Whether {@link readExpected} pays: a backend that reads an entry's tags with it
+   * (`getWithTags`), and no L1 (whose hits a read straight from the backend would forgo).
+   */
+  get readsWithTags(): boolean {
+    const core = this.#core;
+    return core.capabilities.getWithTags && core.tier === undefined && !core.synchronous;
+  }
+
+  /**
+   * get of a read-through whose results are tagged but whose tags are not known before the read
+   * (cached() with a tags function): the entry and its tags' tokens in one round trip where the
+   * backend can (see readExpectingTags).
+   */
+  readExpected(key: Key, options: OperationOptions | undefined): Promise<V | undefined> {
+    const core = this.#core;
+    return core.run('get', key, options, undefined, () =>
+      readExpectingTags(core, core.keys.finalKey(key, options), key),
+    );
   }
 
   /**

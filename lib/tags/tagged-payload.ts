@@ -54,6 +54,27 @@ export function isTaggedObject(stored: unknown): stored is TaggedPayload {
 const MAGIC = [0x00, 0x4c, 0x54, 0x01] as const;
 const HEADER_AT = MAGIC.length + 4;
 
+/** How many first bytes of a payload tell whether it may be a tagged entry (see {@link hasTagMark}). */
+export const TAG_MARK_LENGTH = MAGIC.length;
+
+/** The first bytes of every tagged entry stored as bytes (for a backend that reads its tags itself). */
+export const TAG_MARK: Readonly<Uint8Array> = Uint8Array.from(MAGIC);
+
+/**
+ * Whether `head`, a payload's first bytes, starts with the tagged-entry mark: only such a payload
+ * can be a tagged entry (stored as bytes), so `exists` and `ttl` read the rest of no other.
+ */
+export function hasTagMark(head: Uint8Array | undefined): boolean {
+  return (
+    head !== undefined &&
+    head.byteLength >= MAGIC.length &&
+    head[0] === MAGIC[0] &&
+    head[1] === MAGIC[1] &&
+    head[2] === MAGIC[2] &&
+    head[3] === MAGIC[3]
+  );
+}
+
 /** The stored form of a tagged entry: an object for a pass-through serializer, else bytes. */
 export function wrapPayload(
   payload: unknown,

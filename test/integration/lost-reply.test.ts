@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { BackendError, Cache, OutcomeUnknownError, RedisBackend, type Lock } from '../../lib/index.js';
+import {
+  BackendError,
+  Cache,
+  OutcomeUnknownError,
+  RedisBackend,
+  cached,
+  type Lock,
+} from '../../lib/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
 import type { RedisServer } from '../support/redis-server.js';
@@ -162,6 +169,27 @@ describe('a lost reply (through a TCP proxy in front of a real redis-server)', f
     const hit = await answer;
     expect(hit?.value).to.equal('v');
     expect(hit?.ttl).to.be.within(1, 3_600_000);
+    expect(proxy.connections).to.be.at.least(2);
+  });
+
+  it('exists and ttl (a MULTI of PTTL and GETRANGE): retried on the new connection', async () => {
+    await cache.set('k', 'v', { ttl: '1h' });
+    const lost = proxy.loseReplyTo('GETRANGE');
+    const answer = cache.exists('k');
+    await lost;
+    expect(await answer).to.equal(true);
+    expect(proxy.connections).to.be.at.least(2);
+  });
+
+  it('the script that reads a tagged entry with its tags: sent again on the new connection', async () => {
+    let calls = 0;
+    const load = cached(async () => ++calls, { cache, key: 'tagged', tags: () => ['t'] });
+    expect(await load()).to.equal(1);
+    const lost = proxy.loseReplyTo('EVALSHA');
+    const answer = load();
+    await lost;
+    expect(await answer).to.equal(1);
+    expect(calls).to.equal(1);
     expect(proxy.connections).to.be.at.least(2);
   });
 

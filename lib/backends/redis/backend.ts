@@ -6,14 +6,16 @@ import { checkOptions } from '../../options-schema.js';
 import { settleWithin } from '../../promise.js';
 import { JsonSerializer } from '../../serializers/json.js';
 import type { Serializer } from '../../serializers/serializer.js';
-import type { Backend, StoredWithTtl } from '../backend.js';
+import type { Backend, KeyStat, StoredWithTags, StoredWithTtl } from '../backend.js';
 import { checkClient, createClient, type Client } from './client.js';
+import { TaggedReads } from './get-with-tags.js';
 import { readWithTtl } from './get-with-ttl.js';
 import { LostReplies } from './lost-replies.js';
 import { isCluster } from './ioredis.js';
 import { Masters, perSlot, sum } from './masters.js';
 import { REDIS_BACKEND_DEFAULTS, REDIS_BACKEND_OPTIONS, type RedisBackendOptions } from './options.js';
 import { COMPARE_AND_DELETE, COMPARE_AND_EXPIRE, COMPARE_AND_SET, INCREMENT_SAFELY } from './scripts.js';
+import { statOf } from './stat.js';
 import { parseRedisUrl } from './url.js';
 import { orUndefined, payloadOf, transactionResults } from './replies.js';
 
@@ -50,6 +52,7 @@ export class RedisBackend implements Backend {
   readonly #logger: Logger;
   readonly #lost: LostReplies;
   readonly #masters: Masters;
+  readonly #taggedReads: TaggedReads;
   readonly #onError: (error: Error) => void;
   readonly #onReady: () => void;
   #healthy = true;
@@ -93,6 +96,7 @@ export class RedisBackend implements Backend {
     }
     this.#lost = new LostReplies(this.client);
     this.#masters = new Masters(this.client, this.#lost, scanCount);
+    this.#taggedReads = new TaggedReads(this.client);
 
     // An 'error' event with no listener would crash the process: log it instead, loudly on the
     // first failure and quietly while ioredis keeps reconnecting.
@@ -147,6 +151,14 @@ export class RedisBackend implements Backend {
 
   getWithTtl(key: string): Promise<StoredWithTtl | undefined> {
     return readWithTtl(this.#batched(), key).catch(this.#lost.readFailed);
+  }
+
+  getWithTags(key: string): Promise<StoredWithTags | undefined> {
+    return this.#taggedReads.read(this.#batched(), key).catch(this.#lost.readFailed);
+  }
+
+  stat(key: string, headLength: number): Promise<KeyStat | undefined> {
+    return statOf(this.#batched(), key, headLength).catch(this.#lost.readFailed);
   }
 
   async multiGet(keys: readonly string[]): Promise<(Buffer | undefined)[]> {

@@ -134,6 +134,11 @@ function pipelineIndexOf(item: QueueItem): number | undefined {
   return (item.command as { readonly pipelineIndex?: number }).pipelineIndex;
 }
 
+/** Whether `error` is what a command taken out of a dropped connection's queue rejects with. */
+export function isReplyLost(error: unknown): boolean {
+  return error instanceof ReplyLost;
+}
+
 /** A write taken out of a dropped connection's queue: it may or may not have run. */
 class ReplyLost extends Error {
   constructor(override readonly cause: Error) {
@@ -143,11 +148,13 @@ class ReplyLost extends Error {
 
 // The commands whose resend changes nothing, of those a RedisBackend and ioredis' handshake send;
 // every other command (raw ones included) counts as a write. MULTI and EXEC are here so that a
-// transaction of reads alone (getWithTtl's GET + PTTL) is a read; one write in it makes it a write.
+// transaction of reads alone (getWithTtl's GET + PTTL, stat's PTTL + GETRANGE) is a read; one write
+// in it makes it a write.
 const READS: ReadonlySet<string> = new Set([
   'multi',
   'exec',
   'get',
+  'getrange',
   'mget',
   'exists',
   'pttl',

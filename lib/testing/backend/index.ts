@@ -5,6 +5,7 @@ import { describeCompare } from './compare.js';
 import { describeCapability, type BackendSuite, type BackendSuiteOptions } from './context.js';
 import { describeCore } from './core.js';
 import { describeExpiry } from './expiry.js';
+import { describeGetWithTags } from './get-with-tags.js';
 import { describeGetWithTtl } from './get-with-ttl.js';
 import { describeIncrement } from './increment.js';
 import { describeMultiSet } from './multi-set.js';
@@ -12,6 +13,7 @@ import { describePatterns } from './patterns.js';
 import { describePeek } from './peek.js';
 import { describePut } from './put.js';
 import { describeScanEntries } from './scan-entries.js';
+import { describeStat } from './stat.js';
 import { describeStore } from './store.js';
 
 export type { BackendSuiteOptions } from './context.js';
@@ -20,7 +22,7 @@ export type { BackendSuiteOptions } from './context.js';
  * Defines the Backend-level conformance suite: every core method's contract, checked directly on
  * a fresh backend per test (payloads as a serializer gives them, misses, atomic `add`, counts,
  * ttls with `0` for "never", `clear(prefix)`, `close`), and each capability's contract if the
- * backend offers it (`peek`, `put`, `getWithTtl`, `multiSet`, `increment`, `deletePattern`, `scan`,
+ * backend offers it (`peek`, `put`, `getWithTtl`, `stat`, `getWithTags`, `multiSet`, `increment`, `deletePattern`, `scan`,
  * `scanEntries`, `compareAnd*`). A
  * capability it lacks gets one test, named "… (not offered by this backend)", that checks it is
  * really absent.
@@ -73,6 +75,8 @@ export function describeBackendConformance(
     describePeek(suite);
     describePut(suite);
     describeGetWithTtl(suite);
+    describeStat(suite);
+    describeGetWithTags(suite);
     describeMultiSet(suite);
     describeIncrement(suite);
     describePatterns(suite);

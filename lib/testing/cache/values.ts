@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { KeyExistsError } from '../../errors.js';
-import { hasCode } from '../assertions.js';
+import { assertTtlWithin, hasCode } from '../assertions.js';
 import { fill, type CacheSuite } from './context.js';
 
-/** Values in and out: get, set, add, multiGet, multiSet, exists, delete, multiDelete, argument checks. */
+/**
+ * Values in and out: get, set, add, multiGet, multiSet, exists, delete, multiDelete, argument
+ * checks, and a tagged entry through exists, ttl and get.
+ */
 export function describeValues(suite: CacheSuite): void {
   const { describe, it } = suite.fns;
   const cache = () => suite.cache();
+  const HOUR = 3_600_000;
 
   describe('get / set', () => {
     it('round-trips JSON-able values, keeping null, 0, empty string and false as real values', async () => {
@@ -125,6 +129,20 @@ export function describeValues(suite: CacheSuite): void {
       assert.equal(await cache().exists('a'), false);
       assert.equal(await cache().multiDelete(['b', 'c', 'missing']), 2);
       assert.equal(await cache().multiDelete([]), 0);
+    });
+
+    it('a tagged entry is there (exists, ttl, get) until one of its tags is invalidated', async () => {
+      await cache().set('tagged', 'v', { tags: ['t1', 't2'], ttl: HOUR });
+      await cache().set('plain', 'p', { ttl: HOUR });
+      assert.equal(await cache().exists('tagged'), true);
+      assertTtlWithin(await cache().ttl('tagged'), HOUR, 'ttl of a current tagged entry');
+      assert.equal(await cache().get('tagged'), 'v');
+      assert.equal(await cache().invalidateTags(['t2']), 1);
+      assert.equal(await cache().exists('tagged'), false, 'exists of an invalidated tagged entry');
+      assert.equal(await cache().ttl('tagged'), undefined, 'ttl of an invalidated tagged entry');
+      assert.equal(await cache().get('tagged'), undefined, 'get of an invalidated tagged entry');
+      assert.equal(await cache().exists('plain'), true, 'an untagged entry is left alone');
+      assertTtlWithin(await cache().ttl('plain'), HOUR, 'ttl of an untagged entry');
     });
   });
 
