@@ -20,6 +20,7 @@ import { isPending } from './promise.js';
 import { ReadThrough } from './read-through.js';
 import { NullSerializer } from './serializers/null.js';
 import { TagSpace } from './tags/tag-space.js';
+import { TaggedKeys } from './tags/tagged-reads.js';
 import { TagWriter, decodeStored } from './tags/tagged-operations.js';
 import {
   jitteredTtl,
@@ -73,6 +74,11 @@ export class CacheCore<V> implements LockPort<V> {
   readonly tier: TwoTier<V> | undefined;
   /** Which of Cache's direct paths this cache may take. */
   readonly paths: CachePaths;
+  /**
+   * The keys whose last direct get found a tagged entry, read with their tags next time, where
+   * the backend can (`getWithTags`) and gets take the direct path to a remote backend.
+   */
+  readonly taggedKeys: TaggedKeys | undefined;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -142,6 +148,11 @@ export class CacheCore<V> implements LockPort<V> {
     });
     this.tier = tiersOf(this, options.l1, options.invalidation);
     this.paths = pathsOf(this as CacheCore<unknown>);
+    const paths = this.paths;
+    this.taggedKeys =
+      paths.getFast && !paths.peeks && !this.synchronous && this.capabilities.getWithTags
+        ? new TaggedKeys()
+        : undefined;
   }
 
   /** A single-key operation through the runner. */

@@ -13,7 +13,8 @@ import type { Tier } from './plugins/plugin.js';
 import { isNativePromise, isPending } from './promise.js';
 import { LATER } from './read-now.js';
 import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
-import { isTaggedObject, taggedOf, type TaggedPayload } from './tags/tagged-payload.js';
+import { hasTagMark, isTaggedObject, taggedOf, type TaggedPayload } from './tags/tagged-payload.js';
+import { getExpected } from './tags/tagged-reads.js';
 import * as tagged from './tags/tagged-operations.js';
 import { operationChannel } from './telemetry/channels.js';
 
@@ -38,6 +39,9 @@ export function getDirect<V, D>(
   } catch (error) {
     return Promise.reject(error);
   }
+  const taggedKeys = core.taggedKeys;
+  if (taggedKeys?.expects(finalKey as string))
+    return getTagged(core, cache, finalKey as string, key, fallback);
   let answer: unknown;
   try {
     answer = peeks ? backend.peek!(finalKey as KeyHandle) : backend.get(finalKey as string);
@@ -60,11 +64,31 @@ export function getDirect<V, D>(
   return runner.timed(answer, 'get', key).then(
     (payload) => {
       if (payload === undefined) return fallback;
+      // Its next get reads it with its tags (see TaggedKeys).
+      if (taggedKeys !== undefined && payload instanceof Uint8Array && hasTagMark(payload)) {
+        taggedKeys.note(finalKey as string, true);
+      }
       if (detecting === 0) return decodeOrRecover(core, payload, key, fallback);
       return decodeNoting(core, cache, payload, key, fallback);
     },
     (error: unknown) => runner.recover('get', key, error, fallback, undefined, true),
   );
+}
+
+// get of a key whose last get found a tagged entry: the entry and its tags in one round trip.
+function getTagged<V, D>(
+  core: CacheCore<V>,
+  cache: Cache<V>,
+  finalKey: string,
+  key: Key,
+  fallback: D | undefined,
+): Promise<V | D | undefined> {
+  const read = getExpected(core, core.taggedKeys!, finalKey, key, fallback);
+  if (detecting === 0) return read;
+  return read.then((value) => {
+    if (value !== fallback) noteCacheHit(cache as Cache<unknown>, key, undefined);
+    return value;
+  });
 }
 
 /** get through the L1 when the cache has one, else through the runner (hooks, tracing, options). */

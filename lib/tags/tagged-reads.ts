@@ -68,13 +68,16 @@ function ttlRead<V>(core: CacheCore<V>, finalKey: string): Answer<number | undef
 
 /**
  * The value of `finalKey`, read with `getWithTags` (see {@link checkedWithTags}).
+ *
+ * @param seen - told whether the entry was tagged (a get's memo, see {@link TaggedKeys}).
  */
 export function readExpectingTags<V>(
   core: CacheCore<V>,
   finalKey: string,
   key: unknown,
+  seen?: TaggedKeys,
 ): Answer<V | undefined> {
-  return chain(core, checkedWithTags(core, finalKey), (current) =>
+  return chain(core, checkedWithTags(core, finalKey, seen), (current) =>
     current === undefined ? undefined : core.codec.decode(current.payload, key),
   );
 }
@@ -87,10 +90,15 @@ export function readExpectingTags<V>(
  * slot), the tags are read again as get reads them: a false miss costs a round trip, never a
  * wrong answer.
  */
-function checkedWithTags<V>(core: CacheCore<V>, finalKey: string): Answer<{ payload: unknown } | undefined> {
+function checkedWithTags<V>(
+  core: CacheCore<V>,
+  finalKey: string,
+  seen?: TaggedKeys,
+): Answer<{ payload: unknown } | undefined> {
   return chain(core, core.port.call('getWithTags', finalKey), (found) => {
     if (found === undefined) return undefined;
     const entry = taggedOf(found.value, core.tagObjects);
+    seen?.note(finalKey, entry !== undefined);
     if (entry === undefined) return { payload: found.value };
     const read = found.tagValues;
     const current =
@@ -108,4 +116,61 @@ function tokenOf(stored: unknown): string | undefined {
   if (stored instanceof Uint8Array)
     return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString();
   return undefined;
+}
+
+/** How many keys {@link TaggedKeys} remembers: the hot ones, at a few dozen bytes each. */
+const TAGGED_KEYS_LIMIT = 4_096;
+
+/**
+ * The final keys whose last get found a tagged entry, so that their next get reads the entry with
+ * its tags (`getWithTags`: one round trip on Redis) where a plain get would read it, then its tags
+ * (two). A plain get cannot know beforehand whether an entry is tagged, and reading every entry
+ * with the script would tax untagged gets (see docs/tags.md), so it learns per key: the first get
+ * of a tagged key in a process costs two round trips, the next ones one. A key that is no longer
+ * tagged is forgotten at its next read, which was one script in place of a GET. The oldest key is
+ * forgotten first once the limit is reached. While no tagged entry was read, {@link expects}
+ * reads one number.
+ */
+export class TaggedKeys {
+  readonly #keys = new Set<string>();
+
+  /** Whether the last get of `finalKey` found a tagged entry. */
+  expects(finalKey: string): boolean {
+    return this.#keys.size !== 0 && this.#keys.has(finalKey);
+  }
+
+  /** Notes what a get of `finalKey` found: a tagged entry or not. */
+  note(finalKey: string, tagged: boolean): void {
+    if (!tagged) {
+      this.#keys.delete(finalKey);
+      return;
+    }
+    if (this.#keys.has(finalKey)) return;
+    if (this.#keys.size >= TAGGED_KEYS_LIMIT) this.#keys.delete(this.#keys.values().next().value!);
+    this.#keys.add(finalKey);
+  }
+}
+
+/**
+ * get's answer for a key whose last get found a tagged entry (see {@link TaggedKeys}): the entry
+ * and its tags read in one step; a failure answered as get's fast path answers its own.
+ */
+export function getExpected<V, D>(
+  core: CacheCore<V>,
+  seen: TaggedKeys,
+  finalKey: string,
+  key: unknown,
+  fallback: D,
+): Promise<V | D> {
+  const runner = core.runner;
+  let answer: Answer<V | undefined>;
+  try {
+    answer = readExpectingTags(core, finalKey, key, seen);
+  } catch (error) {
+    return runner.failed('get', key, error, fallback, false);
+  }
+  return runner.timed(Promise.resolve(answer), 'get', key).then(
+    (value) => (value === undefined ? fallback : value),
+    (error: unknown) => runner.recover('get', key, error, fallback, undefined, true),
+  );
 }

@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { Cache, RedisBackend } from '../../lib/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
+import { sharedCluster } from '../support/redis-fixtures.js';
+import { RedisServer } from '../support/redis-server.js';
+
+// A plain get learns, per key, that an entry is tagged: its next get reads the entry and its tags
+// in one round trip (getWithTags), while untagged keys keep their plain GET.
+
+// The commands a backend's client sends, by name (what leaves the process: round trips).
+function recordSent(backend: RedisBackend, sent: string[]): void {
+  const client = backend.client as Redis;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    sent.push(command.name.toLowerCase());
+    return send(command, stream);
+  };
+}
+
+describe('a plain tagged get on Redis', function () {
+  this.timeout(60_000);
+
+  describe('a single node', function () {
+    let server: RedisServer;
+    let admin: Redis;
+    let cache: Cache;
+    const sent: string[] = [];
+
+    before(async function () {
+      server = await RedisServer.start();
+      admin = new Redis({ port: server.port, host: '127.0.0.1' });
+      const logger = recordingLogger().logger;
+      const backend = new RedisBackend({ url: server.url, logger });
+      recordSent(backend, sent);
+      cache = new Cache({ backend, namespace: 'plain', logger });
+    });
+    after(async function () {
+      await cache.close();
+      admin.disconnect();
+      await server.stop();
+    });
+    beforeEach(async function () {
+      await admin.flushdb();
+      sent.length = 0;
+    });
+
+    it('an untagged get is one GET, every time', async function () {
+      await cache.set('u', 1);
+      sent.length = 0;
+      for (let i = 0; i < 3; i++) expect(await cache.get('u')).to.equal(1);
+      expect(sent).to.deep.equal(['get', 'get', 'get']);
+    });
+
+    it('a tagged key: GET then MGET on its first get, one script on the next ones; invalidations still win', async function () {
+      await cache.set('t', 'v', { tags: ['a', 'b'] });
+      sent.length = 0;
+      expect(await cache.get('t')).to.equal('v');
+      expect(sent).to.deep.equal(['get', 'mget']);
+      sent.length = 0;
+      expect(await cache.get('t')).to.equal('v');
+      expect(await cache.get('t')).to.equal('v');
+      expect(sent.filter((name) => name !== 'eval')).to.deep.equal(['evalsha', 'evalsha']);
+      await cache.invalidateTags(['b']);
+      sent.length = 0;
+      expect(await cache.get('t')).to.equal(undefined);
+      // The script's tokens differ: the tags are read once more before the entry is called missing.
+      expect(sent).to.deep.equal(['evalsha', 'mget']);
+      expect(await cache.get('t', { default: 'none' })).to.equal('none');
+    });
+
+    it('a key that is no longer tagged goes back to a plain GET after one script', async function () {
+      await cache.set('k', 1, { tags: ['a'] });
+      expect(await cache.get('k')).to.equal(1);
+      await cache.set('k', 2);
+      sent.length = 0;
+      expect(await cache.get('k')).to.equal(2);
+      expect(await cache.get('k')).to.equal(2);
+      expect(sent.filter((name) => name !== 'eval')).to.deep.equal(['evalsha', 'get']);
+      await cache.delete('k');
+      expect(await cache.get('k')).to.equal(undefined);
+    });
+  });
+
+  describe('a 3-master Cluster (tag keys in another slot)', function () {
+    let cache: Cache;
+    const sent: string[] = [];
+
+    before(async function () {
+      const logger = recordingLogger().logger;
+      const backend = new RedisBackend({ url: (await sharedCluster()).url, logger });
+      cache = new Cache({ backend, namespace: 'plain-cluster', logger });
+      await cache.set('warm', 0);
+      for (const node of (backend.client as unknown as { nodes(): Redis[] }).nodes()) {
+        const send = node.sendCommand.bind(node);
+        node.sendCommand = (command, stream) => {
+          sent.push(command.name.toLowerCase());
+          return send(command, stream);
+        };
+      }
+    });
+    after(async function () {
+      await cache.close();
+    });
+
+    it('stays a GET, then an MGET of the tags: two round trips, no script', async function () {
+      await cache.set('t', 'v', { tags: ['a'] });
+      for (let i = 0; i < 2; i++) {
+        sent.length = 0;
+        expect(await cache.get('t')).to.equal('v');
+        expect(sent).to.deep.equal(['get', 'mget']);
+      }
+      await cache.invalidateTags(['a']);
+      expect(await cache.get('t')).to.equal(undefined);
+    });
+  });
+});
