@@ -101,7 +101,13 @@ export class ReadThrough<R> {
     const tags = prefetchedTags(cache, options);
     const read =
       tags !== undefined
-        ? readBeside(cache, key, readOptions(options), tags)
+        ? readBeside(
+            cache,
+            key,
+            readOptions(options),
+            tags,
+            ctx === undefined ? undefined : (tier) => (ctx.tier = tier),
+          )
         : ctx === undefined
           ? cache.get(key, readOptions(options))
           : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));

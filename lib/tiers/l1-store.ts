@@ -36,11 +36,23 @@ export interface L1Stats {
 /** The coherence of an L1: `'live'` while its invalidation source hears, else `'degraded'`. */
 export type L1Coherence = 'live' | 'degraded';
 
+/**
+ * What a tagged entry was written with: its tag keys, each beside the token it held then. The tag
+ * keys are ordinary L1 keys, holding the tokens read from the backend.
+ */
+export interface L1Tags {
+  readonly keys: readonly string[];
+  readonly tokens: readonly string[];
+}
+
 interface L1Entry extends Linked<L1Entry> {
   readonly key: string;
   readonly value: unknown;
   readonly expiresAt: number;
   readonly size: number;
+  // A tagged entry's snapshot, checked against the L1's tag keys at each hit; undefined (one
+  // branch) for every untagged entry.
+  readonly tags: L1Tags | undefined;
   // Where in #slots the entry sits: a key handle's hint, so a remembered key skips the hash lookup.
   readonly slot: number;
 }
@@ -152,6 +164,7 @@ export class L1Store implements InvalidationSink {
       this.#expired++;
       return undefined;
     }
+    if (entry.tags !== undefined && !this.#tagsHold(entry)) return undefined;
     this.#order.moveToEnd(entry);
     return this.#clone ? structuredClone(entry.value) : entry.value;
   }
@@ -174,6 +187,7 @@ export class L1Store implements InvalidationSink {
       this.#expired++;
       return undefined;
     }
+    if (entry.tags !== undefined && !this.#tagsHold(entry)) return undefined;
     this.#order.moveToEnd(entry);
     return this.#clone ? structuredClone(entry.value) : entry.value;
   }
@@ -192,9 +206,10 @@ export class L1Store implements InvalidationSink {
    *
    * @param l2TtlMs - what was left of the entry's ttl in the L2 (`Infinity`: none).
    * @param size - the encoded payload's length, for `maxBytes`.
+   * @param tags - a tagged entry's snapshot: each hit then checks it against the L1's tag keys.
    * @returns whether it filled.
    */
-  fill(ticket: FillTicket, value: unknown, l2TtlMs: number, size: number): boolean {
+  fill(ticket: FillTicket, value: unknown, l2TtlMs: number, size: number, tags?: L1Tags): boolean {
     this.abandon(ticket);
     if (!this.#live || ticket.epoch !== this.#epoch || ticket.generation !== ticket.pending.generation)
       return false;
@@ -211,6 +226,7 @@ export class L1Store implements InvalidationSink {
       value: this.#settings.copy === 'clone' ? structuredClone(value) : value,
       expiresAt: this.#clock.now() + lifeMs,
       size,
+      tags,
       slot,
       prev: undefined,
       next: undefined,
@@ -221,6 +237,25 @@ export class L1Store implements InvalidationSink {
     this.#bytes += size;
     this.#evict();
     return true;
+  }
+
+  /**
+   * The snapshot of `key` if the L1 holds it as an unexpired tagged entry (served or not: its
+   * tokens may be missing from the L1); `undefined` otherwise, and while degraded. The entry
+   * becomes the most recent, so that filling its tokens does not evict it.
+   */
+  tagsOf(key: string): L1Tags | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.tags === undefined || !this.#live || entry.expiresAt <= this.#clock.now()) return undefined;
+    this.#order.moveToEnd(entry);
+    return entry.tags;
+  }
+
+  /** The token the L1 holds (fresh) for a tag key, or `undefined`. Moves nothing. */
+  token(tagKey: string): string | undefined {
+    const entry = this.#entries.get(tagKey);
+    if (entry === undefined || !this.#live || entry.expiresAt <= this.#clock.now()) return undefined;
+    return entry.value as string;
   }
 
   /** Gives up a ticket without filling (the read failed). */
@@ -264,6 +299,26 @@ export class L1Store implements InvalidationSink {
     if (this.#live) return;
     this.#live = true;
     this.onCoherence?.('live');
+  }
+
+  // Whether every tag of a tagged entry still holds its token in the L1 (the tag keys are kept
+  // coherent like any key): a token that differs drops the entry (it was invalidated); one the L1
+  // does not hold leaves it for a read of the token (see missingTags). The tag keys are used with
+  // the entry, so they stay as recent as it in the LRU order.
+  #tagsHold(entry: L1Entry): boolean {
+    const { keys, tokens } = entry.tags!;
+    const now = this.#clock.now();
+    for (let i = 0; i < keys.length; i++) {
+      const token = this.#entries.get(keys[i]!);
+      if (token === undefined || token.expiresAt <= now) return false;
+      if (token.value !== tokens[i]) {
+        this.#drop(entry);
+        this.#invalidated++;
+        return false;
+      }
+      this.#order.moveToEnd(token);
+    }
+    return true;
   }
 
   #remove(key: string): boolean {
