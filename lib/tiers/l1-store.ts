@@ -45,6 +45,23 @@ export interface L1Tags {
   readonly tokens: readonly string[];
 }
 
+// A tagged entry's snapshot, and what its last full check found. A hit needs no look at the tag
+// keys while no tag key's entry left the L1 since (the store's tag epoch is unchanged) and none of
+// those it found has expired (validUntil): a tag key's token changes only by its entry leaving
+// (an invalidation, an eviction, a new fill replacing it). A full check finds the tag keys' entries
+// where it found them last (`held`, checked still in their slots) before hashing the keys.
+interface HeldTags {
+  readonly keys: readonly string[];
+  readonly tokens: readonly string[];
+  readonly held: (L1Entry | undefined)[];
+  checkedAt: number;
+  validUntil: number;
+}
+
+// The longest a tagged entry's hits go without a full check of its tags, which also marks them
+// used for eviction's second chance (see L1Entry.used).
+const TAGS_RECHECK_MS = 1_000;
+
 interface L1Entry extends Linked<L1Entry> {
   readonly key: string;
   readonly value: unknown;
@@ -52,9 +69,14 @@ interface L1Entry extends Linked<L1Entry> {
   readonly size: number;
   // A tagged entry's snapshot, checked against the L1's tag keys at each hit; undefined (one
   // branch) for every untagged entry.
-  readonly tags: L1Tags | undefined;
+  readonly tags: HeldTags | undefined;
   // Where in #slots the entry sits: a key handle's hint, so a remembered key skips the hash lookup.
   readonly slot: number;
+  // A tag key's entry (its token), whose leaving the L1 moves the store's tag epoch on.
+  readonly tag: boolean;
+  // A tag key's entry used by a tagged hit since it was last the oldest: eviction passes it by
+  // once (a second chance), which keeps a hot tag resident without moving it at every hit.
+  used: boolean;
 }
 
 // The reads of one key in flight, and its generation: bumped by every invalidation of the key, so
@@ -96,6 +118,8 @@ export class L1Store implements InvalidationSink {
   #bytes = 0;
   // Bumped by expireAll, down and up, so that no read in flight across one of them fills.
   #epoch = 0;
+  // Bumped whenever a tag key's entry leaves the L1 (see HeldTags).
+  #tagEpoch = 0;
   #live: boolean;
   /** Entries evicted to stay within the bounds, since the store was made. */
   evictions = 0;
@@ -159,12 +183,16 @@ export class L1Store implements InvalidationSink {
   get(key: string): unknown {
     const entry = this.#entries.get(key);
     if (entry === undefined || !this.#live) return undefined;
-    if (entry.expiresAt <= this.#clock.now()) {
+    const now = this.#clock.now();
+    if (entry.expiresAt <= now) {
       this.#drop(entry);
       this.#expired++;
       return undefined;
     }
-    if (entry.tags !== undefined && !this.#tagsHold(entry)) return undefined;
+    const tags = entry.tags;
+    if (tags !== undefined && (tags.checkedAt !== this.#tagEpoch || now >= tags.validUntil)) {
+      if (!this.#tagsHold(entry, tags, now)) return undefined;
+    }
     this.#order.moveToEnd(entry);
     return this.#clone ? structuredClone(entry.value) : entry.value;
   }
@@ -182,12 +210,16 @@ export class L1Store implements InvalidationSink {
       handle.hint = entry.slot;
     }
     if (!this.#live) return undefined;
-    if (entry.expiresAt <= this.#clock.now()) {
+    const now = this.#clock.now();
+    if (entry.expiresAt <= now) {
       this.#drop(entry);
       this.#expired++;
       return undefined;
     }
-    if (entry.tags !== undefined && !this.#tagsHold(entry)) return undefined;
+    const tags = entry.tags;
+    if (tags !== undefined && (tags.checkedAt !== this.#tagEpoch || now >= tags.validUntil)) {
+      if (!this.#tagsHold(entry, tags, now)) return undefined;
+    }
     this.#order.moveToEnd(entry);
     return this.#clone ? structuredClone(entry.value) : entry.value;
   }
@@ -207,9 +239,17 @@ export class L1Store implements InvalidationSink {
    * @param l2TtlMs - what was left of the entry's ttl in the L2 (`Infinity`: none).
    * @param size - the encoded payload's length, for `maxBytes`.
    * @param tags - a tagged entry's snapshot: each hit then checks it against the L1's tag keys.
+   * @param tag - whether the key is a tag key, `value` its token.
    * @returns whether it filled.
    */
-  fill(ticket: FillTicket, value: unknown, l2TtlMs: number, size: number, tags?: L1Tags): boolean {
+  fill(
+    ticket: FillTicket,
+    value: unknown,
+    l2TtlMs: number,
+    size: number,
+    tags?: L1Tags,
+    tag = false,
+  ): boolean {
     this.abandon(ticket);
     if (!this.#live || ticket.epoch !== this.#epoch || ticket.generation !== ticket.pending.generation)
       return false;
@@ -226,8 +266,13 @@ export class L1Store implements InvalidationSink {
       value: this.#settings.copy === 'clone' ? structuredClone(value) : value,
       expiresAt: this.#clock.now() + lifeMs,
       size,
-      tags,
+      tags:
+        tags === undefined
+          ? undefined
+          : { keys: tags.keys, tokens: tags.tokens, held: [], checkedAt: -1, validUntil: 0 },
       slot,
+      tag,
+      used: false,
       prev: undefined,
       next: undefined,
     };
@@ -279,6 +324,7 @@ export class L1Store implements InvalidationSink {
 
   expireAll(): void {
     this.#epoch++;
+    this.#tagEpoch++;
     // Stale entries would only wait for eviction: let them go now.
     this.#entries.clear();
     this.#order.clear();
@@ -303,21 +349,29 @@ export class L1Store implements InvalidationSink {
 
   // Whether every tag of a tagged entry still holds its token in the L1 (the tag keys are kept
   // coherent like any key): a token that differs drops the entry (it was invalidated); one the L1
-  // does not hold leaves it for a read of the token (see missingTags). The tag keys are used with
-  // the entry, so they stay as recent as it in the LRU order.
-  #tagsHold(entry: L1Entry): boolean {
-    const { keys, tokens } = entry.tags!;
-    const now = this.#clock.now();
+  // does not hold leaves it for a read of the token (see tagsOf). Each tag key is marked used, so
+  // eviction gives it a second chance.
+  #tagsHold(entry: L1Entry, tags: HeldTags, now: number): boolean {
+    const { keys, tokens, held } = tags;
+    let validUntil = now + TAGS_RECHECK_MS;
     for (let i = 0; i < keys.length; i++) {
-      const token = this.#entries.get(keys[i]!);
-      if (token === undefined || token.expiresAt <= now) return false;
+      let token = held[i];
+      if (token === undefined || this.#slots[token.slot] !== token) {
+        token = this.#entries.get(keys[i]!);
+        if (token === undefined) return false;
+        held[i] = token;
+      }
+      if (token.expiresAt <= now) return false;
       if (token.value !== tokens[i]) {
         this.#drop(entry);
         this.#invalidated++;
         return false;
       }
-      this.#order.moveToEnd(token);
+      token.used = true;
+      if (token.expiresAt < validUntil) validUntil = token.expiresAt;
     }
+    tags.checkedAt = this.#tagEpoch;
+    tags.validUntil = validUntil;
     return true;
   }
 
@@ -329,6 +383,7 @@ export class L1Store implements InvalidationSink {
   }
 
   #drop(entry: L1Entry): void {
+    if (entry.tag) this.#tagEpoch++;
     this.#entries.delete(entry.key);
     this.#slots[entry.slot] = undefined;
     this.#free.push(entry.slot);
@@ -339,8 +394,13 @@ export class L1Store implements InvalidationSink {
   #evict(): void {
     const { maxSize, maxBytes } = this.#settings;
     while (this.#entries.size > maxSize || (maxBytes > 0 && this.#bytes > maxBytes)) {
-      if (this.#entries.size <= maxSize) this.#evictedForBytes++;
       const oldest = this.#order.oldest!;
+      if (oldest.used) {
+        oldest.used = false;
+        this.#order.moveToEnd(oldest);
+        continue;
+      }
+      if (this.#entries.size <= maxSize) this.#evictedForBytes++;
       this.#drop(oldest);
       this.evictions++;
     }

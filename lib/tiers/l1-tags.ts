@@ -34,7 +34,7 @@ export function readTokens<V>(
         const token = tokens[i];
         // Tag keys never expire in the backend: the L1's own ttl bounds them.
         if (token === undefined) l1.abandon(ticket);
-        else l1.fill(ticket, token, Infinity, Buffer.byteLength(token));
+        else l1.fill(ticket, token, Infinity, Buffer.byteLength(token), undefined, true);
       });
       return tokens;
     },
