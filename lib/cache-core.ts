@@ -1,8 +1,9 @@
 import { booleanOf, pluginsOf } from './arguments.js';
 import { BackendPort } from './backend-port.js';
-import type { Backend } from './backends/backend.js';
+import type { Backend, KeyHandle } from './backends/backend.js';
 import { capabilitiesOf, type BackendCapabilities } from './backends/capabilities.js';
-import { MemoryBackend } from './backends/memory.js';
+import { MemoryBackend, revisionOf } from './backends/memory.js';
+import { pathsOf, type CachePaths } from './cache-paths.js';
 import { systemClock, type Clock } from './clock.js';
 import { Codec } from './codec.js';
 import { describeValue } from './describe.js';
@@ -28,6 +29,7 @@ import {
   type RandomSource,
 } from './strategies/jitter.js';
 import { CacheTelemetry, checkTelemetryOptions } from './telemetry/cache-telemetry.js';
+import { reportTagLookups } from './telemetry/internal.js';
 import { tiersOf } from './tiers/setup.js';
 import { invalidationSettingsOf, l1SettingsOf } from './tiers/tier-options.js';
 import type { TwoTier } from './tiers/two-tier.js';
@@ -69,6 +71,8 @@ export class CacheCore<V> implements LockPort<V> {
   readonly tagWriter: TagWriter<V>;
   /** The L1 and its invalidation, when the cache has an `l1`. */
   readonly tier: TwoTier<V> | undefined;
+  /** Which of Cache's direct paths this cache may take. */
+  readonly paths: CachePaths;
 
   /**
    * @throws TypeError or RangeError for an option of the wrong type or out of range.
@@ -117,7 +121,14 @@ export class CacheCore<V> implements LockPort<V> {
     });
     this.telemetry.attach();
     this.port = new BackendPort(backend);
-    this.tags = new TagSpace(this.keys.namespace, this.port, this.capabilities, this.synchronous);
+    this.tags = new TagSpace(
+      this.keys.namespace,
+      this.port,
+      this.capabilities,
+      this.synchronous,
+      revisionReader(backend),
+    );
+    reportTagLookups(this.port, this.telemetry);
     this.tagObjects = this.codec.serializer.loads === NullSerializer.prototype.loads;
     this.tagWriter = new TagWriter<V>(this);
     this.getOrSet = new ReadThrough<V>({
@@ -130,6 +141,7 @@ export class CacheCore<V> implements LockPort<V> {
       clock: systemClock,
     });
     this.tier = tiersOf(this, options.l1, options.invalidation);
+    this.paths = pathsOf(this as CacheCore<unknown>);
   }
 
   /** A single-key operation through the runner. */
@@ -230,4 +242,13 @@ function loggerOf(logger: unknown): Logger {
     );
   }
   return logger as Logger;
+}
+
+// The memory backend's revision, where tag reads go to its own store (no subclass's get or peek).
+function revisionReader(backend: Backend): ((handles?: readonly KeyHandle[]) => number) | undefined {
+  if (!(backend instanceof MemoryBackend)) return undefined;
+  if (backend.get !== MemoryBackend.prototype.get || backend.peek !== MemoryBackend.prototype.peek) {
+    return undefined;
+  }
+  return (handles) => backend[revisionOf](handles);
 }

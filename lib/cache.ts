@@ -1,10 +1,21 @@
 import type { CacheEntries } from './arguments.js';
-import { threw, type BackendPort } from './backend-port.js';
+import { threw } from './backend-port.js';
 import type { Backend, KeyHandle } from './backends/backend.js';
+import { MemoryBackend } from './backends/memory.js';
 import { CacheCore } from './cache-core.js';
+import {
+  getNotingOf,
+  getOrSetDirect,
+  multiGetNotingOf,
+  multiGetOf,
+  readOnTheSpot,
+  getDirect,
+  runGet,
+  taggedValueNow,
+} from './cache-reads.js';
+import { runSet, setDirect } from './cache-writes.js';
 import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
-import type { Codec } from './codec.js';
-import { parseTtl, type Duration } from './duration.js';
+import type { Duration } from './duration.js';
 import { cacheEntries } from './entries.js';
 import { cacheFromUrl } from './from-url.js';
 import type { KeySpace } from './key-space.js';
@@ -24,16 +35,15 @@ import { ownKeySpace } from './options.js';
 import type { CacheOptions, GetOptions, OperationOptions, WriteOptions } from './options.js';
 import { holdBackend, releaseBackend } from './ownership.js';
 import type { Plugin, Tier } from './plugins/plugin.js';
-import { isNativePromise, isPending } from './promise.js';
-import { LATER, getNoting, multiGetNoting, readNow } from './read-now.js';
+import { getNoting, multiGetNoting, readNow, type LATER } from './read-now.js';
 import type { Serializer } from './serializers/serializer.js';
 import { peekNow } from './peek.js';
 import { scanPages } from './scan.js';
 import { tagWriter } from './tags/tag-door.js';
 import type { TagInvalidationListener } from './tags/tag-space.js';
-import { isTaggedObject, taggedOf } from './tags/tagged-payload.js';
+import { isTaggedObject } from './tags/tagged-payload.js';
 import * as tagged from './tags/tagged-operations.js';
-import { detecting, noteCacheHit, noteCacheHits } from './strategies/detect-cache.js';
+import { detecting, noteCacheHit } from './strategies/detect-cache.js';
 import { operationChannel } from './telemetry/channels.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 import type { L1Stats } from './tiers/l1-store.js';
@@ -41,7 +51,10 @@ import type { TwoTier } from './tiers/two-tier.js';
 
 export type { CacheEntries } from './arguments.js';
 
-const TRUE = Promise.resolve(true);
+// larder's memory backend's own reads, which answer with stored values only, never a pending
+// answer: a subclass (or a stub) may replace either, and then gets take the general path.
+const MEMORY_GET = MemoryBackend.prototype.get;
+const MEMORY_PEEK = MemoryBackend.prototype.peek;
 
 /**
  * A cache: one backend, one serializer and any plugins, with namespaces, versions, ttls and
@@ -75,30 +88,14 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   readonly logger: Logger;
 
   readonly #core: CacheCore<V>;
-  // The core's parts the get/set fast paths use, held here to save a load each.
-  readonly #port: BackendPort;
+  // The core's parts the get fast path uses, held here to save a load each.
   readonly #keys: KeySpace;
-  readonly #codec: Codec<V>;
   readonly #runner: OperationRunner;
-  readonly #ttlMs: number;
-  // Whether the cache jitters its writes' ttls (a write's own jitter is seen in its options).
-  readonly #jitters: boolean;
-  readonly #synchronous: boolean;
-  // Whether get/set may take the fast path: no plugin observes them.
+  // The conditions of the direct paths (lib/cache-paths.ts), held here to save a load each.
   readonly #getFast: boolean;
   readonly #setFast: boolean;
-  // Whether gets read remembered key handles with the backend's peek, and sets write them with put.
   readonly #peeks: boolean;
-  readonly #puts: boolean;
-  // Whether the read-throughs may read a handle on the spot: peek, and no plugin observes gets.
-  readonly #readsNow: boolean;
-  // Whether they may read a caller's key on the spot: a synchronous get, no plugin observing gets.
-  readonly #getsNow: boolean;
-  // Whether getOrSet may read as get does and go to the engine only on a miss: no plugin observing
-  // getOrSet or its inner get. On a synchronous backend a hit is then answered on the spot.
-  readonly #readsThrough: boolean;
-  // Whether tagged entries are stored as objects (pass-through serializer) rather than bytes.
-  readonly #tagObjects: boolean;
+  readonly #readsStore: boolean;
   // The L1 and its invalidation, if the cache has an `l1` (then get and set leave their fast paths).
   readonly #tier: TwoTier<V> | undefined;
   #closing: Promise<void> | undefined;
@@ -116,22 +113,14 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     this.version = core.keys.version;
     this.safe = core.safe;
     this.logger = core.logger;
-    this.#port = core.port;
     this.#keys = core.keys;
-    this.#codec = core.codec;
     this.#runner = core.runner;
-    this.#ttlMs = core.ttlMs;
-    this.#jitters = core.jitter !== undefined;
-    this.#synchronous = core.synchronous;
     this.#tier = core.tier;
-    this.#getFast = !core.runner.observes('get') && core.tier === undefined;
-    this.#setFast = !core.runner.observes('set') && core.tier === undefined;
-    this.#peeks = core.capabilities.peek && core.keys.remembers;
-    this.#puts = core.capabilities.put && core.keys.remembers;
-    this.#readsNow = this.#getFast && core.capabilities.peek;
-    this.#getsNow = this.#getFast && this.#synchronous;
-    this.#readsThrough = this.#getFast && !core.runner.observes('getOrSet');
-    this.#tagObjects = core.tagObjects;
+    const paths = core.paths;
+    this.#getFast = paths.getFast;
+    this.#setFast = paths.setFast;
+    this.#peeks = paths.peeks;
+    this.#readsStore = paths.readsStore;
     holdBackend(core.backend);
     telemetryOfCache.set(this, core.telemetry);
   }
@@ -174,49 +163,41 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   get(key: Key, options?: GetOptions): Promise<V | undefined>;
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
-    const fast = this.#getFast && (options === undefined || ownKeySpace(options));
-    if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
-      // The hot path: no hooks, the cache's own key space and time limit, no tracing, and no
-      // timer when the backend answers at once.
-      const fallback = options?.default;
-      let answer: unknown;
-      // Two steps, so that what the key throws stays the caller's mistake and what the backend
-      // throws is its failure, without the port's extra call on the hot path.
-      let finalKey: string | KeyHandle;
+    if (
+      options === undefined &&
+      this.#readsStore &&
+      this.#closing === undefined &&
+      // Still larder's own reads (a test's stub put on the backend later is honoured below).
+      (this.#peeks ? this.backend.peek === MEMORY_PEEK : this.backend.get === MEMORY_GET) &&
+      !operationChannel.hasSubscribers
+    ) {
+      // The leanest path, the one most gets take: larder's own memory store, whose answers are
+      // stored values (never pending) and need no decoding. Two steps, as below.
+      let target: string | KeyHandle;
       try {
-        finalKey = this.#peeks
-          ? this.#keys.handle(key)!
-          : this.#synchronous
-            ? this.#keys.readKey(key)
-            : this.#keys.finalKey(key);
+        target = this.#peeks ? this.#keys.handle(key)! : this.#keys.readKey(key);
       } catch (error) {
         return Promise.reject(error);
       }
+      let stored: unknown;
       try {
-        answer = this.#peeks
-          ? this.backend.peek!(finalKey as KeyHandle)
-          : this.backend.get(finalKey as string);
+        stored = this.#peeks ? this.backend.peek!(target as KeyHandle) : this.backend.get(target as string);
       } catch (error) {
-        return this.#runner.failed('get', key, threw(error), fallback, false);
+        return this.#runner.failed('get', key, threw(error), undefined, false);
       }
-      // What peek answers is a value by contract, never a pending answer.
-      if (this.#peeks || !isPending(answer, this.#synchronous)) {
-        if (answer === undefined) return Promise.resolve(fallback);
-        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
-        try {
-          return Promise.resolve(this.#decodeOrRecover(answer, key, fallback));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
-      return this.#runner.timed(answer, 'get', key).then(
-        (payload) => {
-          if (payload === undefined) return fallback;
-          if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
-          return this.#decodeOrRecover(payload, key, fallback);
-        },
-        (error: unknown) => this.#runner.recover('get', key, error, fallback, undefined, true),
+      if (stored === undefined) return Promise.resolve(undefined);
+      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
+      return Promise.resolve(
+        isTaggedObject(stored) ? taggedValueNow(this.#core, stored, key) : (stored as V),
       );
+    }
+    if (
+      this.#getFast &&
+      (options === undefined || ownKeySpace(options)) &&
+      this.#closing === undefined &&
+      !operationChannel.hasSubscribers
+    ) {
+      return getDirect(this.#core, this, key, options?.default);
     }
     return this.#runGet(key, options);
   }
@@ -224,27 +205,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   // get through the runner, in a method of its own: its closures would otherwise make every call
   // of get allocate their context, fast path included, once this path has run (traced calls).
   #runGet<D>(key: Key, options: GetOptions<D> | undefined): Promise<V | D | undefined> {
-    if (this.#tier !== undefined && this.#closing === undefined) {
-      if (detecting === 0) return this.#tier.get(key, options);
-      return this.#tier.get(key, options, (tier) => noteCacheHit(this as Cache<unknown>, key, options, tier));
-    }
-    const read = this.#core.run('get', key, options, undefined, () => {
-      const answer = this.#port.get(this.#keys.finalKey(key, options));
-      return this.#core.then(answer, (payload) => {
-        if (payload === undefined) return undefined;
-        const value = tagged.decodeStored(this.#core, payload, key);
-        if (detecting === 0) return value;
-        // Only a hit is noted: a tagged entry whose tags were invalidated is a miss.
-        return this.#core.then(value, (found) => {
-          if (found !== undefined) noteCacheHit(this as Cache<unknown>, key, options);
-          return found;
-        });
-      }) as V | undefined | PromiseLike<V | undefined>;
-    });
-    // Only a caller that gave a default pays for applying it.
-    return options?.default === undefined
-      ? read
-      : read.then((value) => (value === undefined ? options.default : value));
+    return runGet(this.#core, this, key, options);
   }
 
   /**
@@ -256,31 +217,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    * @internal
    */
   [readNow](target: KeyHandle | string): V | undefined | typeof LATER {
-    if (this.#closing !== undefined) return LATER;
-    try {
-      if (typeof target === 'string') {
-        if (!this.#getsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
-        const payload = this.backend.get(this.#keys.readKey(target));
-        if (isNativePromise(payload)) {
-          payload.then(undefined, () => undefined);
-          return LATER;
-        }
-        if (payload === undefined) return undefined;
-        // A tagged entry's tags are read by get, which may need the backend.
-        return taggedOf(payload, this.#tagObjects) === undefined
-          ? this.#codec.decode(payload, target)
-          : LATER;
-      }
-      if (!this.#readsNow) return this.#tier === undefined ? LATER : this.#tier.now(target);
-      // What peek answers is a value by contract (larder/testing checks it), never a promise.
-      const payload = this.backend.peek!(target);
-      if (payload === undefined) return undefined;
-      return taggedOf(payload, this.#tagObjects) === undefined
-        ? this.#codec.decode(payload, target.key)
-        : LATER;
-    } catch {
-      return LATER;
-    }
+    return readOnTheSpot(this.#core, target);
   }
 
   getWithTtl(key: Key, options?: GetOptions): Promise<ValueWithTtl<V> | undefined>;
@@ -296,15 +233,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   multiGet(keys: readonly Key[], options?: OperationOptions): Promise<(V | undefined)[]> {
-    if (this.#tier !== undefined && !this.#runner.closed) {
-      if (detecting === 0) return this.#tier.multiGet(keys, options);
-      return this.#tier.multiGet(keys, options, (index, tier) =>
-        noteCacheHit(this as Cache<unknown>, keys[index]!, options, tier),
-      );
-    }
-    const read = operations.multiGet(this.#core, keys, options);
-    if (detecting === 0) return read;
-    return read.then((values) => noteCacheHits(this as Cache<unknown>, keys, values, options));
+    return multiGetOf(this.#core, this, keys, options);
   }
 
   /** {@link get}, telling `noted` the tier of a hit when the cache has an L1. @internal */
@@ -313,11 +242,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     options: GetOptions | undefined,
     noted: (tier: Tier) => void,
   ): Promise<V | undefined> {
-    if (this.#tier === undefined || this.#closing !== undefined) return this.get(key, options);
-    return this.#tier.get(key, options, (tier) => {
-      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, options, tier);
-      noted(tier);
-    });
+    return getNotingOf(this.#core, this, key, options, noted);
   }
 
   /** {@link multiGet}, telling `noted` the tier of each hit when the cache has an L1. @internal */
@@ -326,11 +251,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     options: OperationOptions | undefined,
     noted: (index: number, tier: Tier) => void,
   ): Promise<(V | undefined)[]> {
-    if (this.#tier === undefined || this.#runner.closed) return this.multiGet(keys, options);
-    return this.#tier.multiGet(keys, options, (index, tier) => {
-      if (detecting !== 0) noteCacheHit(this as Cache<unknown>, keys[index]!, options, tier);
-      noted(index, tier);
-    });
+    return multiGetNotingOf(this.#core, this, keys, options, noted);
   }
 
   /**
@@ -365,49 +286,16 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    *   SerializationError if the value cannot be encoded (nothing is written).
    */
   set(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
-    const fast =
-      this.#setFast && (options === undefined || (ownKeySpace(options) && options.tags === undefined));
-    if (fast && this.#closing === undefined && !operationChannel.hasSubscribers) {
-      let finalKey: string | KeyHandle;
-      let payload: unknown;
-      let ttlMs: number;
-      try {
-        finalKey = this.#puts ? this.#keys.handle(key)! : this.#keys.finalKey(key);
-        ttlMs = options === undefined || options.ttl === undefined ? this.#ttlMs : parseTtl(options.ttl);
-        if (this.#jitters || options?.jitter !== undefined) ttlMs = this.#core.jitterOf(ttlMs, options);
-        payload = this.#codec.encode(value, key);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      let answer: unknown;
-      try {
-        answer = this.#puts
-          ? this.backend.put!(finalKey as KeyHandle, payload, ttlMs)
-          : this.backend.set(finalKey as string, payload, ttlMs);
-      } catch (error) {
-        return this.#runner.failed('set', key, threw(error), false, false);
-      }
-      if (!isPending(answer, this.#synchronous)) return TRUE;
-      return this.#runner.timed(answer, 'set', key).then(
-        () => true,
-        (error: unknown) => this.#runner.recover('set', key, error, false, undefined, true),
-      );
+    if (
+      this.#setFast &&
+      (options === undefined || (ownKeySpace(options) && options.tags === undefined)) &&
+      this.#closing === undefined &&
+      !operationChannel.hasSubscribers
+    ) {
+      return setDirect(this.#core, key, value, options);
     }
     if (options?.tags !== undefined) return tagged.set(this.#core, key, value, options);
-    return this.#runSet(key, value, options);
-  }
-
-  // set through the runner, apart from the fast path for the same reason as #runGet.
-  #runSet(key: Key, value: V, options: WriteOptions | undefined): Promise<boolean> {
-    return this.#core.run('set', key, options, false, () => {
-      const finalKey = this.#keys.finalKey(key, options);
-      const ttlMs = this.#core.ttlOf(options);
-      const payload = this.#codec.encode(value, key);
-      return this.#core.then(this.#port.set(finalKey, payload, ttlMs), () => {
-        this.#core.tier?.written('set', [finalKey], options);
-        return true;
-      });
-    });
+    return runSet(this.#core, key, value, options);
   }
 
   add(key: Key, value: V, options?: WriteOptions): Promise<boolean> {
@@ -460,40 +348,10 @@ export class Cache<V = unknown> implements CacheOperations<V> {
    * @throws TypeError if `factory` resolves to `undefined`; whatever `factory` throws.
    */
   getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V> {
-    if (
-      this.#readsThrough &&
-      typeof factory === 'function' &&
-      // With tags on a remote backend, the engine reads them beside the entry (one round trip).
-      (options === undefined ||
-        (ownKeySpace(options) && (this.#synchronous || options.tags === undefined))) &&
-      this.#closing === undefined &&
-      !operationChannel.hasSubscribers
-    ) {
-      // One read, get's own; only a miss goes to the engine, which computes without a second read.
-      if (!this.#synchronous) {
-        const hit = this.#tier?.hit(key);
-        if (hit !== undefined) return Promise.resolve(hit);
-        return this.get(key).then((value) =>
-          value !== undefined
-            ? value
-            : operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options, true),
-        );
-      }
-      // A hit read on the spot, as the read-throughs read one, needs neither the runner nor the
-      // engine; anything else (a miss, a bad key, a failure) takes the full path, which reports it.
-      let target: KeyHandle | string | undefined;
-      try {
-        target = this.#peeks ? this.#keys.handle(key) : typeof key === 'string' ? key : undefined;
-      } catch {
-        target = undefined;
-      }
-      const now = target === undefined ? LATER : this[readNow](target);
-      if (now !== undefined && now !== LATER) {
-        if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
-        return Promise.resolve(now);
-      }
-    }
-    return operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options);
+    return (
+      getOrSetDirect(this.#core, this, key, factory, options) ??
+      operations.getOrSet(this.#core, this as Cache<unknown>, key, factory, options)
+    );
   }
 
   /**
@@ -571,30 +429,5 @@ export class Cache<V = unknown> implements CacheOperations<V> {
         ? releaseBackend(this.backend)
         : tier.close().then(() => releaseBackend(this.backend));
     return this.#closing;
-  }
-
-  // A fast-path decode, whose failure must be answered as the runner would answer it. A tagged
-  // entry (a wrapper object, or bytes that start with its mark) has its tags read first.
-  #decodeOrRecover<D>(payload: unknown, key: unknown, fallback: D): V | D | Promise<V | D> {
-    if (this.#tagObjects ? isTaggedObject(payload) : payload instanceof Uint8Array) {
-      const entry = taggedOf(payload, this.#tagObjects);
-      if (entry !== undefined && !this.#synchronous)
-        return tagged.readTagged(this.#core, entry, key, fallback);
-      // On a backend that answers at once, the tags are read at once too: no promise of their own.
-      if (entry !== undefined) {
-        try {
-          return this.#core.tags.isCurrent(entry) === true
-            ? this.#codec.decode(entry.payload, key)
-            : fallback;
-        } catch (error) {
-          return this.#runner.recover('get', key, error, fallback, undefined, false);
-        }
-      }
-    }
-    try {
-      return this.#codec.decode(payload, key);
-    } catch (error) {
-      return this.#runner.recover('get', key, error, fallback, undefined, false);
-    }
   }
 }

@@ -13,6 +13,7 @@ import type { Logger } from './logger.js';
 import type { WriteNotice } from './tiers/two-tier.js';
 import { NO_FALLBACK, type OperationRunner } from './operation.js';
 import type { OperationOptions } from './options.js';
+import { startedInternally } from './telemetry/internal.js';
 
 /** Options of {@link Cache.lock} and {@link Cache.withLock}. */
 export interface LockOptions extends Pick<OperationOptions, 'namespace' | 'version'> {
@@ -126,8 +127,11 @@ export async function acquireLock<V>(cache: LockPort<V>, key: Key, options: Lock
   const lockKey = cache.keys.lockKey(text, options);
   requireCapability(cache.capabilities.locks, cache.backend, 'compareAndDelete', 'lock');
   const { port, runner } = cache;
+  // A lock larder takes for itself (a read-through's, a refresh's) stays larder's own in every
+  // later step: its retries, release and extend run outside the window that marked its start.
+  const internal = startedInternally();
   const run = <T>(work: () => T | PromiseLike<T>): Promise<T> =>
-    runner.run({ op: 'lock', key: text, fallback: NO_FALLBACK, work });
+    runner.run({ op: 'lock', key: text, fallback: NO_FALLBACK, work, internal });
   const token = randomUUID();
   const deadline = cache.clock.now() + waitMs;
   // A lock command whose reply was lost (OutcomeUnknownError) is settled by reading the lock key:

@@ -11,6 +11,7 @@ import { checkTags } from './tags/tag-space.js';
 import type { TagsTaken } from './tags/tagged-operations.js';
 import { telemetryOfCache } from './telemetry/cache-telemetry.js';
 import { operationChannel, type OperationContext } from './telemetry/channels.js';
+import { internally } from './telemetry/internal.js';
 
 /** The shapes a batch function may answer in. */
 export type BatchShape = 'array' | 'map' | 'object';
@@ -147,12 +148,15 @@ export function multiCached<A extends unknown[], R>(
     // Whether a hit came from the backend (a cache with an L1 tells each hit's tier).
     let fromL2 = false;
     try {
+      // A traced call's read is larder's own (traced as `internal`): the call is the application's.
       stored =
         ctx === undefined
           ? await cache.multiGet(keys, callOptions)
-          : await cache[multiGetNoting](keys, callOptions, (_, tier) => {
-              if (tier === 'l2') fromL2 = true;
-            });
+          : await internally(() =>
+              cache[multiGetNoting](keys, callOptions, (_, tier) => {
+                if (tier === 'l2') fromL2 = true;
+              }),
+            );
     } catch (error) {
       if (!isCacheFailure(error)) throw error;
       cache.logger.warn(
@@ -257,14 +261,17 @@ export function multiCached<A extends unknown[], R>(
     if (entries.length > 0 && storable) {
       try {
         const writeOptions = { ...callOptions, ...(ttl === undefined ? {} : { ttl }) };
-        if (taken === undefined) await cache.multiSet(entries, writeOptions);
-        else
-          await cache[tagWriter]().storeMany(
-            entries,
-            writeOptions,
-            taken,
-            typeof tags === 'function' ? entryTags : undefined,
-          );
+        // The write is larder's own (traced as `internal`), as the read was.
+        await internally(() =>
+          taken === undefined
+            ? cache.multiSet(entries, writeOptions)
+            : cache[tagWriter]().storeMany(
+                entries,
+                writeOptions,
+                taken,
+                typeof tags === 'function' ? entryTags : undefined,
+              ),
+        );
       } catch (error) {
         if (!isCacheFailure(error)) throw error;
         cache.logger.warn({ fn: name, err: error }, 'cache write failed; returning the results uncached');

@@ -59,8 +59,9 @@ export interface Operation<T> {
   /** Whether the time limit applies to `work` as a whole (getOrSet's reads and writes have their own). @default true */
   readonly timed?: boolean;
   /**
-   * larder's own traffic on behalf of another operation (bus publishes, tag lookups): traced with
-   * `internal: true`, which metrics and spans leave out. @default false
+   * larder's own traffic on behalf of another operation (a lock larder took for itself): traced
+   * with `internal: true`, which metrics and spans leave out. A call started inside
+   * `internally()` (lib/telemetry/internal.ts) is marked without it. @default false
    */
   readonly internal?: boolean;
   /** Which tier answered, once `work` has (reads of a cache with an L1), for the post hooks. */

@@ -246,7 +246,9 @@ export function expire<V>(
     const answer = core.port.call('expire', finalKey, parseTtl(ttl));
     if (core.tier === undefined) return answer;
     return core.then(answer, (changed) => {
-      if (changed) core.tier?.written('set', [finalKey], options);
+      // Told as a delete: an entry past the expiry its writer set is not served even as stale
+      // (staleIfError), so no L1 keeps the old one.
+      if (changed) core.tier?.written('delete', [finalKey], options);
       return changed;
     });
   });

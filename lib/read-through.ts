@@ -1,8 +1,9 @@
 import type { KeyHandle } from './backends/backend.js';
 import type { Cache } from './cache.js';
 import { LockTimeoutError, isCacheFailure } from './errors.js';
-import type { OperationOptions, WriteOptions } from './options.js';
-import { LATER, getNoting, readNow } from './read-now.js';
+import type { WriteOptions } from './options.js';
+import { LATER, readNow } from './read-now.js';
+import { found, readEntry, readOptions } from './read-through-read.js';
 import { detecting, outsideDetection, reviseHit } from './strategies/detect-cache.js';
 import { asStaleEntry, storedEntry, type StaleEntry } from './stored-entry.js';
 import { countHit } from './strategies/hit-count.js';
@@ -12,8 +13,10 @@ export type { ReadThroughPolicy } from './read-through-policy.js';
 import { noteHitNow } from './strategies/detect-cache.js';
 import { refreshAheadUnderLock } from './strategies/refresh-ahead.js';
 import { jitteredTtl } from './strategies/jitter.js';
-import { prefetchedTags, readBeside, storeResult, tagsBefore } from './tags/read-through-tags.js';
+import { storeResult, tagsBefore } from './tags/read-through-tags.js';
 import type { OperationContext } from './telemetry/channels.js';
+import { internally } from './telemetry/internal.js';
+import { FROM_L1, servedStale, type Fallback } from './stale-if-error.js';
 
 // What #freshOf answers for an entry past its ttl.
 const STALE: unique symbol = Symbol('stale');
@@ -96,21 +99,12 @@ export class ReadThrough<R> {
       return running;
     }
     if (missed)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
-    // Fixed tags are known before the read: on a remote backend they are read beside the entry.
-    const tags = prefetchedTags(cache, options);
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
+    // A traced call's read is larder's own (traced as `internal`): the call is the application's.
     const read =
-      tags !== undefined
-        ? readBeside(
-            cache,
-            key,
-            readOptions(options),
-            tags,
-            ctx === undefined ? undefined : (tier) => (ctx.tier = tier),
-          )
-        : ctx === undefined
-          ? cache.get(key, readOptions(options))
-          : cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
+      ctx === undefined
+        ? readEntry(cache, key, options, ctx)
+        : internally(() => readEntry(cache, key, options, ctx));
     return read.then(
       (stored) => this.#answer(stored, cache, key, share, compute, options, ctx),
       (error: unknown) => {
@@ -119,7 +113,14 @@ export class ReadThrough<R> {
           { key, fn: this.#policy.name, err: error },
           'cache read failed; calling the function (fail open)',
         );
-        return this.#shared(share, async () => compute(), ctx);
+        const uncached = async (): Promise<R> => {
+          try {
+            return await compute();
+          } catch (failure) {
+            return servedStale(failure, cache, key, readOptions(options), FROM_L1, this.#policy, ctx);
+          }
+        };
+        return this.#shared(share, uncached, ctx);
       },
     );
   }
@@ -135,7 +136,7 @@ export class ReadThrough<R> {
     ctx: OperationContext | undefined,
   ): R | Promise<R> {
     if (stored === undefined)
-      return this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+      return this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx), ctx);
     const entry = this.#stale ? asStaleEntry<R>(stored) : undefined;
     if (entry === undefined) {
       if (ctx !== undefined) found(ctx, true, false, false);
@@ -187,7 +188,7 @@ export class ReadThrough<R> {
       this.#refreshInBackground(cache, key, share, compute, options);
       return entry.value;
     }
-    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : undefined;
+    const fallback = now < entry.freshUntil + this.#policy.staleIfErrorMs ? entry : FROM_L1;
     return this.#shared(share, () => this.#compute(cache, key, compute, options, fallback, ctx), ctx);
   }
 
@@ -202,8 +203,8 @@ export class ReadThrough<R> {
     ctx: OperationContext | undefined,
   ): Promise<R> {
     const counterOptions = readOptions(options);
-    const computed = (): Promise<R> =>
-      this.#shared(share, () => this.#compute(cache, key, compute, options, undefined, ctx), ctx);
+    const computed = (spent?: string): Promise<R> =>
+      this.#shared(share, () => this.#compute(cache, key, compute, options, FROM_L1, ctx, spent), ctx);
     return countHit(cache, key, entry, this.#policy.hits!, this.#policy.clock, counterOptions, {
       served: () => {
         if (ctx !== undefined) found(ctx, true, false, false);
@@ -213,7 +214,7 @@ export class ReadThrough<R> {
       },
       spent: () => {
         if (detecting !== 0) reviseHit(cache.storedKey(key, counterOptions), 'miss');
-        return computed();
+        return computed(entry.hits);
       },
       failed: (error) => {
         if (!this.#passesBy(error)) throw error;
@@ -239,26 +240,22 @@ export class ReadThrough<R> {
   }
 
   // Computes a missing or expired result (under the lock if asked), serving `fallback` if it throws.
+  // `spent`: the hit counter of the entry whose hits ran out, which the lock must not serve again.
   async #compute(
     cache: Cache<unknown>,
     key: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
-    fallback: StaleEntry<R> | undefined,
+    fallback: Fallback<R>,
     ctx?: OperationContext,
+    spent?: string,
   ): Promise<R> {
     try {
       if (this.#policy.leaseMs === undefined)
         return await this.#computeAndStore(cache, key, compute, options);
-      return await this.#computeUnderLock(cache, key, compute, options);
+      return await this.#computeUnderLock(cache, key, compute, options, spent);
     } catch (error) {
-      if (fallback === undefined) throw error;
-      cache.logger.error(
-        { key, fn: this.#policy.name, err: error },
-        'the function failed; serving the stale result (staleIfError)',
-      );
-      if (ctx !== undefined) ctx.stale = true;
-      return fallback.value;
+      return servedStale(error, cache, key, readOptions(options), fallback, this.#policy, ctx);
     }
   }
 
@@ -267,26 +264,32 @@ export class ReadThrough<R> {
     key: string,
     compute: () => R | Promise<R>,
     options: WriteOptions | undefined,
+    spent: string | undefined,
   ): Promise<R> {
     const lease = this.#policy.leaseMs!;
     // The lock is on the entry's own final key (the same key space), so every process that would
-    // store this entry excludes the others, whatever its cache's own namespace.
+    // store this entry excludes the others, whatever its cache's own namespace. The lock and the
+    // read under it are larder's own (traced as `internal`); the computation runs after the lock
+    // is taken, outside that mark.
     const lockOptions = { lease, wait: lease, namespace: options?.namespace, version: options?.version };
     let computing = false;
     try {
-      return await cache.withLock(
-        key,
-        async () => {
-          // Whoever held the lock before us has probably stored the result by now.
-          const stored = await cache.get(key, readOptions(options));
-          if (stored !== undefined) {
-            const fresh = this.#freshOf(stored);
-            if (fresh !== STALE) return fresh;
-          }
-          computing = true;
-          return this.#computeAndStore(cache, key, compute, options);
-        },
-        lockOptions,
+      return await internally(() =>
+        cache.withLock(
+          key,
+          async () => {
+            // Whoever held the lock before us has probably stored the result by now.
+            const stored = await internally(() => cache.get(key, readOptions(options)));
+            // Not the entry whose hits ran out, though: it is still fresh, but spent.
+            if (stored !== undefined && (spent === undefined || asStaleEntry<R>(stored)?.hits !== spent)) {
+              const fresh = this.#freshOf(stored);
+              if (fresh !== STALE) return fresh;
+            }
+            computing = true;
+            return this.#computeAndStore(cache, key, compute, options);
+          },
+          lockOptions,
+        ),
       );
     } catch (error) {
       // Only a lock that could not be taken falls back to computing without it; what the
@@ -335,7 +338,8 @@ export class ReadThrough<R> {
           ? { ...options, ttl }
           : { ...options, ttl, jitter: 0 };
     try {
-      await storeResult(cache, key, value, writeOptions, before.taken, result);
+      // The write is larder's own (traced as `internal`), as the read was.
+      await internally(() => storeResult(cache, key, value, writeOptions, before.taken, result));
     } catch (error) {
       if (!this.#passesBy(error)) throw error;
       cache.logger.warn(
@@ -385,21 +389,4 @@ export class ReadThrough<R> {
   #passesBy(error: unknown): boolean {
     return this.#policy.failOpen && isCacheFailure(error);
   }
-}
-
-// What a traced read-through call found: a hit (perhaps stale), or a computation of its own or shared.
-function found(ctx: OperationContext, hit: boolean, stale: boolean, shared: boolean): void {
-  ctx.hit = hit;
-  // A hit from a cache with an L1 was told its tier by the read; any other answer is the backend's.
-  ctx.tier ??= 'l2';
-  ctx.stale = stale;
-  ctx.shared = shared;
-}
-
-// The read of a read-through takes the key space of its writes, not their ttl (or jitter); undefined when
-// there is nothing to pass, so the read keeps the cache's no-options fast path.
-function readOptions(options: WriteOptions | undefined): OperationOptions | undefined {
-  if (options === undefined || (options.ttl === undefined && options.jitter === undefined)) return options;
-  const { ttl: _ttl, jitter: _jitter, ...rest } = options;
-  return rest;
 }

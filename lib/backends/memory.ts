@@ -20,6 +20,13 @@ import { sizeOfValue } from './value-size.js';
 export { MEMORY_BACKEND_DEFAULTS, type MemoryBackendOptions } from './memory-options.js';
 
 /**
+ * MemoryBackend's count of changes to entries already present (overwritten, removed, evicted,
+ * expired, cleared, counted, given another expiry); adding a new key is not one. While it stays
+ * the same, every key holds what it held: how a tagged hit skips re-reading its tags. @internal
+ */
+export const revisionOf: unique symbol = Symbol('larder.memoryRevision');
+
+/**
  * An in-process LRU store with per-key expiry. Every operation answers synchronously, so a cache
  * over it pays no timeout timer. Expired entries are never returned and are reclaimed by an
  * unref'd background sweep, so a cache filled with short-lived keys shrinks back without reads.
@@ -42,6 +49,7 @@ export class MemoryBackend implements Backend {
   readonly sweepIntervalMs: number;
 
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
+  #revision = 0;
   // Each key's slot in the table, which holds the entries themselves in recency order.
   readonly #slotOf = new Map<string, number>();
   readonly #table: SlotTable;
@@ -92,6 +100,21 @@ export class MemoryBackend implements Backend {
 
   get(key: string): unknown {
     return this.#read(key);
+  }
+
+  /**
+   * The revision (see {@link revisionOf}); with `handles`, only if each still points at its key
+   * and that key never expires (else -1): an expiry passes without any change to count.
+   * @internal
+   */
+  [revisionOf](handles?: readonly KeyHandle[]): number {
+    if (handles !== undefined) {
+      const table = this.#table;
+      for (const { key, hint } of handles) {
+        if (hint < 0 || table.keys[hint] !== key || table.expiresAt[hint] !== 0) return -1;
+      }
+    }
+    return this.#revision;
   }
 
   getWithTtl(key: string): StoredWithTtl | undefined {
@@ -153,6 +176,7 @@ export class MemoryBackend implements Backend {
     const next = incremented(key, table.values[slot], delta);
     if (typeof next === 'string') this.#resize(slot, this.#measure(key, next));
     table.values[slot] = next;
+    this.#revision++;
     table.touch(slot);
     return Number(next);
   }
@@ -320,6 +344,7 @@ export class MemoryBackend implements Backend {
   }
 
   #setExpiry(slot: number, ttlMs: number): void {
+    this.#revision++;
     const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     this.#table.expiresAt[slot] = expiresAt;
     if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
@@ -333,6 +358,7 @@ export class MemoryBackend implements Backend {
   }
 
   #clear(): void {
+    this.#revision++;
     this.#slotOf.clear();
     this.#table.clear();
     this.#sweeper.clear();
@@ -358,6 +384,7 @@ export class MemoryBackend implements Backend {
       this.#slotOf.set(key, slot);
       this.#bytes += size;
     } else {
+      this.#revision++;
       table.values[slot] = value;
       table.expiresAt[slot] = expiresAt;
       this.#resize(slot, size);
@@ -389,6 +416,7 @@ export class MemoryBackend implements Backend {
   }
 
   #remove(slot: number): void {
+    this.#revision++;
     const table = this.#table;
     this.#slotOf.delete(table.keys[slot]!);
     this.#bytes -= table.sizes[slot]!;

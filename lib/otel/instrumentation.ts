@@ -22,8 +22,9 @@ export interface LarderInstrumentationConfig extends InstrumentationConfig {
    */
   readonly requireParentSpan?: boolean;
   /**
-   * Also make spans of larder's own traffic made on behalf of another operation (bus publishes,
-   * tag lookups: contexts marked `internal`).
+   * Also make spans of larder's own traffic made on behalf of another operation (contexts marked
+   * `internal`: bus publishes, tag lookups, a read-through's hit counter and lock, a guard's
+   * state), as children of that operation's span, with `cache.internal: true`.
    * @default false
    */
   readonly internalSpans?: boolean;
@@ -113,6 +114,7 @@ export class LarderInstrumentation extends InstrumentationBase<LarderInstrumenta
     if (ctx.alias !== undefined) attributes['cache.name'] = ctx.alias;
     if (ctx.cache?.backend !== undefined) attributes['cache.backend'] = ctx.cache.backend;
     if (ctx.function !== undefined) attributes['cache.function'] = ctx.function;
+    if (ctx.internal === true) attributes['cache.internal'] = true;
     if (ctx.key !== undefined) attributes['cache.key'] = ctx.key;
     if (ctx.keys !== undefined) attributes['cache.keys'] = [...ctx.keys];
     const span = this.tracer.startSpan(`cache.${ctx.op}`, { kind: SpanKind.INTERNAL, attributes }, active);

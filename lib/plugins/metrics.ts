@@ -56,9 +56,12 @@ export interface OperationStats {
   readonly sumSeconds: number;
   /** Cumulative counts per bucket bound (seconds), as the histogram exposes them. */
   readonly buckets: readonly { readonly le: number; readonly count: number }[];
-  /** Calls that rejected. */
+  /** Calls that rejected (larder's own calls included, which `count` leaves out). */
   readonly errors: number;
-  /** Failures safe mode answered for (the call resolved with its "nothing happened" answer). */
+  /**
+   * Failures safe mode answered for (the call resolved with its "nothing happened" answer), larder's
+   * own calls included.
+   */
   readonly fallbacks: number;
 }
 
@@ -202,7 +205,13 @@ export class MetricsPlugin implements Plugin, TelemetryAware {
 
   #settled(ctx: OperationContext): void {
     const started = (ctx as unknown as Record<symbol, number | undefined>)[this.#started];
-    if (started === undefined) return;
+    if (started === undefined) {
+      // larder's own call is no request or duration of the application's; but its failure is one
+      // of the cache's (a cached() read that failed open shows nowhere else), so it is counted.
+      if (ctx.internal === true && ctx.error !== undefined && this.#caches.has(ctx.cache))
+        this.#failure(cacheLabel(ctx.alias, ctx.cache.namespace), ctx.op, ctx.fallback === true);
+      return;
+    }
     const seconds = (performance.now() - started) / 1_000;
     const cache = cacheLabel(ctx.alias, ctx.cache.namespace);
     const failed = ctx.error !== undefined && ctx.fallback !== true;
@@ -253,6 +262,23 @@ export class MetricsPlugin implements Plugin, TelemetryAware {
   }
 
   #observe(cache: string, op: string, seconds: number, failed: boolean, fallback: boolean): void {
+    const histogram = this.#histogram(cache, op);
+    const bucket = this.#buckets.findIndex((bound) => seconds <= bound);
+    histogram.counts[bucket]!++;
+    histogram.count++;
+    histogram.sum += seconds;
+    if (failed) histogram.errors++;
+    if (fallback) histogram.fallbacks++;
+  }
+
+  // A failure of one of larder's own calls: in errors (or fallbacks), not in the call counts.
+  #failure(cache: string, op: string, fallback: boolean): void {
+    const histogram = this.#histogram(cache, op);
+    if (fallback) histogram.fallbacks++;
+    else histogram.errors++;
+  }
+
+  #histogram(cache: string, op: string): Histogram {
     const id = `${cache}\u0000${op}`;
     let histogram = this.#histograms.get(id);
     if (histogram === undefined) {
@@ -267,12 +293,7 @@ export class MetricsPlugin implements Plugin, TelemetryAware {
       };
       this.#histograms.set(id, histogram);
     }
-    const bucket = this.#buckets.findIndex((bound) => seconds <= bound);
-    histogram.counts[bucket]!++;
-    histogram.count++;
-    histogram.sum += seconds;
-    if (failed) histogram.errors++;
-    if (fallback) histogram.fallbacks++;
+    return histogram;
   }
 
   #invalidation(message: InvalidationMessage): void {

@@ -4,6 +4,7 @@ import { describeValue } from '../describe.js';
 import type { Duration } from '../duration.js';
 import { CircuitOpenError, KeyExistsError } from '../errors.js';
 import { refuseUnknownOptions } from '../options-schema.js';
+import { internally } from '../telemetry/internal.js';
 import { Guard, positiveDuration, requireFunction, requireOptions, type GuardOptions } from './guard.js';
 
 /** Options of {@link circuitBreaker}. */
@@ -66,7 +67,8 @@ interface CircuitKeys {
  * The state lives in the cache (`circuit:<key>:*` keys), so every process over one Redis shares
  * one circuit per key. Each call costs a read of the state before it and an increment after it.
  * With the cache failing, the function is called and a warning logged (fail open), unless
- * `failClosed` is set.
+ * `failClosed` is set. The state's commands are larder's own (traced as `internal`); `reset` is
+ * the caller's.
  *
  * @throws TypeError or RangeError at wrap time for bad options.
  * @example
@@ -109,13 +111,13 @@ export function circuitBreaker<A extends unknown[], R>(
     let open: unknown;
     let tripped: unknown;
     try {
-      [open, tripped] = await cache.multiGet([keys.open, keys.tripped]);
+      [open, tripped] = await internally(() => cache.multiGet([keys.open, keys.tripped]));
     } catch (error) {
       if (guard.passesBy(cache, error, key)) return call.apply(this, args);
       throw error;
     }
     if (open !== undefined) {
-      const left = await cache.ttl(keys.open).catch(() => undefined);
+      const left = await internally(() => cache.ttl(keys.open)).catch(() => undefined);
       throw new CircuitOpenError(key, left === Infinity ? undefined : left);
     }
     if (tripped !== undefined) return trial(this, args, cache, key, keys);
@@ -144,25 +146,27 @@ export function circuitBreaker<A extends unknown[], R>(
   // Counts one call; what goes wrong here is logged and never changes the call's outcome.
   async function count(cache: Cache, key: string, keys: CircuitKeys, failed: boolean): Promise<void> {
     const log = guard.logged(cache, key, 'counting a call');
-    const total = await cache.increment(keys.counts, failed ? FAILURE + 1 : 1).catch(log);
+    const total = await internally(() => cache.increment(keys.counts, failed ? FAILURE + 1 : 1)).catch(log);
     if (total === undefined) return;
     const calls = total % FAILURE;
     // The window starts with its first call.
-    if (calls === 1) await cache.expire(keys.counts, periodMs).catch(log);
+    if (calls === 1) await internally(() => cache.expire(keys.counts, periodMs)).catch(log);
     if (!failed || calls < minCalls) return;
     const failures = Math.floor(total / FAILURE);
     if (failures / calls < errorRate) return;
     // A window whose ttl was lost (a process died between its increment and expire) holds counts
     // of unknown age: it gets a ttl now, and does not open the circuit.
-    if (calls > 1 && (await cache.ttl(keys.counts).catch(log)) === Infinity) {
-      await cache.expire(keys.counts, periodMs).catch(log);
+    if (calls > 1 && (await internally(() => cache.ttl(keys.counts)).catch(log)) === Infinity) {
+      await internally(() => cache.expire(keys.counts, periodMs)).catch(log);
       return;
     }
-    await Promise.all([
-      cache.set(keys.open, 'open', { ttl: openForMs, ...NO_JITTER }),
-      cache.set(keys.tripped, 'tripped', { ttl: 0, ...NO_JITTER }),
-    ]).catch(guard.logged(cache, key, 'opening the circuit'));
-    await cache.delete(keys.counts).catch(log);
+    await internally(() =>
+      Promise.all([
+        cache.set(keys.open, 'open', { ttl: openForMs, ...NO_JITTER }),
+        cache.set(keys.tripped, 'tripped', { ttl: 0, ...NO_JITTER }),
+      ]),
+    ).catch(guard.logged(cache, key, 'opening the circuit'));
+    await internally(() => cache.delete(keys.counts)).catch(log);
     cache.logger.warn({ key, calls, failures }, 'circuitBreaker: the circuit opened');
   }
 
@@ -176,7 +180,9 @@ export function circuitBreaker<A extends unknown[], R>(
   ): Promise<Awaited<R>> {
     try {
       // Held for openFor at most: should this caller never report back, another trial follows.
-      const held = await cache.add(keys.trial, randomUUID(), { ttl: openForMs, ...NO_JITTER });
+      const held = await internally(() =>
+        cache.add(keys.trial, randomUUID(), { ttl: openForMs, ...NO_JITTER }),
+      );
       // false: a safe-mode cache whose backend failed; nobody holds the trial then.
       if (!held) throw new CircuitOpenError(key, 0);
     } catch (error) {
@@ -191,19 +197,19 @@ export function circuitBreaker<A extends unknown[], R>(
       result = await call.apply(self, args);
     } catch (error) {
       // Open again first, then let the trial go: no caller slips through in between.
-      await cache
-        .set(keys.open, 'open', { ttl: openForMs, ...NO_JITTER })
-        .catch(guard.logged(cache, key, 'reopening the circuit'));
-      await cache.delete(keys.trial).catch(guard.logged(cache, key, 'ending the trial'));
+      await internally(() => cache.set(keys.open, 'open', { ttl: openForMs, ...NO_JITTER })).catch(
+        guard.logged(cache, key, 'reopening the circuit'),
+      );
+      await internally(() => cache.delete(keys.trial)).catch(guard.logged(cache, key, 'ending the trial'));
       cache.logger.warn(
         { key, err: error },
         'circuitBreaker: the trial call failed; the circuit opened again',
       );
       throw error;
     }
-    await cache
-      .multiDelete([keys.tripped, keys.trial, keys.counts])
-      .catch(guard.logged(cache, key, 'closing the circuit'));
+    await internally(() => cache.multiDelete([keys.tripped, keys.trial, keys.counts])).catch(
+      guard.logged(cache, key, 'closing the circuit'),
+    );
     cache.logger.info({ key }, 'circuitBreaker: the trial call succeeded; the circuit closed');
     return result;
   }

@@ -5,6 +5,7 @@ import type { Cache } from '../cache.js';
 import type { Key } from '../keys.js';
 import type { OperationOptions } from '../options.js';
 import { describeValue } from '../describe.js';
+import { internally } from '../telemetry/internal.js';
 
 /** One read answered from a cache inside {@link detectCache}. */
 export interface CacheHit {
@@ -153,7 +154,8 @@ export function noteCacheHit(
   try {
     const space =
       options === undefined ? undefined : { namespace: options.namespace, version: options.version };
-    noteHit(cache.storedKey(key, space), cache, () => cache.ttl(key, space), tier);
+    // The ttl read is larder's own, not a call of the application's (traced as `internal`).
+    noteHit(cache.storedKey(key, space), cache, () => internally(() => cache.ttl(key, space)), tier);
   } catch {
     // The read succeeded with this key, so building it again cannot fail; nothing to record if it did.
   }

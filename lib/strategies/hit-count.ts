@@ -2,6 +2,7 @@ import type { Cache } from '../cache.js';
 import type { Clock } from '../clock.js';
 import type { OperationOptions } from '../options.js';
 import { NEVER, hitCounterKey, type StaleEntry } from '../stored-entry.js';
+import { internally } from '../telemetry/internal.js';
 
 /** What a counted read of a fresh entry becomes: one of its `hits` reads, or the one that computes. */
 export interface HitCountOutcome<R> {
@@ -20,7 +21,7 @@ export interface HitCountOutcome<R> {
  * one after computes again. The count is one atomic increment of a counter beside the entry,
  * shared by every process; the counter ends with its entry (it takes the entry's fresh life left,
  * or the entry's stored ttl when it has none of its own), and the one read anywhere that gets
- * `hits + 1` removes it.
+ * `hits + 1` removes it. The counter's commands are larder's own (traced as `internal`).
  */
 export function countHit<R>(
   cache: Cache<unknown>,
@@ -32,18 +33,22 @@ export function countHit<R>(
   outcome: HitCountOutcome<R>,
 ): Promise<R> {
   const counter = hitCounterKey(key, entry.hits!);
-  return cache.increment(counter, 1, options).then((count) => {
+  return internally(() => cache.increment(counter, 1, options)).then((count) => {
     if (count === 1) {
       const left =
         entry.freshUntil !== NEVER
           ? Promise.resolve(Math.max(1, entry.freshUntil - clock.now()))
-          : cache.ttl(key, options);
+          : internally(() => cache.ttl(key, options));
       left
-        .then((ms) => (ms === undefined || ms === Infinity ? undefined : cache.expire(counter, ms, options)))
+        .then((ms) =>
+          ms === undefined || ms === Infinity
+            ? undefined
+            : internally(() => cache.expire(counter, ms, options)),
+        )
         .catch(outcome.lost);
     }
     if (count <= hits) return outcome.served();
-    if (count === hits + 1) cache.delete(counter, options).catch(() => undefined);
+    if (count === hits + 1) internally(() => cache.delete(counter, options)).catch(() => undefined);
     return outcome.spent();
   }, outcome.failed);
 }

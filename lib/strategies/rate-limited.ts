@@ -3,6 +3,7 @@ import { describeValue } from '../describe.js';
 import { parseDuration, type Duration } from '../duration.js';
 import { RateLimitError } from '../errors.js';
 import { refuseUnknownOptions } from '../options-schema.js';
+import { internally } from '../telemetry/internal.js';
 import { Guard, positiveDuration, requireFunction, requireOptions, type GuardOptions } from './guard.js';
 
 /** Options of {@link rateLimited}. */
@@ -47,7 +48,8 @@ const PREFIX = 'rate-limit:';
  * every process shares the limit exactly, and no client clock decides when a window ends.
  *
  * With the cache failing, the function is called and a warning logged (fail open), unless
- * `failClosed` is set.
+ * `failClosed` is set. The counter's commands are larder's own (traced as `internal`); `reset`
+ * is the caller's.
  *
  * @throws TypeError or RangeError at wrap time for bad options.
  * @example
@@ -82,7 +84,7 @@ export function rateLimited<A extends unknown[], R>(
     const counter = PREFIX + key;
     let count: number;
     try {
-      count = await cache.increment(counter);
+      count = await internally(() => cache.increment(counter));
     } catch (error) {
       if (guard.passesBy(cache, error, key)) return call.apply(this, args);
       throw error;
@@ -90,7 +92,9 @@ export function rateLimited<A extends unknown[], R>(
     if (count === 1) {
       // The window starts with its first call. Should this expire be lost (a crash in between),
       // the counter would never end; the first call it rejects repairs that (see below).
-      await cache.expire(counter, periodMs).catch(guard.logged(cache, key, 'starting a window'));
+      await internally(() => cache.expire(counter, periodMs)).catch(
+        guard.logged(cache, key, 'starting a window'),
+      );
     }
     if (count <= limit) return call.apply(this, args);
     throw new RateLimitError(key, await retryAfter(cache, counter, count, key));
@@ -100,14 +104,14 @@ export function rateLimited<A extends unknown[], R>(
   async function retryAfter(cache: Cache, counter: string, count: number, key: string): Promise<number> {
     const log = guard.logged(cache, key, 'reading the window');
     if (banMs > 0 && count === limit + 1) {
-      await cache.expire(counter, banMs).catch(log);
+      await internally(() => cache.expire(counter, banMs)).catch(log);
       return banMs;
     }
-    const left = await cache.ttl(counter).catch(log);
+    const left = await internally(() => cache.ttl(counter)).catch(log);
     if (left !== Infinity) return left ?? 0;
     // A counter without a ttl lost its window's start: give it one now.
     const windowMs = banMs > 0 ? banMs : periodMs;
-    await cache.expire(counter, windowMs).catch(log);
+    await internally(() => cache.expire(counter, windowMs)).catch(log);
     return windowMs;
   }
 

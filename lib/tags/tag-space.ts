@@ -5,6 +5,7 @@ import type { BackendCapabilities } from '../backends/capabilities.js';
 import { describeValue } from '../describe.js';
 import { KeyMemo } from '../key-memo.js';
 import { isPending } from '../promise.js';
+import { lookUpTags } from '../telemetry/internal.js';
 import type { TaggedPayload } from './tagged-payload.js';
 
 /** Told, after the backend acknowledged an invalidation, which tag keys it gave new tokens. */
@@ -43,12 +44,15 @@ export class TagSpace {
   // share its key's string (a hit compares pointers) and its handle (one hint for all of them).
   readonly #keys: KeyMemo<string>;
   readonly #listeners = new Set<TagInvalidationListener>();
+  // The memory backend's revision (see revisionOf in lib/backends/memory.ts), when it has one.
+  readonly #revision: ((handles?: readonly KeyHandle[]) => number) | undefined;
 
   constructor(
     namespace: string | undefined,
     port: BackendPort,
     capabilities: BackendCapabilities,
     synchronous: boolean,
+    revision?: (handles?: readonly KeyHandle[]) => number,
   ) {
     // Under larder's reserved prefix, so a namespace's clear, deletePattern and scan never see
     // them; the namespace escaped so that no namespace and tag pair can spell another's key.
@@ -57,6 +61,7 @@ export class TagSpace {
     this.#prefix = `${this.markerKey}:`;
     this.#port = port;
     this.#synchronous = synchronous;
+    this.#revision = revision;
     this.#atomicWrites = capabilities.multiSet;
     this.#peeks = capabilities.peek;
     const prefix = this.#prefix;
@@ -127,10 +132,11 @@ export class TagSpace {
     return this.#then(this.snapshot([this.markerKey]), (snapshot) => snapshot.tokens[0]!);
   }
 
-  /** The tokens `keys` hold now (`undefined` for a missing key). */
+  /** The tokens `keys` hold now (`undefined` for a missing key); traced as a `tagLookup`. */
   read(keys: readonly string[]): (string | undefined)[] | Promise<(string | undefined)[]> {
-    return this.#then(this.#port.multiGet(keys) as unknown[] | Promise<unknown[]>, (stored) =>
-      stored.map(tokenOf),
+    return this.#then(
+      lookUpTags(this.#port, keys, this.#synchronous) as unknown[] | Promise<unknown[]>,
+      (stored) => stored.map(tokenOf),
     );
   }
 
@@ -138,6 +144,13 @@ export class TagSpace {
   isCurrent(entry: TaggedPayload): boolean | Promise<boolean> {
     // A backend that answers on the spot: one read per tag, no array, and the first mismatch ends it.
     if (this.#synchronous) {
+      // Unchanged since this entry's tags were last found current, the store still holds them: no
+      // read. Every SKIPS_BETWEEN_READS-th hit reads them anyway, so that the tag keys stay as
+      // recently used as the entries they guard and LRU pressure does not evict them first.
+      const revision = this.#revision?.();
+      if (revision !== undefined && entry.checkedAt === revision && ++entry.skips !== SKIPS_BETWEEN_READS) {
+        return true;
+      }
       const { keys, tokens } = entry;
       // Where the backend can peek, each tag key's handle keeps a hint of where its token is, so a
       // hit finds it without hashing the key again (the memory backend).
@@ -145,6 +158,11 @@ export class TagSpace {
       for (let i = 0; i < keys.length; i++) {
         const stored = handles === undefined ? this.#port.get(keys[i]!) : this.#port.peek(handles[i]!);
         if (stored !== tokens[i] && tokenOf(stored) !== tokens[i]) return false;
+      }
+      if (handles !== undefined && revision !== undefined) {
+        // Only tag keys that never expire: an expiry passes without changing the revision.
+        entry.checkedAt = this.#revision!(handles);
+        entry.skips = 0;
       }
       return true;
     }
@@ -223,6 +241,8 @@ export class TagSpace {
 
 // Tags whose keys and handles are remembered (each generation of the memo).
 const TAG_MEMO_LIMIT = 1_000;
+// How many hits in a row a tagged entry may answer from the store's unchanged revision.
+const SKIPS_BETWEEN_READS = 16;
 
 /**
  * Tags as a caller gave them, checked: an array of non-empty, well-formed strings (duplicates dropped).

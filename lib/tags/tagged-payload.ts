@@ -12,6 +12,10 @@ import type { KeyHandle } from '../backends/backend.js';
 export class TaggedPayload {
   /** Handles of the tag keys, made on the first read where the backend can peek (a hint each). */
   handles: KeyHandle[] | undefined = undefined;
+  /** The memory backend's revision when the tags were last found current (-1: never). */
+  checkedAt = -1;
+  /** Hits answered since then without reading the tags. */
+  skips = 0;
 
   constructor(
     /** The serializer's payload of the value (the value itself under the NullSerializer). */

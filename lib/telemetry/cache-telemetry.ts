@@ -3,6 +3,7 @@ import { refuseUnknownOptions } from '../options-schema.js';
 import type { CacheView, Plugin } from '../plugins/plugin.js';
 import { attachTelemetry, detachTelemetry, type TelemetryAware } from './attach.js';
 import { operationChannel, type CacheTier, type OperationContext } from './channels.js';
+import { startedInternally } from './internal.js';
 
 /** The `telemetry` option of a Cache. */
 export interface TelemetryOptions {
@@ -94,7 +95,8 @@ export class CacheTelemetry {
       cache: this.view,
     };
     if (extra?.function !== undefined) ctx.function = extra.function;
-    if (extra?.internal === true) ctx.internal = true;
+    // larder's own call: marked by its caller, or started inside internally().
+    if (extra?.internal === true || startedInternally()) ctx.internal = true;
     if (this.#includeKeys) {
       if (keys !== undefined) ctx.keys = keys.map((one) => this.#published(one));
       else if (key !== undefined) ctx.key = this.#published(key);

@@ -20,7 +20,10 @@ export type CacheTier = 'l1' | 'l2';
  * subscribers. Keys are on it only with `telemetry: { includeKeys: true }`.
  */
 export interface OperationContext {
-  /** `'get'`, `'multiGet'`, `'set'`, …, `'getOrSet'`, `'scan'`, `'cached'`, `'multiCached'`. */
+  /**
+   * `'get'`, `'multiGet'`, `'set'`, …, `'getOrSet'`, `'scan'`, `'cached'`, `'multiCached'`; and for
+   * larder's own commands (always `internal`), `'publish'` and `'tagLookup'`.
+   */
   readonly op: string;
   /** The namespace the call works in (a per-call or function namespace wins over the cache's). */
   readonly namespace: string | undefined;
@@ -43,8 +46,9 @@ export interface OperationContext {
   /** `cached()` / `multiCached()`: the memoised function's name (part of every default key). */
   readonly function?: string;
   /**
-   * larder's own traffic made on behalf of another operation (bus publishes, tag lookups): not a
-   * call of the application's. Metrics do not count it; larder/otel makes no span of it unless asked.
+   * `true` on larder's own traffic made on behalf of another operation (a read-through's reads,
+   * writes, lock and hit counter, the guards' state, bus publishes, tag lookups): not a call of the
+   * application's. Metrics do not count it; larder/otel makes no span of it unless asked.
    */
   readonly internal?: boolean;
   /** The key (after `keySanitizer`), with `includeKeys` only. */

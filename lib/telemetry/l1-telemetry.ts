@@ -57,10 +57,14 @@ export function reportingSink(
       heard(kind === 'bus' ? 'namespace' : 'all', 0);
       store.expireAll();
     },
+    removeAll() {
+      heard('namespace', 0);
+      store.removeAll();
+    },
     down() {
       // A gap starts when a live L1 stops hearing (not before its first subscription).
       if (store.coherence === 'live' && gapExpired === undefined) {
-        gapExpired = store.size;
+        gapExpired = store.freshEntries;
         if (listensForInvalidations())
           publishInvalidation({ type: 'gap', phase: 'start', source: kind, ...names });
       }

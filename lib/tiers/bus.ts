@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '../backends/redis/client.js';
 import { isCluster } from '../backends/redis/ioredis.js';
 import type { Logger } from '../logger.js';
+import type { CacheTelemetry } from '../telemetry/cache-telemetry.js';
+import { operationChannel } from '../telemetry/channels.js';
+import { tracePublish } from '../telemetry/internal.js';
 import type { InvalidationContext, InvalidationSink, InvalidationSource } from './invalidation.js';
 import { Subscriber } from './subscriber.js';
 
@@ -42,6 +45,7 @@ export class Bus implements InvalidationSource {
   readonly #logger: Logger;
   readonly #subscriber: Subscriber;
   readonly #sharded: boolean;
+  readonly #telemetry: CacheTelemetry | undefined;
   #sink: InvalidationSink | undefined;
   #started: Promise<void> | undefined;
   #resolveStarted: (() => void) | undefined;
@@ -56,6 +60,7 @@ export class Bus implements InvalidationSource {
     this.#channel = context.channel;
     this.#logger = context.logger;
     this.#sharded = isCluster(context.client);
+    this.#telemetry = context.telemetry;
     this.#subscriber = new Subscriber(
       context.client,
       context.channel,
@@ -108,7 +113,12 @@ export class Bus implements InvalidationSource {
       this.#enqueue(channel, kind, keys);
       return;
     }
-    this.#send(channel, kind, keys === undefined ? null : [...keys]).then(undefined, (error: unknown) => {
+    const sent = keys === undefined ? null : [...keys];
+    // Traced (as larder's own 'publish', inside the write that caused it) only while anyone listens.
+    const answer = operationChannel.hasSubscribers
+      ? tracePublish(this.#telemetry, sent, () => this.#send(channel, kind, sent))
+      : this.#send(channel, kind, sent);
+    answer.then(undefined, (error: unknown) => {
       this.#logger.warn({ err: error }, 'invalidation publish failed; it is queued for retry');
       this.#enqueue(channel, kind, keys);
     });
@@ -148,8 +158,10 @@ export class Bus implements InvalidationSource {
     }
     const [, sender, kind, keys] = message;
     if (sender === this.id) return;
-    if (keys === null) sink.expireAll();
-    else if (kind === 's') sink.expire(keys);
+    if (keys === null) {
+      if (kind === 'd') sink.removeAll();
+      else sink.expireAll();
+    } else if (kind === 's') sink.expire(keys);
     else sink.remove(keys);
   }
 
@@ -167,8 +179,11 @@ export class Bus implements InvalidationSource {
           { limit: RETRY_QUEUE_LIMIT, channel },
           'invalidation retry queue overflowed; one whole-namespace expiry replaces it',
         );
+        // A lost delete must still remove: the expiry is a whole-namespace delete if one was queued.
+        let deletes = false;
+        for (const queued of queue.keys.values()) if (queued === 'd') deletes = true;
         queue.keys.clear();
-        queue.all = 's';
+        queue.all = deletes ? 'd' : 's';
       }
     }
     this.#scheduleRetry();

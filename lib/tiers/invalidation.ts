@@ -5,6 +5,7 @@
 import type { Logger } from '../logger.js';
 import type { Client } from '../backends/redis/client.js';
 import { LarderError } from '../errors.js';
+import type { CacheTelemetry } from '../telemetry/cache-telemetry.js';
 
 /** The modes a source implements. */
 export type InvalidationKind = 'bus' | 'tracking';
@@ -16,17 +17,19 @@ export type InvalidationKind = 'bus' | 'tracking';
  */
 export interface InvalidationSink {
   /**
-   * These keys were written elsewhere: stop serving their entries as fresh (a stale-serving mode
-   * may still use them), and cancel any fill of them from a read already in flight.
+   * These keys were written elsewhere: stop serving their entries as fresh (a read-through's
+   * `staleIfError` may still use them), and cancel any fill of them from a read already in flight.
    */
   expire(keys: readonly string[]): void;
   /** These keys were deleted elsewhere: drop their entries (and cancel fills in flight). */
   remove(keys: readonly string[]): void;
   /**
-   * Every entry may be stale (a whole-namespace clear, a flush, a failover, a lost message):
-   * none is served as fresh any more, and no fill in flight lands.
+   * Every entry may be stale (a flush, a failover, lost messages): none is served as fresh any
+   * more (`staleIfError` may still use them), and no fill in flight lands.
    */
   expireAll(): void;
+  /** The whole namespace was deleted elsewhere (a clear, a deletePattern): drop every entry. */
+  removeAll(): void;
   /**
    * The source stopped hearing (its connection closed, or a health check went unanswered):
    * messages may be lost from now on. Coherence becomes `'degraded'` and the L1 is not served as
@@ -56,6 +59,8 @@ export interface InvalidationContext {
   readonly healthCheckMs: number;
   /** Where to log, already bound to the cache. */
   readonly logger: Logger;
+  /** The cache's telemetry, which traces the bus's publishes (as larder's own `publish`). */
+  readonly telemetry?: CacheTelemetry;
 }
 
 /**

@@ -1,109 +1,32 @@
 import type { KeyHandle } from '../backends/backend.js';
 import { systemClock, type Clock } from '../clock.js';
-import { LinkedList, type Linked } from '../linked-list.js';
+import { LinkedList } from '../linked-list.js';
 import type { InvalidationSink } from './invalidation.js';
+import {
+  EXPIRED,
+  type FillTicket,
+  type HeldTags,
+  type L1Coherence,
+  type L1Entry,
+  type L1Stats,
+  type L1StoreSettings,
+  type L1Tags,
+  type Pending,
+} from './l1-entry.js';
+import { CHANGED, HOLD, checkTags, tagsCurrent } from './l1-tag-check.js';
 
-/** How an L1 is bounded and how long it keeps entries. */
-export interface L1StoreSettings {
-  /** Most entries kept (least recently used evicted beyond it). */
-  readonly maxSize: number;
-  /** Most bytes kept, counted as the encoded payload's length; 0 for no bound. */
-  readonly maxBytes: number;
-  /** The longest any entry lives, in ms. */
-  readonly ttlMs: number;
-  /** `'clone'`: every caller gets a copy of its own (structuredClone); `'reference'`: the stored object. */
-  readonly copy: 'reference' | 'clone';
-  /** Whether entries are served at all before the invalidation source says it hears (`up()`). */
-  readonly liveAtStart: boolean;
-  readonly clock?: Clock;
-}
-
-/** What an L1 holds and is bounded by (see `Cache.l1`). */
-export interface L1Stats {
-  /** Entries held. */
-  readonly entries: number;
-  /** Bytes held, as counted for `maxBytes` (the entries' encoded lengths). */
-  readonly bytes: number;
-  /** Entries evicted to stay within the bounds so far. */
-  readonly evictions: number;
-  readonly maxSize: number;
-  /** 0: no bound. */
-  readonly maxBytes: number;
-  /** The longest an entry lives, in ms. */
-  readonly ttlMs: number;
-}
-
-/** The coherence of an L1: `'live'` while its invalidation source hears, else `'degraded'`. */
-export type L1Coherence = 'live' | 'degraded';
-
-/**
- * What a tagged entry was written with: its tag keys, each beside the token it held then. The tag
- * keys are ordinary L1 keys, holding the tokens read from the backend.
- */
-export interface L1Tags {
-  readonly keys: readonly string[];
-  readonly tokens: readonly string[];
-}
-
-// A tagged entry's snapshot, and what its last full check found. A hit needs no look at the tag
-// keys while no tag key's entry left the L1 since (the store's tag epoch is unchanged) and none of
-// those it found has expired (validUntil): a tag key's token changes only by its entry leaving
-// (an invalidation, an eviction, a new fill replacing it). A full check finds the tag keys' entries
-// where it found them last (`held`, checked still in their slots) before hashing the keys.
-interface HeldTags {
-  readonly keys: readonly string[];
-  readonly tokens: readonly string[];
-  readonly held: (L1Entry | undefined)[];
-  checkedAt: number;
-  validUntil: number;
-}
-
-// The longest a tagged entry's hits go without a full check of its tags, which also marks them
-// used for eviction's second chance (see L1Entry.used).
-const TAGS_RECHECK_MS = 1_000;
-
-interface L1Entry extends Linked<L1Entry> {
-  readonly key: string;
-  readonly value: unknown;
-  readonly expiresAt: number;
-  readonly size: number;
-  // A tagged entry's snapshot, checked against the L1's tag keys at each hit; undefined (one
-  // branch) for every untagged entry.
-  readonly tags: HeldTags | undefined;
-  // Where in #slots the entry sits: a key handle's hint, so a remembered key skips the hash lookup.
-  readonly slot: number;
-  // A tag key's entry (its token), whose leaving the L1 moves the store's tag epoch on.
-  readonly tag: boolean;
-  // A tag key's entry used by a tagged hit since it was last the oldest: eviction passes it by
-  // once (a second chance), which keeps a hot tag resident without moving it at every hit.
-  used: boolean;
-}
-
-// The reads of one key in flight, and its generation: bumped by every invalidation of the key, so
-// a read that began before one never fills the L1 with what it read.
-interface Pending {
-  readers: number;
-  generation: number;
-}
-
-/**
- * A read's claim to fill the L1 with what it reads, taken before the read is sent (see
- * {@link L1Store.begin}). It is honoured only if no invalidation of its key, and no gap, came in
- * between.
- */
-export interface FillTicket {
-  readonly key: string;
-  readonly epoch: number;
-  readonly generation: number;
-  readonly pending: Pending;
-}
-
+export type { FillTicket, L1Coherence, L1Stats, L1StoreSettings, L1Tags } from './l1-entry.js';
 /**
  * The L1: decoded values in this process, in front of a remote backend, in least-recently-used
  * order, bounded by entry count and bytes, each entry living at most `ttlMs` and never past its
  * L2 ttl. It is the sink of its invalidation source, and guards every fill against a read that an
  * invalidation overtook (the read-versus-invalidate race): a fill needs a {@link FillTicket} taken
  * before the read, and lands only if the key's generation and the store's epoch are unchanged.
+ *
+ * An entry expired by a write elsewhere (a `set`) or by a gap is never served as fresh again, but
+ * is kept, within the same bounds, until its life ends: a read-through's `staleIfError` may serve
+ * it ({@link kept}) when its function fails and the L2 has nothing better. A delete or a clear
+ * drops entries outright.
  */
 export class L1Store implements InvalidationSink {
   readonly #settings: L1StoreSettings;
@@ -116,9 +39,11 @@ export class L1Store implements InvalidationSink {
   readonly #pending = new Map<string, Pending>();
   readonly #clone: boolean;
   #bytes = 0;
+  // Of the entries held, the expired ones kept for staleIfError.
+  #kept = 0;
   // Bumped by expireAll, down and up, so that no read in flight across one of them fills.
   #epoch = 0;
-  // Bumped whenever a tag key's entry leaves the L1 (see HeldTags).
+  // Bumped whenever a tag key's entry leaves the L1 or is expired (see HeldTags).
   #tagEpoch = 0;
   #live: boolean;
   /** Entries evicted to stay within the bounds, since the store was made. */
@@ -137,9 +62,17 @@ export class L1Store implements InvalidationSink {
     this.#clone = settings.copy === 'clone';
   }
 
-  /** Entries held (some may be stale, and are dropped when next read or evicted). */
+  /**
+   * Entries held, the expired ones kept for `staleIfError` included (an entry past its life is
+   * dropped when next read, or evicted).
+   */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Entries held that are not expired (some may be past their life, dropped when next read). */
+  get freshEntries(): number {
+    return this.#entries.size - this.#kept;
   }
 
   /** Bytes held, as counted for `maxBytes`. */
@@ -183,10 +116,10 @@ export class L1Store implements InvalidationSink {
   get(key: string): unknown {
     const entry = this.#entries.get(key);
     if (entry === undefined || !this.#live) return undefined;
+    // One comparison on a fresh hit: an expired entry (EXPIRED) fails it as one past its life does.
     const now = this.#clock.now();
-    if (entry.expiresAt <= now) {
-      this.#drop(entry);
-      this.#expired++;
+    if (entry.freshUntil <= now) {
+      this.#stale(entry);
       return undefined;
     }
     const tags = entry.tags;
@@ -211,9 +144,8 @@ export class L1Store implements InvalidationSink {
     }
     if (!this.#live) return undefined;
     const now = this.#clock.now();
-    if (entry.expiresAt <= now) {
-      this.#drop(entry);
-      this.#expired++;
+    if (entry.freshUntil <= now) {
+      this.#stale(entry);
       return undefined;
     }
     const tags = entry.tags;
@@ -261,10 +193,12 @@ export class L1Store implements InvalidationSink {
     }
     this.#remove(ticket.key);
     const slot = this.#free.pop() ?? this.#slots.length;
+    const until = this.#clock.now() + lifeMs;
     const entry: L1Entry = {
       key: ticket.key,
       value: this.#settings.copy === 'clone' ? structuredClone(value) : value,
-      expiresAt: this.#clock.now() + lifeMs,
+      freshUntil: until,
+      keepUntil: until,
       size,
       tags:
         tags === undefined
@@ -284,25 +218,6 @@ export class L1Store implements InvalidationSink {
     return true;
   }
 
-  /**
-   * The snapshot of `key` if the L1 holds it as an unexpired tagged entry (served or not: its
-   * tokens may be missing from the L1); `undefined` otherwise, and while degraded. The entry
-   * becomes the most recent, so that filling its tokens does not evict it.
-   */
-  tagsOf(key: string): L1Tags | undefined {
-    const entry = this.#entries.get(key);
-    if (entry?.tags === undefined || !this.#live || entry.expiresAt <= this.#clock.now()) return undefined;
-    this.#order.moveToEnd(entry);
-    return entry.tags;
-  }
-
-  /** The token the L1 holds (fresh) for a tag key, or `undefined`. Moves nothing. */
-  token(tagKey: string): string | undefined {
-    const entry = this.#entries.get(tagKey);
-    if (entry === undefined || !this.#live || entry.expiresAt <= this.#clock.now()) return undefined;
-    return entry.value as string;
-  }
-
   /** Gives up a ticket without filling (the read failed). */
   abandon(ticket: FillTicket): void {
     const pending = ticket.pending;
@@ -310,27 +225,105 @@ export class L1Store implements InvalidationSink {
       this.#pending.delete(ticket.key);
   }
 
-  expire(keys: readonly string[]): void {
-    this.remove(keys);
+  /**
+   * The snapshot of `key` if the L1 holds it as a fresh tagged entry (served or not: its tokens
+   * may be missing from the L1); `undefined` otherwise, and while degraded. The entry becomes the
+   * most recent, so that filling its tokens does not evict it.
+   */
+  tagsOf(key: string): L1Tags | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.tags === undefined || !this.#live || entry.freshUntil <= this.#clock.now()) return undefined;
+    this.#order.moveToEnd(entry);
+    return entry.tags;
   }
 
-  remove(keys: readonly string[]): void {
+  /** The token the L1 holds (fresh) for a tag key, or `undefined`. Moves nothing. */
+  token(tagKey: string): string | undefined {
+    const entry = this.#entries.get(tagKey);
+    if (entry === undefined || !this.#live || entry.freshUntil <= this.#clock.now()) return undefined;
+    return entry.value as string;
+  }
+
+  /**
+   * Gives up a ticket whose read found nothing: the key is gone from the L2 (deleted, or expired
+   * there), so an expired entry kept for it goes too, unless an invalidation or a gap came after
+   * the ticket was taken (then the miss may be older than the entry's news).
+   */
+  missed(ticket: FillTicket): void {
+    this.abandon(ticket);
+    if (ticket.epoch !== this.#epoch || ticket.generation !== ticket.pending.generation) return;
+    const entry = this.#entries.get(ticket.key);
+    if (entry !== undefined && entry.freshUntil === EXPIRED) this.#drop(entry);
+  }
+
+  /**
+   * The value held for `key`, fresh or expired (kept for `staleIfError`), or `undefined` when none
+   * is held or it is past its life. Whether it may be served, and how, is the caller's to decide
+   * (a read-through serves it only as a stale result, when its function failed). Whatever the
+   * coherence; moves nothing.
+   */
+  kept(key: string): unknown {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.keepUntil <= this.#clock.now()) return undefined;
+    // Invalidation wins over staleIfError: a tagged entry only while its tags are known current.
+    if (entry.tags !== undefined && !tagsCurrent(entry.tags, this.#entries, this.#clock.now()))
+      return undefined;
+    return this.#clone ? structuredClone(entry.value) : entry.value;
+  }
+
+  /**
+   * Expires the entries of `keys` (written elsewhere): they are not served as fresh any more, but
+   * kept for `staleIfError` until their life ends or the LRU evicts them. Fills in flight of those
+   * keys are cancelled.
+   */
+  expire(keys: readonly string[]): void {
     for (const key of keys) {
-      if (this.#remove(key)) this.#invalidated++;
-      const pending = this.#pending.get(key);
-      if (pending !== undefined) pending.generation++;
+      const entry = this.#entries.get(key);
+      if (entry?.tag === true) {
+        // A tag key written elsewhere: its token is of no use, fresh or stale.
+        this.#drop(entry);
+        this.#invalidated++;
+      } else if (entry !== undefined && entry.freshUntil !== EXPIRED) {
+        entry.freshUntil = EXPIRED;
+        this.#kept++;
+        this.#invalidated++;
+      }
+      this.#cancelFills(key);
     }
   }
 
+  /** Drops the entries of `keys` (deleted, here or elsewhere), and cancels their fills in flight. */
+  remove(keys: readonly string[]): void {
+    for (const key of keys) {
+      const entry = this.#entries.get(key);
+      if (entry !== undefined) {
+        // An entry already expired was counted when it was.
+        if (entry.freshUntil !== EXPIRED) this.#invalidated++;
+        this.#drop(entry);
+      }
+      this.#cancelFills(key);
+    }
+  }
+
+  /** Expires every entry (kept for `staleIfError`, as {@link expire} does), and cancels every fill in flight. */
   expireAll(): void {
     this.#epoch++;
     this.#tagEpoch++;
-    // Stale entries would only wait for eviction: let them go now.
+    // O(entries), but only at a gap or a whole-namespace expiry, never on a read.
+    for (const entry of this.#entries.values()) entry.freshUntil = EXPIRED;
+    this.#kept = this.#entries.size;
+  }
+
+  /** Drops every entry (the namespace was cleared), and cancels every fill in flight. */
+  removeAll(): void {
+    this.#epoch++;
+    this.#tagEpoch++;
     this.#entries.clear();
     this.#order.clear();
     this.#slots = [];
     this.#free = [];
     this.#bytes = 0;
+    this.#kept = 0;
   }
 
   down(): void {
@@ -347,32 +340,27 @@ export class L1Store implements InvalidationSink {
     this.onCoherence?.('live');
   }
 
-  // Whether every tag of a tagged entry still holds its token in the L1 (the tag keys are kept
-  // coherent like any key): a token that differs drops the entry (it was invalidated); one the L1
-  // does not hold leaves it for a read of the token (see tagsOf). Each tag key is marked used, so
-  // eviction gives it a second chance.
+  // An entry a read found not fresh: kept while it has life left (it was expired), else dropped.
+  #stale(entry: L1Entry): void {
+    if (entry.freshUntil !== EXPIRED) {
+      this.#drop(entry);
+      this.#expired++;
+    } else if (entry.keepUntil <= this.#clock.now()) this.#drop(entry);
+  }
+
+  // A tagged entry's full check (see checkTags): one whose tag changed is dropped.
   #tagsHold(entry: L1Entry, tags: HeldTags, now: number): boolean {
-    const { keys, tokens, held } = tags;
-    let validUntil = now + TAGS_RECHECK_MS;
-    for (let i = 0; i < keys.length; i++) {
-      let token = held[i];
-      if (token === undefined || this.#slots[token.slot] !== token) {
-        token = this.#entries.get(keys[i]!);
-        if (token === undefined) return false;
-        held[i] = token;
-      }
-      if (token.expiresAt <= now) return false;
-      if (token.value !== tokens[i]) {
-        this.#drop(entry);
-        this.#invalidated++;
-        return false;
-      }
-      token.used = true;
-      if (token.expiresAt < validUntil) validUntil = token.expiresAt;
+    const found = checkTags(tags, this.#entries, this.#slots, now, this.#tagEpoch);
+    if (found === CHANGED) {
+      this.#drop(entry);
+      this.#invalidated++;
     }
-    tags.checkedAt = this.#tagEpoch;
-    tags.validUntil = validUntil;
-    return true;
+    return found === HOLD;
+  }
+
+  #cancelFills(key: string): void {
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) pending.generation++;
   }
 
   #remove(key: string): boolean {
@@ -384,6 +372,7 @@ export class L1Store implements InvalidationSink {
 
   #drop(entry: L1Entry): void {
     if (entry.tag) this.#tagEpoch++;
+    if (entry.freshUntil === EXPIRED) this.#kept--;
     this.#entries.delete(entry.key);
     this.#slots[entry.slot] = undefined;
     this.#free.push(entry.slot);
@@ -393,6 +382,7 @@ export class L1Store implements InvalidationSink {
 
   #evict(): void {
     const { maxSize, maxBytes } = this.#settings;
+    // Expired entries kept for staleIfError count and are evicted like any other: the bounds hold.
     while (this.#entries.size > maxSize || (maxBytes > 0 && this.#bytes > maxBytes)) {
       const oldest = this.#order.oldest!;
       if (oldest.used) {

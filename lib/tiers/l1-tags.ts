@@ -33,7 +33,7 @@ export function readTokens<V>(
       tickets.forEach((ticket, i) => {
         const token = tokens[i];
         // Tag keys never expire in the backend: the L1's own ttl bounds them.
-        if (token === undefined) l1.abandon(ticket);
+        if (token === undefined) l1.missed(ticket);
         else l1.fill(ticket, token, Infinity, Buffer.byteLength(token), undefined, true);
       });
       return tokens;

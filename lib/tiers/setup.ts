@@ -10,6 +10,7 @@ import {
   type InvalidationSourceFactory,
 } from './invalidation.js';
 import { reportL1, reportingSink, type InvalidationNames } from '../telemetry/l1-telemetry.js';
+import { keepsFor } from '../stale-if-error.js';
 import { L1Store } from './l1-store.js';
 import { invalidationSettingsOf, l1SettingsOf } from './tier-options.js';
 import { TwoTier } from './two-tier.js';
@@ -70,6 +71,7 @@ export function tiersOf<V>(
   }
   const store = new L1Store({ ...l1, liveAtStart: type === 'none' });
   reportL1(core.telemetry, store);
+  keepsFor(core.telemetry, store);
   if (type === 'none') {
     core.logger.warn(
       { ttlMs: l1.ttlMs },
@@ -86,6 +88,7 @@ export function tiersOf<V>(
     channel: invalidation.channel ?? busChannel(redis!.client, core.keys.namespace),
     healthCheckMs: invalidation.healthCheckMs,
     logger: core.logger,
+    telemetry: core.telemetry,
   };
   let source: InvalidationSource;
   if (type === 'tracking' && trackingFactory !== undefined) source = trackingFactory(context);

@@ -16,8 +16,10 @@ import { fillTagged, heldTagged } from './l1-tags.js';
 /** What a write tells the tiers once the backend acknowledged it (see {@link TwoTier.written}). */
 export interface WriteNotice {
   /**
-   * `'set'` for a write that leaves a (possibly other) value, `'delete'` for one that removes it;
-   * `finalKeys` `undefined` for the whole namespace (clear, deletePattern).
+   * `'set'` for a write that leaves a (possibly other) value (the other L1s expire their entries
+   * and keep them for staleIfError), `'delete'` for one that removes it or ends its life
+   * (`delete`, `expire`: they drop them); `finalKeys` `undefined` for the whole namespace (clear,
+   * deletePattern).
    */
   written(kind: 'set' | 'delete', finalKeys: readonly string[] | undefined, options?: OperationOptions): void;
 }
@@ -233,7 +235,7 @@ export class TwoTier<V> implements WriteNotice {
       }
       return;
     }
-    if (finalKeys === undefined) this.l1.expireAll();
+    if (finalKeys === undefined) this.l1.removeAll();
     else this.l1.remove(finalKeys);
     this.source?.published(kind, finalKeys);
     if (this.source instanceof Bus && listensForInvalidations())
@@ -273,7 +275,8 @@ export class TwoTier<V> implements WriteNotice {
     return answer.then(
       (found) => {
         if (found === undefined) {
-          this.l1.abandon(ticket);
+          // Gone from the L2: an expired entry kept for staleIfError goes too.
+          this.l1.missed(ticket);
           return undefined;
         }
         // A tagged entry fills the L1 with its snapshot if its tags are current (their tokens

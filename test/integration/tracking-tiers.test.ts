@@ -93,6 +93,50 @@ describe("Cache with l1 and invalidation: 'tracking'", function () {
     }
   });
 
+  // The own-write echo (docs/tracking.md, "Own writes"): in tracking mode Redis reports the cache's
+  // own write to its tracking connection, which expires the entry the writer refilled meanwhile.
+  // The listening connection's traffic is held at the proxy (from the reply to its next
+  // health-check PING) while the writer writes and refills, so the echo comes after the refill.
+  for (const [type, reads] of [
+    ['tracking', 2],
+    ['bus', 1],
+  ] as const) {
+    it(`costs the writer ${reads === 2 ? 'one extra read' : 'no extra read'} after its own write with invalidation '${type}'`, async () => {
+      const admin = new Redis({ host: '127.0.0.1', port: server.port });
+      const proxy = await TcpProxy.start(server.port);
+      const namespace = `echo-${type}`;
+      const options = { namespace, l1: true, invalidation: { type, healthCheck: '2s' } } as const;
+      const cache = new Cache<string>({
+        backend: new RedisBackend({ url: `redis://127.0.0.1:${proxy.port}` }),
+        ...options,
+      });
+      const other = new Cache<string>({ backend: new RedisBackend({ url: server.url }), ...options });
+      try {
+        await until(() => cache.coherence === 'live' && other.coherence === 'live', 'both live');
+        await cache.set('probe', 'p');
+        for (let i = 0; i < 100 && cache.peek('probe') === undefined; i++) await cache.get('probe');
+        expect(cache.peek('probe')).to.equal('p');
+        const release = await proxy.holdReplyTo('ping');
+        await admin.config('RESETSTAT');
+        await cache.set('k', 'v');
+        expect(await cache.get('k'), 'the refill after the write').to.equal('v');
+        expect(cache.peek('k')).to.equal('v');
+        release();
+        // Another writer's later message arrives after the echo, on the same connection.
+        await other.set('probe', 'q');
+        await until(() => cache.peek('probe') === undefined, 'the later message heard');
+        expect(cache.peek('k'), 'after the echo').to.equal(type === 'tracking' ? undefined : 'v');
+        for (let i = 0; i < 10; i++) expect(await cache.get('k')).to.equal('v');
+        expect(cache.peek('k')).to.equal('v');
+        expect((await commandCalls(admin)).get, 'GETs after the write').to.equal(reads);
+      } finally {
+        await Promise.all([cache.close(), other.close()]);
+        await proxy.close();
+        admin.disconnect();
+      }
+    });
+  }
+
   it('is degraded while its tracking connection is gone, and expires what it held once back', async () => {
     const admin = new Redis({ host: '127.0.0.1', port: server.port });
     const cache = new Cache<string>({

@@ -163,6 +163,7 @@ describe('two tiers: an L1 over Redis kept coherent by the bus', function () {
         expire: (expired) => keys.push(...expired),
         remove: (removed) => keys.push(...removed),
         expireAll: () => keys.push('*'),
+        removeAll: () => keys.push('*'),
         down: () => undefined,
         up: () => undefined,
       };

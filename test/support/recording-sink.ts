@@ -3,7 +3,7 @@ import type { InvalidationSink } from '../../lib/tiers/invalidation.js';
 /** One thing an invalidation source told its sink. */
 export type SinkEvent =
   | { readonly type: 'expire' | 'remove'; readonly keys: readonly string[] }
-  | { readonly type: 'expireAll' | 'down' | 'up' };
+  | { readonly type: 'expireAll' | 'removeAll' | 'down' | 'up' };
 
 /** An invalidation sink that keeps what it is told, for a test to wait on and assert. */
 export class RecordingSink implements InvalidationSink {
@@ -19,6 +19,10 @@ export class RecordingSink implements InvalidationSink {
 
   expireAll(): void {
     this.events.push({ type: 'expireAll' });
+  }
+
+  removeAll(): void {
+    this.events.push({ type: 'removeAll' });
   }
 
   down(): void {

@@ -52,6 +52,18 @@ describe('cached() strategies', function () {
       expect(load.computations()).to.equal(3);
     });
 
+    it('with lock: call n + 2 computes again, not the entry whose hits it found spent', async function () {
+      const cache = cacheOn(new ManualClock());
+      const load = counting();
+      const get = cached(load.fn, { cache, ttl: '1h', hits: 2, lock: true });
+      expect(await get('a')).to.equal('a#1');
+      for (let i = 0; i < 2; i++) expect(await get('a')).to.equal('a#1');
+      expect(await get('a')).to.equal('a#2');
+      for (let i = 0; i < 2; i++) expect(await get('a')).to.equal('a#2');
+      expect(await get('a')).to.equal('a#3');
+      expect(load.computations()).to.equal(3);
+    });
+
     it('counts concurrent calls exactly: of 10 at once on 3 hits, 3 hit and the others share one computation', async function () {
       const cache = cacheOn(new ManualClock());
       const load = counting();

@@ -4,6 +4,7 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Cache, cached, MetricsPlugin, OPERATION_CHANNEL } from '../../../lib/index.js';
 import { telemetryOfCache } from '../../../lib/telemetry/cache-telemetry.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { parentOf, startTracing, type TestTracing } from '../../support/otel.js';
 
 describe('larder/otel LarderInstrumentation', function () {
@@ -49,15 +50,26 @@ describe('larder/otel LarderInstrumentation', function () {
     expect(larder[2]!.attributes).to.include({ 'cache.hit': false });
   });
 
-  it('nests the spans of what an operation does under its span (a cached() call and its get and set)', async function () {
+  it('makes one span of a cached() call; with internalSpans, its own get and set nest under it', async function () {
     const load = cached(async (id: string) => `v${id}`, { cache });
     await tracing.within('request', () => load('1'));
-    const spans = tracing.spans();
-    const call = spans.find((span) => span.name === 'cache.cached')!;
-    const inner = spans.filter((span) => span.name === 'cache.get' || span.name === 'cache.set');
+    const larder = (): ReadableSpan[] => tracing.spans().filter((span) => span.name.startsWith('cache.'));
+    expect(larder().map((span) => span.name)).to.deep.equal(['cache.cached']);
+    expect(larder()[0]!.attributes).to.include({
+      'cache.hit': false,
+      'cache.shared': false,
+      'cache.stale': false,
+    });
+    expect(larder()[0]!.attributes).not.to.have.property('cache.internal');
+    tracing.instrumentation.setConfig({ internalSpans: true });
+    await tracing.within('request', () => load('2'));
+    const call = larder().filter((span) => span.name === 'cache.cached')[1]!;
+    const inner = larder().filter((span) => span.name !== 'cache.cached');
     expect(inner.map((span) => span.name)).to.deep.equal(['cache.get', 'cache.set']);
-    for (const span of inner) expect(parentOf(span)).to.equal(call.spanContext().spanId);
-    expect(call.attributes).to.include({ 'cache.hit': false, 'cache.shared': false, 'cache.stale': false });
+    for (const span of inner) {
+      expect(parentOf(span)).to.equal(call.spanContext().spanId);
+      expect(span.attributes).to.include({ 'cache.internal': true });
+    }
   });
 
   it('makes no span outside a parent span unless requireParentSpan is false', async function () {
@@ -78,10 +90,12 @@ describe('larder/otel LarderInstrumentation', function () {
     await tracing.within('request', () => cache.getOrSet('k', async () => (await publish(), 1)));
     const names = (): string[] => tracing.spans().map((span) => span.name);
     expect(names()).not.to.include('cache.publish');
-    // The get made inside the internal call is the getOrSet's child.
+    // The factory's get, made inside the internal call, is the getOrSet's child (the getOrSet's
+    // own read and write are internal too, and make no span).
     const getOrSet = tracing.spans().find((span) => span.name === 'cache.getOrSet')!;
     const gets = tracing.spans().filter((span) => span.name === 'cache.get');
-    expect(gets.map(parentOf)).to.deep.equal([getOrSet.spanContext().spanId, getOrSet.spanContext().spanId]);
+    expect(gets.map(parentOf)).to.deep.equal([getOrSet.spanContext().spanId]);
+    expect(names()).not.to.include('cache.set');
     tracing.instrumentation.setConfig({ internalSpans: true });
     await tracing.within('request', publish);
     expect(names()).to.include('cache.publish');
@@ -96,6 +110,8 @@ describe('larder/otel LarderInstrumentation', function () {
   });
 
   it('keeps two concurrent getOrSets of one key in their own traces', async function () {
+    // Their own reads and write too: they are in the trace of the call that made them.
+    tracing.instrumentation.setConfig({ internalSpans: true });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;

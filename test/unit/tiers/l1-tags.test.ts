@@ -120,7 +120,25 @@ describe('L1Store: tagged entries', function () {
     expect(l1.tagsOf('k')).to.equal(undefined);
     expect(l1.token('tag:a')).to.equal(undefined);
     l1.up();
-    expect(l1.size).to.equal(0);
+    // Expired with every entry (kept for staleIfError, never served as fresh).
+    expect(l1.freshEntries).to.equal(0);
+    expect(l1.get('k')).to.equal(undefined);
+    expect(l1.token('tag:a')).to.equal(undefined);
+    expect(l1.tagsOf('k')).to.equal(undefined);
+  });
+
+  it('drops a tag key expired by a write elsewhere, and never serves a tagged entry stale once its tag changed', function () {
+    const { l1 } = store();
+    token(l1, 'tag:a', 'A1');
+    token(l1, 'tag:b', 'B1');
+    read(l1, 'k', 'v', TAGS);
+    expect(l1.get('k')).to.equal('v');
+    expect(l1.kept('k'), 'kept while its tags hold').to.equal('v');
+    // A bus set message, or a tracking invalidation, of one of its tag keys.
+    l1.expire(['tag:a']);
+    expect(l1.get('k')).to.equal(undefined);
+    expect(l1.kept('k'), 'an invalidated entry is never served stale').to.equal(undefined);
+    expect(l1.size).to.equal(2); // the tag key's token is gone, not kept
   });
 
   it('expires a tag token by l1.ttl like any entry', function () {
