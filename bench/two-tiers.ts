@@ -26,6 +26,10 @@ const memory = new Cache({ backend: new MemoryBackend({ maxSize: 10_000 }), name
 const redisOnly = new Cache({ backend: new RedisBackend({ url: server.url }), namespace: 'r' });
 const tiered = new Cache({ backend: new RedisBackend({ url: server.url }), namespace: 't', l1: 10_000 });
 const reader = new Cache({ backend: new RedisBackend({ url: server.url }), namespace: 't', l1: 10_000 });
+// Tagged entries in an L1 (docs/tags.md), two tags each as in the memory benchmark's tagged row
+// (one of 100 groups, and one shared by all): the L1 holds the entries and the tags' tokens.
+const tagged = new Cache({ backend: new RedisBackend({ url: server.url }), namespace: 'tg', l1: 10_000 });
+const tagsOf = (key: string): string[] => [`item:${Number(key.slice(5)) % 100}`, 'catalog'];
 const bento = new BentoCache({
   default: 'tiered',
   stores: {
@@ -43,7 +47,8 @@ function gets(get: (key: string) => unknown): Cell['run'] {
 }
 
 try {
-  while (tiered.coherence !== 'live' || reader.coherence !== 'live') await sleep(10);
+  while (tiered.coherence !== 'live' || reader.coherence !== 'live' || tagged.coherence !== 'live')
+    await sleep(10);
   for (const key of KEYS) {
     const value = valueFor(key);
     lru.set(key, value);
@@ -51,9 +56,11 @@ try {
     await redisOnly.set(key, value);
     await tiered.set(key, value);
     await bento.set({ key, value });
+    await tagged.set(key, value, { tags: tagsOf(key) });
   }
   // Filled from Redis once, as a process would be after its first reads.
   for (const key of KEYS) await tiered.get(key);
+  for (const key of KEYS) while (tagged.peek(key) === undefined) await tagged.get(key);
   for (const key of KEYS) await bento.get({ key });
   const workload = 'get hit (sequential await)';
   const cells: Cell[] = [
@@ -68,6 +75,13 @@ try {
     { workload, subject: 'larder, L1 over Redis', kind: 'larder', run: gets((key) => tiered.get(key)) },
     {
       workload,
+      subject: 'larder, L1 over Redis, tagged (2 tags)',
+      kind: 'larder',
+      versus: 'larder, L1 over Redis',
+      run: gets((key) => tagged.get(key)),
+    },
+    {
+      workload,
       subject: 'bentocache, L1 + Redis + bus',
       kind: 'peer',
       run: gets((key) => bento.get({ key })),
@@ -78,9 +92,11 @@ try {
   process.stdout.write(`${toMarkdown(results)}\n`);
   const l1 = results.find((result) => result.subject === 'larder, L1 over Redis')!;
   const remote = results.find((result) => result.subject === 'larder, Redis only')!;
+  const l1Tagged = results.find((result) => result.subject === 'larder, L1 over Redis, tagged (2 tags)')!;
   process.stdout.write(
     `L1 get hit: ${formatRatio(1 / l1.ratio)} the cost of a memory-backend get hit; ` +
-      `${formatRatio(l1.opsPerSecond / remote.opsPerSecond)} faster than a Redis get.\n\n`,
+      `${formatRatio(l1.opsPerSecond / remote.opsPerSecond)} faster than a Redis get. ` +
+      `A tagged L1 hit: ${formatRatio(l1Tagged.versus!.ratio)} the speed of an untagged one (paired).\n\n`,
   );
 
   // Invalidation latency: A's set resolved → B's L1 no longer serves the key (B polls its L1).
@@ -105,6 +121,38 @@ try {
       `two caches with their own connections in one process, loopback): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms\n\n`,
   );
 
+  // Tag invalidation latency: A's invalidateTags resolved → B's L1 no longer serves the entry.
+  const tagReader = new Cache({
+    backend: new RedisBackend({ url: server.url }),
+    namespace: 'tg',
+    l1: 10_000,
+  });
+  const tagLatencies: number[] = [];
+  try {
+    while (tagReader.coherence !== 'live') await sleep(10);
+    for (let i = 0; i < samples; i++) {
+      const key = KEYS[i % KEYS.length]!;
+      await tagged.set(key, valueFor(key), { tags: tagsOf(key) });
+      while (tagReader.peek(key) === undefined) {
+        await tagReader.get(key);
+        if (tagReader.peek(key) === undefined) await sleep(1);
+      }
+      await tagged.invalidateTags([tagsOf(key)[0]!]);
+      const acknowledged = performance.now();
+      while (tagReader.peek(key) !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      tagLatencies.push(performance.now() - acknowledged);
+    }
+  } finally {
+    await tagReader.close();
+  }
+  tagLatencies.sort((a, b) => a - b);
+  const tagAt = (q: number): string =>
+    tagLatencies[Math.min(tagLatencies.length - 1, Math.floor(q * tagLatencies.length))]!.toFixed(2);
+  process.stdout.write(
+    `Tag invalidation latency over ${samples} invalidations (invalidateTags acknowledged → the other cache's ` +
+      `L1 misses the tagged entry): p50 ${tagAt(0.5)} ms, p99 ${tagAt(0.99)} ms\n\n`,
+  );
+
   // Commands per write: one PUBLISH per acknowledged write in bus mode.
   const writesBefore = await commandCalls();
   const writes = smoke ? 20 : 1_000;
@@ -116,7 +164,14 @@ try {
   );
 } finally {
   admin.disconnect();
-  await Promise.all([memory.close(), redisOnly.close(), tiered.close(), reader.close(), bento.disconnect()]);
+  await Promise.all([
+    memory.close(),
+    redisOnly.close(),
+    tiered.close(),
+    reader.close(),
+    tagged.close(),
+    bento.disconnect(),
+  ]);
   await server.stop();
 }
 

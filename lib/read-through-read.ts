@@ -16,7 +16,10 @@ export function readEntry(
   ctx: OperationContext | undefined,
 ): Promise<unknown> {
   const tags = prefetchedTags(cache, options);
-  if (tags !== undefined) return readBeside(cache, key, readOptions(options), tags);
+  if (tags !== undefined) {
+    const noted = ctx === undefined ? undefined : (tier: 'l1' | 'l2') => (ctx.tier = tier);
+    return readBeside(cache, key, readOptions(options), tags, noted);
+  }
   if (ctx === undefined) return cache.get(key, readOptions(options));
   return cache[getNoting](key, readOptions(options), (tier) => (ctx.tier = tier));
 }

@@ -3,6 +3,8 @@
 import type { Cache } from '../cache.js';
 import { isCacheFailure } from '../errors.js';
 import type { OperationOptions, WriteOptions } from '../options.js';
+import type { Tier } from '../plugins/plugin.js';
+import { getNoting } from '../read-now.js';
 import { detecting, noteCacheHit } from '../strategies/detect-cache.js';
 import { tagWriter, tagsOfResult, type TaggingOptions } from './tag-door.js';
 import type { TagsTaken } from './tagged-operations.js';
@@ -30,13 +32,21 @@ export function prefetchedTags(
     : undefined;
 }
 
-/** The entry and its tags read together; a hit noted for detectCache, as get notes its own. */
+/**
+ * The entry and its tags read together; a hit noted for detectCache, as get notes its own. A
+ * cache with an L1 reads through it instead: the L1 holds tagged entries and their tags' tokens,
+ * so a hit there costs no round trip (`noted` is told its tier, as get tells it).
+ */
 export function readBeside(
   cache: Cache<unknown>,
   key: string,
   options: OperationOptions | undefined,
   tags: readonly string[],
+  noted?: (tier: Tier) => void,
 ): Promise<unknown> {
+  if (cache.l1 !== undefined) {
+    return noted === undefined ? cache.get(key, options) : cache[getNoting](key, options, noted);
+  }
   const read =
     tags === EXPECTED_TAGS
       ? cache[tagWriter]().readExpected(key, options)

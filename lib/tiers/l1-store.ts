@@ -1,76 +1,21 @@
 import type { KeyHandle } from '../backends/backend.js';
 import { systemClock, type Clock } from '../clock.js';
-import { LinkedList, type Linked } from '../linked-list.js';
+import { LinkedList } from '../linked-list.js';
 import type { InvalidationSink } from './invalidation.js';
+import {
+  EXPIRED,
+  type FillTicket,
+  type HeldTags,
+  type L1Coherence,
+  type L1Entry,
+  type L1Stats,
+  type L1StoreSettings,
+  type L1Tags,
+  type Pending,
+} from './l1-entry.js';
+import { CHANGED, HOLD, checkTags, tagsCurrent } from './l1-tag-check.js';
 
-/** How an L1 is bounded and how long it keeps entries. */
-export interface L1StoreSettings {
-  /** Most entries kept (least recently used evicted beyond it). */
-  readonly maxSize: number;
-  /** Most bytes kept, counted as the encoded payload's length; 0 for no bound. */
-  readonly maxBytes: number;
-  /** The longest any entry lives, in ms. */
-  readonly ttlMs: number;
-  /** `'clone'`: every caller gets a copy of its own (structuredClone); `'reference'`: the stored object. */
-  readonly copy: 'reference' | 'clone';
-  /** Whether entries are served at all before the invalidation source says it hears (`up()`). */
-  readonly liveAtStart: boolean;
-  readonly clock?: Clock;
-}
-
-/** What an L1 holds and is bounded by (see `Cache.l1`). */
-export interface L1Stats {
-  /** Entries held, the expired ones kept for `staleIfError` included (they count against `maxSize`). */
-  readonly entries: number;
-  /** Bytes held, as counted for `maxBytes` (the entries' encoded lengths). */
-  readonly bytes: number;
-  /** Entries evicted to stay within the bounds so far. */
-  readonly evictions: number;
-  readonly maxSize: number;
-  /** 0: no bound. */
-  readonly maxBytes: number;
-  /** The longest an entry lives, in ms. */
-  readonly ttlMs: number;
-}
-
-/** The coherence of an L1: `'live'` while its invalidation source hears, else `'degraded'`. */
-export type L1Coherence = 'live' | 'degraded';
-
-// What an expired entry's freshUntil becomes: it is never served as fresh again, but is kept (until
-// keepUntil, or until evicted) for a read-through's staleIfError.
-const EXPIRED = -Infinity;
-
-interface L1Entry extends Linked<L1Entry> {
-  readonly key: string;
-  readonly value: unknown;
-  // Served as fresh until then; EXPIRED once an invalidation (a set elsewhere) or a gap expired it.
-  freshUntil: number;
-  // Held until then: the life the fill gave it (l1.ttl, capped by its L2 ttl).
-  readonly keepUntil: number;
-  readonly size: number;
-  // Where in #slots the entry sits: a key handle's hint, so a remembered key skips the hash lookup.
-  readonly slot: number;
-}
-
-// The reads of one key in flight, and its generation: bumped by every invalidation of the key, so
-// a read that began before one never fills the L1 with what it read.
-interface Pending {
-  readers: number;
-  generation: number;
-}
-
-/**
- * A read's claim to fill the L1 with what it reads, taken before the read is sent (see
- * {@link L1Store.begin}). It is honoured only if no invalidation of its key, and no gap, came in
- * between.
- */
-export interface FillTicket {
-  readonly key: string;
-  readonly epoch: number;
-  readonly generation: number;
-  readonly pending: Pending;
-}
-
+export type { FillTicket, L1Coherence, L1Stats, L1StoreSettings, L1Tags } from './l1-entry.js';
 /**
  * The L1: decoded values in this process, in front of a remote backend, in least-recently-used
  * order, bounded by entry count and bytes, each entry living at most `ttlMs` and never past its
@@ -98,6 +43,8 @@ export class L1Store implements InvalidationSink {
   #kept = 0;
   // Bumped by expireAll, down and up, so that no read in flight across one of them fills.
   #epoch = 0;
+  // Bumped whenever a tag key's entry leaves the L1 or is expired (see HeldTags).
+  #tagEpoch = 0;
   #live: boolean;
   /** Entries evicted to stay within the bounds, since the store was made. */
   evictions = 0;
@@ -170,9 +117,14 @@ export class L1Store implements InvalidationSink {
     const entry = this.#entries.get(key);
     if (entry === undefined || !this.#live) return undefined;
     // One comparison on a fresh hit: an expired entry (EXPIRED) fails it as one past its life does.
-    if (entry.freshUntil <= this.#clock.now()) {
+    const now = this.#clock.now();
+    if (entry.freshUntil <= now) {
       this.#stale(entry);
       return undefined;
+    }
+    const tags = entry.tags;
+    if (tags !== undefined && (tags.checkedAt !== this.#tagEpoch || now >= tags.validUntil)) {
+      if (!this.#tagsHold(entry, tags, now)) return undefined;
     }
     this.#order.moveToEnd(entry);
     return this.#clone ? structuredClone(entry.value) : entry.value;
@@ -191,9 +143,14 @@ export class L1Store implements InvalidationSink {
       handle.hint = entry.slot;
     }
     if (!this.#live) return undefined;
-    if (entry.freshUntil <= this.#clock.now()) {
+    const now = this.#clock.now();
+    if (entry.freshUntil <= now) {
       this.#stale(entry);
       return undefined;
+    }
+    const tags = entry.tags;
+    if (tags !== undefined && (tags.checkedAt !== this.#tagEpoch || now >= tags.validUntil)) {
+      if (!this.#tagsHold(entry, tags, now)) return undefined;
     }
     this.#order.moveToEnd(entry);
     return this.#clone ? structuredClone(entry.value) : entry.value;
@@ -213,9 +170,18 @@ export class L1Store implements InvalidationSink {
    *
    * @param l2TtlMs - what was left of the entry's ttl in the L2 (`Infinity`: none).
    * @param size - the encoded payload's length, for `maxBytes`.
+   * @param tags - a tagged entry's snapshot: each hit then checks it against the L1's tag keys.
+   * @param tag - whether the key is a tag key, `value` its token.
    * @returns whether it filled.
    */
-  fill(ticket: FillTicket, value: unknown, l2TtlMs: number, size: number): boolean {
+  fill(
+    ticket: FillTicket,
+    value: unknown,
+    l2TtlMs: number,
+    size: number,
+    tags?: L1Tags,
+    tag = false,
+  ): boolean {
     this.abandon(ticket);
     if (!this.#live || ticket.epoch !== this.#epoch || ticket.generation !== ticket.pending.generation)
       return false;
@@ -234,7 +200,13 @@ export class L1Store implements InvalidationSink {
       freshUntil: until,
       keepUntil: until,
       size,
+      tags:
+        tags === undefined
+          ? undefined
+          : { keys: tags.keys, tokens: tags.tokens, held: [], checkedAt: -1, validUntil: 0 },
       slot,
+      tag,
+      used: false,
       prev: undefined,
       next: undefined,
     };
@@ -251,6 +223,25 @@ export class L1Store implements InvalidationSink {
     const pending = ticket.pending;
     if (--pending.readers === 0 && this.#pending.get(ticket.key) === pending)
       this.#pending.delete(ticket.key);
+  }
+
+  /**
+   * The snapshot of `key` if the L1 holds it as a fresh tagged entry (served or not: its tokens
+   * may be missing from the L1); `undefined` otherwise, and while degraded. The entry becomes the
+   * most recent, so that filling its tokens does not evict it.
+   */
+  tagsOf(key: string): L1Tags | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.tags === undefined || !this.#live || entry.freshUntil <= this.#clock.now()) return undefined;
+    this.#order.moveToEnd(entry);
+    return entry.tags;
+  }
+
+  /** The token the L1 holds (fresh) for a tag key, or `undefined`. Moves nothing. */
+  token(tagKey: string): string | undefined {
+    const entry = this.#entries.get(tagKey);
+    if (entry === undefined || !this.#live || entry.freshUntil <= this.#clock.now()) return undefined;
+    return entry.value as string;
   }
 
   /**
@@ -274,6 +265,9 @@ export class L1Store implements InvalidationSink {
   kept(key: string): unknown {
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.keepUntil <= this.#clock.now()) return undefined;
+    // Invalidation wins over staleIfError: a tagged entry only while its tags are known current.
+    if (entry.tags !== undefined && !tagsCurrent(entry.tags, this.#entries, this.#clock.now()))
+      return undefined;
     return this.#clone ? structuredClone(entry.value) : entry.value;
   }
 
@@ -285,7 +279,11 @@ export class L1Store implements InvalidationSink {
   expire(keys: readonly string[]): void {
     for (const key of keys) {
       const entry = this.#entries.get(key);
-      if (entry !== undefined && entry.freshUntil !== EXPIRED) {
+      if (entry?.tag === true) {
+        // A tag key written elsewhere: its token is of no use, fresh or stale.
+        this.#drop(entry);
+        this.#invalidated++;
+      } else if (entry !== undefined && entry.freshUntil !== EXPIRED) {
         entry.freshUntil = EXPIRED;
         this.#kept++;
         this.#invalidated++;
@@ -310,6 +308,7 @@ export class L1Store implements InvalidationSink {
   /** Expires every entry (kept for `staleIfError`, as {@link expire} does), and cancels every fill in flight. */
   expireAll(): void {
     this.#epoch++;
+    this.#tagEpoch++;
     // O(entries), but only at a gap or a whole-namespace expiry, never on a read.
     for (const entry of this.#entries.values()) entry.freshUntil = EXPIRED;
     this.#kept = this.#entries.size;
@@ -318,6 +317,7 @@ export class L1Store implements InvalidationSink {
   /** Drops every entry (the namespace was cleared), and cancels every fill in flight. */
   removeAll(): void {
     this.#epoch++;
+    this.#tagEpoch++;
     this.#entries.clear();
     this.#order.clear();
     this.#slots = [];
@@ -348,6 +348,16 @@ export class L1Store implements InvalidationSink {
     } else if (entry.keepUntil <= this.#clock.now()) this.#drop(entry);
   }
 
+  // A tagged entry's full check (see checkTags): one whose tag changed is dropped.
+  #tagsHold(entry: L1Entry, tags: HeldTags, now: number): boolean {
+    const found = checkTags(tags, this.#entries, this.#slots, now, this.#tagEpoch);
+    if (found === CHANGED) {
+      this.#drop(entry);
+      this.#invalidated++;
+    }
+    return found === HOLD;
+  }
+
   #cancelFills(key: string): void {
     const pending = this.#pending.get(key);
     if (pending !== undefined) pending.generation++;
@@ -361,6 +371,7 @@ export class L1Store implements InvalidationSink {
   }
 
   #drop(entry: L1Entry): void {
+    if (entry.tag) this.#tagEpoch++;
     if (entry.freshUntil === EXPIRED) this.#kept--;
     this.#entries.delete(entry.key);
     this.#slots[entry.slot] = undefined;
@@ -373,8 +384,13 @@ export class L1Store implements InvalidationSink {
     const { maxSize, maxBytes } = this.#settings;
     // Expired entries kept for staleIfError count and are evicted like any other: the bounds hold.
     while (this.#entries.size > maxSize || (maxBytes > 0 && this.#bytes > maxBytes)) {
-      if (this.#entries.size <= maxSize) this.#evictedForBytes++;
       const oldest = this.#order.oldest!;
+      if (oldest.used) {
+        oldest.used = false;
+        this.#order.moveToEnd(oldest);
+        continue;
+      }
+      if (this.#entries.size <= maxSize) this.#evictedForBytes++;
       this.#drop(oldest);
       this.evictions++;
     }

@@ -77,12 +77,14 @@ export function tiersOf<V>(
       { ttlMs: l1.ttlMs },
       "l1 with invalidation 'none': this process may serve a value written elsewhere for up to l1.ttl",
     );
-    return new TwoTier(core, store, undefined);
+    return heedingTags(core, new TwoTier(core, store, undefined));
   }
   const prefix = core.keys.affixes(undefined, false).prefix;
   const context: InvalidationContext = {
     client: redis!.client,
-    prefixes: [prefix],
+    // The namespace's tag keys too (its marker key starts every one of them): the L1 holds their
+    // tokens, and tracking must see them change, whoever changes them.
+    prefixes: [prefix, core.tags.markerKey],
     channel: invalidation.channel ?? busChannel(redis!.client, core.keys.namespace),
     healthCheckMs: invalidation.healthCheckMs,
     logger: core.logger,
@@ -101,8 +103,16 @@ export function tiersOf<V>(
     invalidation.channel === undefined
       ? (namespace: string | undefined) => busChannel(client, namespace)
       : undefined;
-  const tiers = new TwoTier(core, store, source, channelOf);
+  const tiers = heedingTags(core, new TwoTier(core, store, source, channelOf));
   start(tiers, source, context, { namespace: core.keys.namespace, alias: core.telemetry.alias });
+  return tiers;
+}
+
+// An invalidation of tags made through this cache, once the backend acknowledged it, is a write
+// of their tag keys like any other: this L1 drops them at once, and the bus tells the others (the
+// tracking source hears it from Redis).
+function heedingTags<V>(core: CacheCore<V>, tiers: TwoTier<V>): TwoTier<V> {
+  core.tags.listen(({ keys }) => tiers.written('set', keys));
   return tiers;
 }
 

@@ -11,6 +11,7 @@ import { Bus } from './bus.js';
 import type { InvalidationSource } from './invalidation.js';
 import type { L1Store } from './l1-store.js';
 import { taggedEntry } from '../tags/tagged-operations.js';
+import { fillTagged, heldTagged } from './l1-tags.js';
 
 /** What a write tells the tiers once the backend acknowledged it (see {@link TwoTier.written}). */
 export interface WriteNotice {
@@ -137,7 +138,7 @@ export class TwoTier<V> implements WriteNotice {
           }
         }
         tier = 'l2';
-        const read = this.#readL2(key, finalKey, own);
+        const read = this.#readMissed(key, finalKey, own, serves);
         if (noted === undefined) return read;
         return this.#core.then(read, (value) => {
           if (value !== undefined) noted('l2');
@@ -175,7 +176,8 @@ export class TwoTier<V> implements WriteNotice {
         values.forEach((value, i) => (value === undefined ? missing.push(i) : noted?.(i, 'l1')));
         tier = missing.length === 0 ? 'l1' : 'l2';
         if (missing.length === 0) return values;
-        return Promise.all(missing.map((i) => this.#readL2(keys[i], finalKeys[i]!, own))).then((read) => {
+        const reads = missing.map((i) => this.#readMissed(keys[i], finalKeys[i]!, own, serves));
+        return Promise.all(reads).then((read) => {
           missing.forEach((index, i) => {
             values[index] = read[i];
             if (read[i] !== undefined) noted?.(index, 'l2');
@@ -240,6 +242,19 @@ export class TwoTier<V> implements WriteNotice {
       publishedOut(this.#names(root ? '' : undefined), finalKeys, root);
   }
 
+  // What a read the L1 missed answers: a tagged entry the L1 holds but whose tokens it does not
+  // (read, and the entry served if they are its own), else the L2's.
+  #readMissed(
+    key: unknown,
+    finalKey: string,
+    own: boolean,
+    serves: boolean,
+  ): V | undefined | PromiseLike<V | undefined> {
+    const held = serves ? heldTagged(this.#core, this.l1, finalKey) : undefined;
+    if (held === undefined) return this.#readL2(key, finalKey, own);
+    return held.then((value) => (value !== undefined ? value : this.#readL2(key, finalKey, own)));
+  }
+
   // Reads the L2, and fills the L1 with what it found, unless an invalidation of the key (or a
   // gap) came while the read was on its way: the generation taken before it is sent guards that.
   #readL2(key: unknown, finalKey: string, fills: boolean): V | undefined | PromiseLike<V | undefined> {
@@ -264,11 +279,11 @@ export class TwoTier<V> implements WriteNotice {
           this.l1.missed(ticket);
           return undefined;
         }
-        // A tagged entry never fills the L1: its tags are read from the L2 at every read (see
-        // docs/tags.md), so an invalidation of them needs no message to reach it.
-        if (taggedEntry(this.#core, found.payload) !== undefined) {
-          this.l1.abandon(ticket);
-          return this.#core.decodeStored(found.payload, key);
+        // A tagged entry fills the L1 with its snapshot if its tags are current (their tokens
+        // from the L1 where it holds them, else read and filled too).
+        const entry = taggedEntry(this.#core, found.payload);
+        if (entry !== undefined) {
+          return fillTagged(this.#core, this.l1, ticket, entry, found.ttlMs, sizeOf(found.payload), key);
         }
         let value: V;
         try {
