@@ -49,7 +49,6 @@ export class MemoryBackend implements Backend {
   readonly sweepIntervalMs: number;
 
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
-  #revision = 0;
   // Each key's slot in the table, which holds the entries themselves in recency order.
   readonly #slotOf = new Map<string, number>();
   readonly #table: SlotTable;
@@ -108,13 +107,7 @@ export class MemoryBackend implements Backend {
    * @internal
    */
   [revisionOf](handles?: readonly KeyHandle[]): number {
-    if (handles !== undefined) {
-      const table = this.#table;
-      for (const { key, hint } of handles) {
-        if (hint < 0 || table.keys[hint] !== key || table.expiresAt[hint] !== 0) return -1;
-      }
-    }
-    return this.#revision;
+    return handles === undefined ? this.#table.revision : this.#table.steadyRevision(handles);
   }
 
   getWithTtl(key: string): StoredWithTtl | undefined {
@@ -176,7 +169,7 @@ export class MemoryBackend implements Backend {
     const next = incremented(key, table.values[slot], delta);
     if (typeof next === 'string') this.#resize(slot, this.#measure(key, next));
     table.values[slot] = next;
-    this.#revision++;
+    this.#table.revision++;
     table.touch(slot);
     return Number(next);
   }
@@ -226,10 +219,7 @@ export class MemoryBackend implements Backend {
   }
 
   async *scan(pattern: string, count: number, signal?: AbortSignal): AsyncGenerator<string[]> {
-    const keys = this.#matching(pattern);
-    for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
-      yield keys.slice(start, start + count);
-    }
+    yield* pagesOf(this.#matching(pattern), count, signal);
   }
 
   async *scanEntries(
@@ -237,10 +227,9 @@ export class MemoryBackend implements Backend {
     count: number,
     signal?: AbortSignal,
   ): AsyncGenerator<[string, unknown][]> {
-    const keys = this.#matching(pattern);
-    for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
+    for (const keys of pagesOf(this.#matching(pattern), count, signal)) {
       const page: [string, unknown][] = [];
-      for (const key of keys.slice(start, start + count)) {
+      for (const key of keys) {
         const slot = this.#live(key);
         if (slot !== undefined) page.push([key, this.#table.values[slot]]);
       }
@@ -344,7 +333,7 @@ export class MemoryBackend implements Backend {
   }
 
   #setExpiry(slot: number, ttlMs: number): void {
-    this.#revision++;
+    this.#table.revision++;
     const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
     this.#table.expiresAt[slot] = expiresAt;
     if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
@@ -358,7 +347,6 @@ export class MemoryBackend implements Backend {
   }
 
   #clear(): void {
-    this.#revision++;
     this.#slotOf.clear();
     this.#table.clear();
     this.#sweeper.clear();
@@ -384,7 +372,7 @@ export class MemoryBackend implements Backend {
       this.#slotOf.set(key, slot);
       this.#bytes += size;
     } else {
-      this.#revision++;
+      this.#table.revision++;
       table.values[slot] = value;
       table.expiresAt[slot] = expiresAt;
       this.#resize(slot, size);
@@ -416,10 +404,20 @@ export class MemoryBackend implements Backend {
   }
 
   #remove(slot: number): void {
-    this.#revision++;
     const table = this.#table;
     this.#slotOf.delete(table.keys[slot]!);
     this.#bytes -= table.sizes[slot]!;
     table.remove(slot);
+  }
+}
+
+// `keys` in pages of `count`, until the signal aborts.
+function* pagesOf(
+  keys: readonly string[],
+  count: number,
+  signal: AbortSignal | undefined,
+): Generator<string[]> {
+  for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
+    yield keys.slice(start, start + count);
   }
 }

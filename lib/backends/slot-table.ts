@@ -23,6 +23,11 @@ export class SlotTable {
   readonly keys: (string | undefined)[] = [undefined];
   /** The value in each slot. */
   readonly values: unknown[] = [undefined];
+  /**
+   * How many times a slot in use was changed or freed (see MemoryBackend's revisionOf): the table
+   * counts what it frees; the store counts its overwrites, counts and new expiries.
+   */
+  revision = 0;
   /** Each slot's expiry in epoch milliseconds; 0 for never. */
   expiresAt: Float64Array;
   /** Each slot's size as counted for `maxBytes`. */
@@ -79,6 +84,7 @@ export class SlotTable {
 
   /** Frees a slot, dropping its key and value so they can be collected. */
   remove(slot: number): void {
+    this.revision++;
     this.#unlink(slot);
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
@@ -94,6 +100,7 @@ export class SlotTable {
 
   /** Frees every slot and gives back the grown arrays. */
   clear(): void {
+    this.revision++;
     this.keys.length = 1;
     this.values.length = 1;
     this.#free.length = 0;
@@ -103,6 +110,14 @@ export class SlotTable {
     this.dueAt = new Float64Array(capacity);
     this.#next = new Uint32Array(capacity);
     this.#prev = new Uint32Array(capacity);
+  }
+
+  /** The revision if each handle still points at its key and that key never expires, else -1. */
+  steadyRevision(handles: readonly { readonly key: string; readonly hint: number }[]): number {
+    for (const { key, hint } of handles) {
+      if (hint < 0 || this.keys[hint] !== key || this.expiresAt[hint] !== 0) return -1;
+    }
+    return this.revision;
   }
 
   // Appends a slot at the newest end.
