@@ -37,7 +37,7 @@ export function pathsOf(core: CacheCore<unknown>): CachePaths {
     setFast: !core.runner.observes('set') && core.tier === undefined,
     peeks: core.capabilities.peek && core.keys.remembers,
     puts: core.capabilities.put && core.keys.remembers,
-    readsStore: getFast && core.tagObjects && core.backend instanceof MemoryBackend,
+    readsStore: getFast && core.synchronous && core.tagObjects && core.backend instanceof MemoryBackend,
     readsNow: getFast && core.capabilities.peek,
     getsNow: getFast && core.synchronous,
     readsThrough: getFast && !core.runner.observes('getOrSet'),

@@ -18,6 +18,9 @@ import { getExpected } from './tags/tagged-reads.js';
 import * as tagged from './tags/tagged-operations.js';
 import { operationChannel } from './telemetry/channels.js';
 
+// What a read answers, for the reads that note hits, when a tagged entry's tags were invalidated.
+const MISSED: unique symbol = Symbol('missed');
+
 /**
  * get without the runner, where no plugin observes it and it works in the cache's own key space:
  * no hooks, no tracing, and no timer when the backend answers at once. It answers as the runner
@@ -83,10 +86,10 @@ function getTagged<V, D>(
   key: Key,
   fallback: D | undefined,
 ): Promise<V | D | undefined> {
-  const read = getExpected(core, core.taggedKeys!, finalKey, key, fallback);
-  if (detecting === 0) return read;
-  return read.then((value) => {
-    if (value !== fallback) noteCacheHit(cache as Cache<unknown>, key, undefined);
+  if (detecting === 0) return getExpected(core, core.taggedKeys!, finalKey, key, fallback);
+  return getExpected<V, typeof MISSED>(core, core.taggedKeys!, finalKey, key, MISSED).then((value) => {
+    if (value === MISSED) return fallback;
+    noteCacheHit(cache as Cache<unknown>, key, undefined);
     return value;
   });
 }
@@ -255,26 +258,24 @@ export function multiGetNotingOf<V>(
 
 /**
  * The value of a tagged entry a pass-through store holds, read on the spot: the value itself if
- * its tags are current, else `undefined`; a failure is answered as the runner would answer it.
+ * its tags are current, else `fallback`; a failure is answered as the runner would answer it.
  */
-export function taggedValueNow<V>(
+export function taggedValueNow<V, D>(
   core: CacheCore<V>,
   cache: Cache<V>,
   entry: TaggedPayload,
   key: Key,
-): V | undefined | Promise<V | undefined> {
+  fallback: D,
+): V | D | Promise<V | D> {
   try {
-    if (core.tags.isCurrent(entry) !== true) return undefined;
+    if (core.tags.isCurrent(entry) !== true) return fallback;
     // Only a hit is noted: a tagged entry whose tags were invalidated is a miss.
     if (detecting !== 0) noteCacheHit(cache as Cache<unknown>, key, undefined);
     return entry.payload as V;
   } catch (error) {
-    return core.runner.recover('get', key, error, undefined, undefined, false);
+    return core.runner.recover('get', key, error, fallback, undefined, false);
   }
 }
-
-// What decodeOrRecover answers, for decodeNoting, when a tagged entry's tags were invalidated.
-const MISSED: unique symbol = Symbol('missed');
 
 /** {@link decodeOrRecover}, noting a hit for detectCache unless the entry turns out to be missing. */
 function decodeNoting<V, D>(

@@ -164,15 +164,18 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   get<D>(key: Key, options: GetOptions<D> & { readonly default: D }): Promise<V | D>;
   get<D>(key: Key, options?: GetOptions<D>): Promise<V | D | undefined> {
     if (
-      options === undefined &&
+      (options === undefined || ownKeySpace(options)) &&
       this.#readsStore &&
       this.#closing === undefined &&
-      // Still larder's own reads (a test's stub put on the backend later is honoured below).
-      (this.#peeks ? this.backend.peek === MEMORY_PEEK : this.backend.get === MEMORY_GET) &&
+      // Still larder's own reads: a subclass's or a test's stub (put on later) takes the general
+      // path. peek counts too, since it forwards to an overridden get.
+      this.backend.get === MEMORY_GET &&
+      (!this.#peeks || this.backend.peek === MEMORY_PEEK) &&
       !operationChannel.hasSubscribers
     ) {
       // The leanest path, the one most gets take: larder's own memory store, whose answers are
       // stored values (never pending) and need no decoding. Two steps, as below.
+      const fallback = options?.default;
       let target: string | KeyHandle;
       try {
         target = this.#peeks ? this.#keys.handle(key)! : this.#keys.readKey(key);
@@ -183,10 +186,16 @@ export class Cache<V = unknown> implements CacheOperations<V> {
       try {
         stored = this.#peeks ? this.backend.peek!(target as KeyHandle) : this.backend.get(target as string);
       } catch (error) {
-        return this.#runner.failed('get', key, threw(error), undefined, false);
+        return this.#runner.failed('get', key, threw(error), fallback, false);
       }
-      if (stored === undefined) return Promise.resolve(undefined);
-      if (isTaggedObject(stored)) return Promise.resolve(taggedValueNow(this.#core, this, stored, key));
+      if (stored === undefined) return Promise.resolve(fallback);
+      if (isTaggedObject(stored)) {
+        try {
+          return Promise.resolve(taggedValueNow(this.#core, this, stored, key, fallback));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       if (detecting !== 0) noteCacheHit(this as Cache<unknown>, key, undefined);
       return Promise.resolve(stored as V);
     }
@@ -356,9 +365,11 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   /**
    * Invalidates every entry written with one of `tags` (by `set`, `add`, `multiSet`, `getOrSet`,
    * `cached()` or `multiCached()` with the `tags` option), in this process and every other over
-   * the same backend: once this resolves, they read as missing everywhere, and a computation
-   * that started before it is returned to its caller but not served afterwards. One write
-   * whatever the number of entries (each tag gets a new random token; see docs/tags.md).
+   * the same backend: once this resolves, they read as missing from the backend and from this
+   * cache's L1, and from other caches' L1s as soon as the bus or tracking message reaches them
+   * (within 100 ms on loopback); a computation that started before it is returned to its caller
+   * but not served afterwards. One write whatever the number of entries (each tag gets a new
+   * random token; see docs/tags.md).
    *
    * @returns the number of tags given (`0` in safe mode when the backend failed).
    * @throws TypeError if `tags` is not an array of non-empty strings, or for a namespace/version

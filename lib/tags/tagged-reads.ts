@@ -19,7 +19,8 @@ function chain<V, A, B>(core: CacheCore<V>, answer: Answer<A>, then: (value: A) 
  * (EXISTS cannot tell a tagged entry).
  */
 export function existsChecked<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
-  if (!core.capabilities.stat) return existsRead(core, finalKey);
+  // A store of objects marks a tagged entry by its wrapper, which no first bytes can show.
+  if (!core.capabilities.stat || core.tagObjects) return existsRead(core, finalKey);
   return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
     if (found === undefined) return false;
     if (!hasTagMark(found.head)) return true;
@@ -41,7 +42,7 @@ function existsRead<V>(core: CacheCore<V>, finalKey: string): Answer<boolean> {
  * answered is the one `stat` read); without it, the entry and its ttl are read together.
  */
 export function ttlChecked<V>(core: CacheCore<V>, finalKey: string): Answer<number | undefined> {
-  if (!core.capabilities.stat) return ttlRead(core, finalKey);
+  if (!core.capabilities.stat || core.tagObjects) return ttlRead(core, finalKey);
   return chain(core, core.port.call('stat', finalKey, TAG_MARK_LENGTH), (found) => {
     if (found === undefined) return undefined;
     if (!hasTagMark(found.head)) return found.ttlMs;
@@ -96,7 +97,10 @@ function checkedWithTags<V>(
   seen?: TaggedKeys,
 ): Answer<{ payload: unknown } | undefined> {
   return chain(core, core.port.call('getWithTags', finalKey), (found) => {
-    if (found === undefined) return undefined;
+    if (found === undefined) {
+      seen?.note(finalKey, false);
+      return undefined;
+    }
     const entry = taggedOf(found.value, core.tagObjects);
     seen?.note(finalKey, entry !== undefined);
     if (entry === undefined) return { payload: found.value };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Cache, RedisBackend } from '../../lib/index.js';
+import { Cache, RedisBackend, detectCache } from '../../lib/index.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedCluster } from '../support/redis-fixtures.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -79,6 +79,27 @@ describe('a plain tagged get on Redis', function () {
       expect(sent.filter((name) => name !== 'eval')).to.deep.equal(['evalsha', 'get']);
       await cache.delete('k');
       expect(await cache.get('k')).to.equal(undefined);
+    });
+    it('a tagged key deleted since goes back to a plain GET after one script', async function () {
+      await cache.set('gone', 1, { tags: ['a'] });
+      expect(await cache.get('gone')).to.equal(1);
+      await admin.del(cache.storedKey('gone'));
+      sent.length = 0;
+      expect(await cache.get('gone')).to.equal(undefined);
+      expect(await cache.get('gone')).to.equal(undefined);
+      expect(sent.filter((name) => name !== 'eval')).to.deep.equal(['evalsha', 'get']);
+    });
+
+    it('detectCache lists a hit read by the script, even when the value equals the default asked for', async function () {
+      await cache.set('zero', 0, { tags: ['a'] });
+      expect(await cache.get('zero', { default: 0 })).to.equal(0);
+      sent.length = 0;
+      const { result, hits } = await detectCache(() => cache.get('zero', { default: 0 }));
+      // The read is the script (detectCache then reads the hit's ttl on its own).
+      expect(sent.filter((name) => name !== 'eval')[0]).to.equal('evalsha');
+      expect(sent).to.not.include('get');
+      expect(result).to.equal(0);
+      expect(hits.map((hit) => hit.key)).to.deep.equal([cache.storedKey('zero')]);
     });
   });
 

@@ -32,7 +32,8 @@ return redis.call('GET', KEYS[1])`;
 // GET, and when the value starts with the tagged-entry mark (ARGV[1]; see lib/tags/tagged-payload.ts:
 // the mark, the header's length as a big-endian uint32, a JSON header [tag keys, tokens]), an MGET
 // of the tag keys its header names, at the same moment. Answers nil for a missing key, {value} for
-// an untagged one (or a header it cannot read), {value, tokens} for a tagged one. The tag keys are
+// an untagged one (or a header it cannot read, or one naming over 1,000 tags: Lua's unpack has a
+// limit; the client then reads the tags itself), {value, tokens} for a tagged one. The tag keys are
 // not declared in KEYS: a single node runs it, a Cluster (where they live in another slot) cannot.
 export const GET_WITH_TAGS = `
 local value = redis.call('GET', KEYS[1])
@@ -40,7 +41,7 @@ if not value then return false end
 if string.sub(value, 1, 4) ~= ARGV[1] or string.len(value) < 8 then return {value} end
 local length = struct.unpack('>I4', value, 5)
 local ok, header = pcall(cjson.decode, string.sub(value, 9, 8 + length))
-if not ok or type(header) ~= 'table' or type(header[1]) ~= 'table' or #header[1] == 0 then
+if not ok or type(header) ~= 'table' or type(header[1]) ~= 'table' or #header[1] == 0 or #header[1] > 1000 then
   return {value}
 end
 for _, key in ipairs(header[1]) do

@@ -90,3 +90,24 @@ describe('tagged memory hits and the store revision', () => {
     await cache.close();
   });
 });
+
+describe('tags on an in-process store of objects that also answers stat', () => {
+  // A store of live objects marks a tagged entry by its wrapper, which no first bytes can show:
+  // exists and ttl must read the entry itself, whatever stat would answer.
+  class StatMemory extends MemoryBackend {
+    stat(key: string): { ttlMs: number; head: undefined } | undefined {
+      const ttlMs = this.ttl(key);
+      return ttlMs === undefined ? undefined : { ttlMs, head: undefined };
+    }
+  }
+
+  it('exists and ttl miss a tagged entry whose tag was invalidated', async () => {
+    const cache = new Cache({ backend: new StatMemory() });
+    await cache.set('p', 1, { tags: ['a'], ttl: '1h' });
+    expect(await cache.exists('p')).to.equal(true);
+    await cache.invalidateTags(['a']);
+    expect(await cache.exists('p')).to.equal(false);
+    expect(await cache.ttl('p')).to.equal(undefined);
+    await cache.close();
+  });
+});
