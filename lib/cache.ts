@@ -14,6 +14,7 @@ import {
   taggedValueNow,
 } from './cache-reads.js';
 import { runSet, setDirect } from './cache-writes.js';
+import { multiSet } from './multi-set.js';
 import type { CacheOperations, DefaultWithoutTtl, ValueWithTtl } from './cache-operations.js';
 import type { Duration } from './duration.js';
 import { cacheEntries } from './entries.js';
@@ -311,7 +312,7 @@ export class Cache<V = unknown> implements CacheOperations<V> {
   }
 
   multiSet(entries: CacheEntries<V>, options?: WriteOptions): Promise<boolean> {
-    return operations.multiSet(this.#core, entries, options);
+    return multiSet(this.#core, entries, options);
   }
 
   exists(key: Key, options?: OperationOptions): Promise<boolean> {
