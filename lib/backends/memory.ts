@@ -14,6 +14,7 @@ import {
   type MemoryBackendOptions,
 } from './memory-options.js';
 import { SlotTable } from './slot-table.js';
+import { pagesOf } from './pages.js';
 import { Sweeper } from './sweeper.js';
 import { sizeOfValue } from './value-size.js';
 
@@ -54,7 +55,6 @@ export class MemoryBackend implements Backend {
   readonly #table: SlotTable;
   readonly #clock: Clock;
   readonly #sweeper: Sweeper;
-  #bytes = 0;
 
   /**
    * @throws TypeError for an unknown option (naming the closest known one) or a `sizeOf` that is not
@@ -89,7 +89,7 @@ export class MemoryBackend implements Backend {
 
   /** Bytes held, as counted for `maxBytes` (0 when `maxBytes` is off). */
   get bytes(): number {
-    return this.#bytes;
+    return this.#table.bytes;
   }
 
   defaultSerializer(): Serializer<unknown> {
@@ -167,7 +167,7 @@ export class MemoryBackend implements Backend {
     }
     const table = this.#table;
     const next = incremented(key, table.values[slot], delta);
-    if (typeof next === 'string') this.#resize(slot, this.#measure(key, next));
+    if (typeof next === 'string') table.resize(slot, this.#measure(key, next));
     table.values[slot] = next;
     this.#table.revision++;
     table.touch(slot);
@@ -204,7 +204,7 @@ export class MemoryBackend implements Backend {
     let removed = 0;
     for (const [key, slot] of this.#slotOf) {
       if (!matches(key)) continue;
-      if (!this.#expired(slot, now)) removed++;
+      if (!this.#table.expired(slot, now)) removed++;
       this.#remove(slot);
     }
     return removed;
@@ -239,7 +239,8 @@ export class MemoryBackend implements Backend {
 
   compareAndSet(key: string, expected: unknown, value: unknown, ttlMs: number): boolean {
     const size = this.#measure(key, value);
-    if (this.#valueOf(this.#live(key)) !== expected) return false;
+    const slot = this.#live(key);
+    if ((slot === undefined ? undefined : this.#table.values[slot]) !== expected) return false;
     this.#write(key, value, ttlMs === 0 ? 0 : this.#clock.now() + ttlMs, size, -1);
     return true;
   }
@@ -270,7 +271,7 @@ export class MemoryBackend implements Backend {
         this.#sweeper.sweep();
         return this.#slotOf.size;
       case 'bytes':
-        return this.#bytes;
+        return this.#table.bytes;
       case 'keys': {
         this.#sweeper.sweep();
         const [pattern] = args;
@@ -323,15 +324,6 @@ export class MemoryBackend implements Backend {
     return [...this.#slotOf.keys()].filter(globMatcher(pattern));
   }
 
-  #expired(slot: number, now: number): boolean {
-    const expiresAt = this.#table.expiresAt[slot]!;
-    return expiresAt !== 0 && expiresAt <= now;
-  }
-
-  #valueOf(slot: number | undefined): unknown {
-    return slot === undefined ? undefined : this.#table.values[slot];
-  }
-
   #setExpiry(slot: number, ttlMs: number): void {
     this.#table.revision++;
     const expiresAt = ttlMs === 0 ? 0 : this.#clock.now() + ttlMs;
@@ -350,13 +342,12 @@ export class MemoryBackend implements Backend {
     this.#slotOf.clear();
     this.#table.clear();
     this.#sweeper.clear();
-    this.#bytes = 0;
   }
 
   // The slot of `key` if it is present and unexpired; reclaims it if it has expired.
   #live(key: string): number | undefined {
     const slot = this.#slotOf.get(key);
-    if (slot !== undefined && this.#expired(slot, this.#clock.now())) {
+    if (slot !== undefined && this.#table.expired(slot, this.#clock.now())) {
       this.#remove(slot);
       return undefined;
     }
@@ -370,12 +361,11 @@ export class MemoryBackend implements Backend {
     if (slot === undefined) {
       slot = table.add(key, value, expiresAt, size);
       this.#slotOf.set(key, slot);
-      this.#bytes += size;
     } else {
       this.#table.revision++;
       table.values[slot] = value;
       table.expiresAt[slot] = expiresAt;
-      this.#resize(slot, size);
+      table.resize(slot, size);
       table.touch(slot);
     }
     if (expiresAt !== 0) this.#sweeper.schedule(slot, expiresAt, this.#slotOf.size);
@@ -387,17 +377,11 @@ export class MemoryBackend implements Backend {
     return this.maxBytes === 0 ? 0 : sizeOfValue(key, value, this.maxBytes, this.#sizeOf);
   }
 
-  #resize(slot: number, size: number): void {
-    const sizes = this.#table.sizes;
-    this.#bytes += size - sizes[slot]!;
-    sizes[slot] = size;
-  }
-
   #evict(): void {
     const table = this.#table;
     while (
       table.oldest !== 0 &&
-      (this.#slotOf.size > this.maxSize || (this.maxBytes !== 0 && this.#bytes > this.maxBytes))
+      (this.#slotOf.size > this.maxSize || (this.maxBytes !== 0 && table.bytes > this.maxBytes))
     ) {
       this.#remove(table.oldest);
     }
@@ -406,18 +390,6 @@ export class MemoryBackend implements Backend {
   #remove(slot: number): void {
     const table = this.#table;
     this.#slotOf.delete(table.keys[slot]!);
-    this.#bytes -= table.sizes[slot]!;
     table.remove(slot);
-  }
-}
-
-// `keys` in pages of `count`, until the signal aborts.
-function* pagesOf(
-  keys: readonly string[],
-  count: number,
-  signal: AbortSignal | undefined,
-): Generator<string[]> {
-  for (let start = 0; start < keys.length && signal?.aborted !== true; start += count) {
-    yield keys.slice(start, start + count);
   }
 }

@@ -28,6 +28,8 @@ export class SlotTable {
    * counts what it frees; the store counts its overwrites, counts and new expiries.
    */
   revision = 0;
+  /** The sum of the sizes of the slots in use (what `maxBytes` bounds). */
+  bytes = 0;
   /** Each slot's expiry in epoch milliseconds; 0 for never. */
   expiresAt: Float64Array;
   /** Each slot's size as counted for `maxBytes`. */
@@ -78,6 +80,7 @@ export class SlotTable {
     }
     this.expiresAt[slot] = expiresAt;
     this.sizes[slot] = size;
+    this.bytes += size;
     this.#link(slot);
     return slot;
   }
@@ -85,10 +88,23 @@ export class SlotTable {
   /** Frees a slot, dropping its key and value so they can be collected. */
   remove(slot: number): void {
     this.revision++;
+    this.bytes -= this.sizes[slot]!;
     this.#unlink(slot);
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
     this.#free.push(slot);
+  }
+
+  /** Whether a slot's entry has expired by `now` (0: it never expires). */
+  expired(slot: number, now: number): boolean {
+    const expiresAt = this.expiresAt[slot]!;
+    return expiresAt !== 0 && expiresAt <= now;
+  }
+
+  /** Gives a slot in use another size. */
+  resize(slot: number, size: number): void {
+    this.bytes += size - this.sizes[slot]!;
+    this.sizes[slot] = size;
   }
 
   /** Makes a slot the most recently used. */
@@ -101,6 +117,7 @@ export class SlotTable {
   /** Frees every slot and gives back the grown arrays. */
   clear(): void {
     this.revision++;
+    this.bytes = 0;
     this.keys.length = 1;
     this.values.length = 1;
     this.#free.length = 0;
