@@ -3,6 +3,7 @@ import type { Duration } from './duration.js';
 import type { Key } from './keys.js';
 import type { Lock, LockOptions, OptimisticLock } from './locks.js';
 import type { GetOptions, OperationOptions, WriteOptions } from './options.js';
+import type { L1Stats } from './tiers/l1-store.js';
 
 /** A hit of {@link CacheOperations.getWithTtl}: the value and the time it has left. */
 export interface ValueWithTtl<V> {
@@ -29,6 +30,55 @@ export interface DefaultWithoutTtl<D> {
  * @typeParam V - the type of cached values.
  */
 export interface CacheOperations<V> {
+  /** What this cache's L1 holds and is bounded by; `undefined` without an L1. */
+  readonly l1: L1Stats | undefined;
+
+  /**
+   * Whether this cache's L1 is coherent: `'live'` while its invalidation hears, `'degraded'` while
+   * it does not (the L1 is then read past), `'off'` without an L1 or with `invalidation: 'none'`.
+   */
+  readonly coherence: 'live' | 'degraded' | 'off';
+
+  /**
+   * Read-through: returns the cached value, or calls `factory`, stores its result and returns it.
+   * Each caller reads the cache itself (a hit costs what a `get` costs); concurrent callers that
+   * miss for one key and ttl in this process share one `factory` call, and all see
+   * its rejection if it fails (nothing is cached then); a caller asking for another ttl gets a
+   * computation of its own, stored with its ttl.
+   *
+   * @throws TypeError if `factory` resolves to `undefined`; whatever `factory` throws.
+   */
+  getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V>;
+
+  /**
+   * The value of `key` read on the spot, synchronously, without touching the network: from the
+   * L1 (a fresh entry, while its invalidation hears) or from a memory backend; `undefined`
+   * otherwise (a miss, another backend, a closed cache, a failure). Moves nothing, fills nothing.
+   *
+   * @throws TypeError for a bad key.
+   */
+  peek(key: Key): V | undefined;
+
+  /**
+   * Invalidates every entry written with one of `tags` (by `set`, `add`, `multiSet`, `getOrSet`,
+   * `cached()` or `multiCached()` with the `tags` option), in this process and every other over
+   * the same backend: once this resolves, they read as missing from the backend and from this
+   * cache's L1, and from other caches' L1s as soon as the bus or tracking message reaches them
+   * (within 100 ms on loopback); a computation that started before it is returned to its caller
+   * but not served afterwards. One write whatever the number of entries (each tag gets a new
+   * random token; see docs/tags.md).
+   *
+   * @returns the number of tags given (`0` in safe mode when the backend failed).
+   * @throws TypeError if `tags` is not an array of non-empty strings, or for a namespace/version
+   *   option (tags belong to the cache's namespace); nothing is written then.
+   * @example
+   * ```ts
+   * await cache.set('product:1', p, { tags: ['product:1', 'catalog'] });
+   * await cache.invalidateTags(['catalog']); // product:1 now reads as missing
+   * ```
+   */
+  invalidateTags(tags: readonly string[], options?: OperationOptions): Promise<number>;
+
   /**
    * Reads several values in one backend round trip.
    *

@@ -62,7 +62,7 @@ const MEMORY_PEEK = MemoryBackend.prototype.peek;
  * per-operation timeouts. Every method is async and validates its arguments before touching the
  * backend, so a rejected call changes nothing.
  *
- * The operations beyond get, set and getOrSet are documented on {@link CacheOperations}. Each
+ * The operations beyond get and set are documented on {@link CacheOperations}. Each
  * checks its arguments and hands a small descriptor to the one operation runner
  * (lib/operation.ts); `get` and `set` without hooks take a fast path that answers the same way.
  *
@@ -263,26 +263,14 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return multiGetNotingOf(this.#core, this, keys, options, noted);
   }
 
-  /**
-   * The value of `key` read on the spot, synchronously, without touching the network: from the
-   * L1 (a fresh entry, while its invalidation hears) or from a memory backend; `undefined`
-   * otherwise (a miss, another backend, a closed cache, a failure). Moves nothing, fills nothing.
-   *
-   * @throws TypeError for a bad key.
-   */
   peek(key: Key): V | undefined {
     return peekNow(this.#core, key, this.#closing !== undefined);
   }
 
-  /** What this cache's L1 holds and is bounded by; `undefined` without an L1. */
   get l1(): L1Stats | undefined {
     return this.#tier?.l1.stats;
   }
 
-  /**
-   * Whether this cache's L1 is coherent: `'live'` while its invalidation hears, `'degraded'` while
-   * it does not (the L1 is then read past), `'off'` without an L1 or with `invalidation: 'none'`.
-   */
   get coherence(): 'live' | 'degraded' | 'off' {
     return this.#tier === undefined ? 'off' : this.#tier.coherence;
   }
@@ -347,15 +335,6 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     return operations.clear(this.#core, options);
   }
 
-  /**
-   * Read-through: returns the cached value, or calls `factory`, stores its result and returns it.
-   * Each caller reads the cache itself (a hit costs what a `get` costs); concurrent callers that
-   * miss for one key and ttl in this process share one `factory` call, and all see
-   * its rejection if it fails (nothing is cached then); a caller asking for another ttl gets a
-   * computation of its own, stored with its ttl.
-   *
-   * @throws TypeError if `factory` resolves to `undefined`; whatever `factory` throws.
-   */
   getOrSet(key: Key, factory: () => V | Promise<V>, options?: WriteOptions): Promise<V> {
     return (
       getOrSetDirect(this.#core, this, key, factory, options) ??
@@ -363,24 +342,6 @@ export class Cache<V = unknown> implements CacheOperations<V> {
     );
   }
 
-  /**
-   * Invalidates every entry written with one of `tags` (by `set`, `add`, `multiSet`, `getOrSet`,
-   * `cached()` or `multiCached()` with the `tags` option), in this process and every other over
-   * the same backend: once this resolves, they read as missing from the backend and from this
-   * cache's L1, and from other caches' L1s as soon as the bus or tracking message reaches them
-   * (within 100 ms on loopback); a computation that started before it is returned to its caller
-   * but not served afterwards. One write whatever the number of entries (each tag gets a new
-   * random token; see docs/tags.md).
-   *
-   * @returns the number of tags given (`0` in safe mode when the backend failed).
-   * @throws TypeError if `tags` is not an array of non-empty strings, or for a namespace/version
-   *   option (tags belong to the cache's namespace); nothing is written then.
-   * @example
-   * ```ts
-   * await cache.set('product:1', p, { tags: ['product:1', 'catalog'] });
-   * await cache.invalidateTags(['catalog']); // product:1 now reads as missing
-   * ```
-   */
   invalidateTags(tags: readonly string[], options?: OperationOptions): Promise<number> {
     return tagged.invalidateTags(this.#core, tags, options);
   }
