@@ -2,28 +2,13 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { Cache, RedisBackend, cached } from '../../lib/index.js';
 import { wrapPayload } from '../../lib/tags/tagged-payload.js';
+import { recordSent, resetCommandStats, serverCommandCalls } from '../support/command-stats.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedCluster } from '../support/redis-fixtures.js';
 import { RedisServer } from '../support/redis-server.js';
 
 // A read-through whose results are tagged by a function (its tags unknown before the read) reads
 // the entry and its tags' tokens in one step: the backend's getWithTags, one script on Redis.
-
-async function commandCalls(admins: readonly Redis[]): Promise<Record<string, number>> {
-  const calls: Record<string, number> = {};
-  for (const admin of admins) {
-    const info = await admin.info('commandstats');
-    for (const [, name, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      if (!/^(config|info|cluster|command|ping|readonly|select|client)\b/.test(name!))
-        calls[name!] = (calls[name!] ?? 0) + Number(count);
-    }
-  }
-  return calls;
-}
-
-async function resetStats(admins: readonly Redis[]): Promise<void> {
-  await Promise.all(admins.map((admin) => admin.config('RESETSTAT')));
-}
 
 describe('a read-through tagged by a function reads its entry and tags in one round trip on Redis', function () {
   this.timeout(60_000);
@@ -40,12 +25,7 @@ describe('a read-through tagged by a function reads its entry and tags in one ro
       admin = new Redis({ port: server.port, host: '127.0.0.1' });
       const logger = recordingLogger().logger;
       const backend = new RedisBackend({ url: server.url, logger });
-      const client = backend.client as Redis;
-      const send = client.sendCommand.bind(client);
-      client.sendCommand = (command, stream) => {
-        sent.push(command.name.toLowerCase());
-        return send(command, stream);
-      };
+      recordSent(backend.client as Redis, sent);
       cache = new Cache({ backend, namespace: 'gwt', logger });
     });
     after(async function () {
@@ -64,12 +44,12 @@ describe('a read-through tagged by a function reads its entry and tags in one ro
         tags: (_result, id) => [`product:${id}`, 'catalog'],
       });
       expect(await load('1')).to.deep.equal({ id: '1', n: 1 });
-      await resetStats([admin]);
+      await resetCommandStats([admin]);
       sent.length = 0;
       expect(await load('1')).to.deep.equal({ id: '1', n: 1 });
       // One command leaves this client; the server counts the GET and MGET the script ran.
       expect(sent).to.deep.equal(['evalsha']);
-      expect(await commandCalls([admin])).to.deep.equal({ evalsha: 1, get: 1, mget: 1 });
+      expect(await serverCommandCalls([admin])).to.deep.equal({ evalsha: 1, get: 1, mget: 1 });
       expect(await cache.invalidateTags(['product:1'])).to.equal(1);
       expect(await load('1')).to.deep.equal({ id: '1', n: 2 });
       await cache.invalidateTags(['catalog']);
@@ -110,9 +90,9 @@ describe('a read-through tagged by a function reads its entry and tags in one ro
         const load = cached(async () => ++calls, { cache: limited, key: 'acl', tags: () => ['t'] });
         expect(await load()).to.equal(1);
         expect(await load()).to.equal(1);
-        await resetStats([admin]);
+        await resetCommandStats([admin]);
         expect(await load()).to.equal(1);
-        expect(await commandCalls([admin])).to.deep.equal({ get: 1, mget: 1 });
+        expect(await serverCommandCalls([admin])).to.deep.equal({ get: 1, mget: 1 });
         await limited.invalidateTags(['t']);
         expect(await load()).to.equal(2);
       } finally {
@@ -165,9 +145,9 @@ describe('a read-through tagged by a function reads its entry and tags in one ro
         tags: (_result, id) => [`item:${id}`],
       });
       expect(await load('a')).to.equal('a#1');
-      await resetStats(admins);
+      await resetCommandStats(admins);
       expect(await load('a')).to.equal('a#1');
-      expect(await commandCalls(admins)).to.deep.equal({ get: 1, mget: 1 });
+      expect(await serverCommandCalls(admins)).to.deep.equal({ get: 1, mget: 1 });
       await cache.invalidateTags(['item:a']);
       expect(await load('a')).to.equal('a#2');
     });

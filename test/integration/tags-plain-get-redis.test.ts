@@ -1,22 +1,13 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { Cache, RedisBackend, detectCache } from '../../lib/index.js';
+import { recordSent } from '../support/command-stats.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedCluster } from '../support/redis-fixtures.js';
 import { RedisServer } from '../support/redis-server.js';
 
 // A plain get learns, per key, that an entry is tagged: its next get reads the entry and its tags
 // in one round trip (getWithTags), while untagged keys keep their plain GET.
-
-// The commands a backend's client sends, by name (what leaves the process: round trips).
-function recordSent(backend: RedisBackend, sent: string[]): void {
-  const client = backend.client as Redis;
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (command, stream) => {
-    sent.push(command.name.toLowerCase());
-    return send(command, stream);
-  };
-}
 
 describe('a plain tagged get on Redis', function () {
   this.timeout(60_000);
@@ -32,7 +23,7 @@ describe('a plain tagged get on Redis', function () {
       admin = new Redis({ port: server.port, host: '127.0.0.1' });
       const logger = recordingLogger().logger;
       const backend = new RedisBackend({ url: server.url, logger });
-      recordSent(backend, sent);
+      recordSent(backend.client as Redis, sent);
       cache = new Cache({ backend, namespace: 'plain', logger });
     });
     after(async function () {
@@ -113,11 +104,7 @@ describe('a plain tagged get on Redis', function () {
       cache = new Cache({ backend, namespace: 'plain-cluster', logger });
       await cache.set('warm', 0);
       for (const node of (backend.client as unknown as { nodes(): Redis[] }).nodes()) {
-        const send = node.sendCommand.bind(node);
-        node.sendCommand = (command, stream) => {
-          sent.push(command.name.toLowerCase());
-          return send(command, stream);
-        };
+        recordSent(node, sent);
       }
     });
     after(async function () {

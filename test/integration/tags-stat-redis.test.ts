@@ -1,30 +1,13 @@
 import { expect } from 'chai';
 import { Redis, type Cluster } from 'ioredis';
 import { Cache, RedisBackend } from '../../lib/index.js';
+import { resetCommandStats, serverCommandCalls } from '../support/command-stats.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { sharedCluster } from '../support/redis-fixtures.js';
 import { RedisServer } from '../support/redis-server.js';
 
 // exists and ttl over Redis read an entry's ttl and first bytes (stat: MULTI PTTL GETRANGE EXEC),
 // and the whole entry only when those bytes mark it as tagged.
-
-// Commands the servers have run since the last CONFIG RESETSTAT, summed over them; the admin's
-// own and a Cluster client's bookkeeping left out.
-async function commandCalls(admins: readonly Redis[]): Promise<Record<string, number>> {
-  const calls: Record<string, number> = {};
-  for (const admin of admins) {
-    const info = await admin.info('commandstats');
-    for (const [, name, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      if (!/^(config|info|cluster|command|ping|readonly|select|client)\b/.test(name!))
-        calls[name!] = (calls[name!] ?? 0) + Number(count);
-    }
-  }
-  return calls;
-}
-
-async function resetStats(admins: readonly Redis[]): Promise<void> {
-  await Promise.all(admins.map((admin) => admin.config('RESETSTAT')));
-}
 
 // What a read of one key through `stat` sends: one transaction of two reads.
 const STAT = { multi: 1, pttl: 1, getrange: 1, exec: 1 };
@@ -37,17 +20,17 @@ function sharedBehaviours(
   it('exists and ttl of an untagged entry send no GET: one transaction, and only its first bytes travel', async function () {
     const { cache, admins } = setup();
     await cache.set('plain', 'x'.repeat(10_000), { ttl: '1h' });
-    await resetStats(admins);
+    await resetCommandStats(admins);
     expect(await cache.exists('plain')).to.equal(true);
-    expect(await commandCalls(admins)).to.deep.equal(STAT);
-    await resetStats(admins);
+    expect(await serverCommandCalls(admins)).to.deep.equal(STAT);
+    await resetCommandStats(admins);
     const left = await cache.ttl('plain');
     expect(left).to.be.within(1, 3_600_000);
-    expect(await commandCalls(admins)).to.deep.equal(STAT);
-    await resetStats(admins);
+    expect(await serverCommandCalls(admins)).to.deep.equal(STAT);
+    await resetCommandStats(admins);
     expect(await cache.exists('missing')).to.equal(false);
     expect(await cache.ttl('missing')).to.equal(undefined);
-    expect(await commandCalls(admins)).to.deep.equal({ multi: 2, pttl: 2, getrange: 2, exec: 2 });
+    expect(await serverCommandCalls(admins)).to.deep.equal({ multi: 2, pttl: 2, getrange: 2, exec: 2 });
   });
 
   it('exists of a key holding a list (or a hash) is true again, and its ttl is read, not a WRONGTYPE', async function () {
@@ -64,26 +47,26 @@ function sharedBehaviours(
   it('exists and ttl of a tagged entry then read it with its tags, and read missing once its tags are invalidated', async function () {
     const { cache, admins } = setup();
     await cache.set('tagged', { id: 1 }, { tags: ['catalog'], ttl: '1h' });
-    await resetStats(admins);
+    await resetCommandStats(admins);
     expect(await cache.exists('tagged')).to.equal(true);
     // Then the entry with its tags: one script where the server can run it (its GET and MGET are
     // counted too), a GET and then an MGET on a Cluster (the tag keys are in another slot).
     const whole = scripts ? { evalsha: 1, get: 1, mget: 1 } : { get: 1, mget: 1 };
-    const calls = await commandCalls(admins);
+    const calls = await serverCommandCalls(admins);
     delete calls['eval']; // the script's body, sent once if the server had not got it yet
     expect(calls).to.deep.equal({ ...STAT, ...whole });
-    await resetStats(admins);
+    await resetCommandStats(admins);
     expect(await cache.ttl('tagged')).to.be.within(1, 3_600_000);
-    expect(await commandCalls(admins)).to.deep.equal({ ...STAT, ...whole });
+    expect(await serverCommandCalls(admins)).to.deep.equal({ ...STAT, ...whole });
     expect(await cache.invalidateTags(['catalog'])).to.equal(1);
     expect(await cache.exists('tagged')).to.equal(false);
     expect(await cache.ttl('tagged')).to.equal(undefined);
     // Written again, untagged: current again, and read without its value.
     await cache.set('tagged', { id: 2 });
-    await resetStats(admins);
+    await resetCommandStats(admins);
     expect(await cache.exists('tagged')).to.equal(true);
     expect(await cache.ttl('tagged')).to.equal(Infinity);
-    expect(await commandCalls(admins)).to.deep.equal({ multi: 2, pttl: 2, getrange: 2, exec: 2 });
+    expect(await serverCommandCalls(admins)).to.deep.equal({ multi: 2, pttl: 2, getrange: 2, exec: 2 });
   });
 }
 
