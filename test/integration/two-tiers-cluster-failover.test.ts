@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Cache, RedisBackend, keySlot } from '../../lib/index.js';
+import type { Cache, RedisBackend } from '../../lib/index.js';
+import { keySlot } from '../../lib/index.js';
 import { busChannel } from '../../lib/tiers/bus.js';
 import { eventually } from '../support/eventually.js';
+import { liveL1Cache } from '../support/own-redis.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { RedisCluster, RedisServer } from '../support/redis-server.js';
 
@@ -32,17 +34,7 @@ describe('the bus on a Cluster when the master of its channel fails over', funct
 
   it('expires the L1 at the failover, and hears writes through the new master', async function () {
     const logger = recordingLogger().logger;
-    const make = async (): Promise<Cache<string>> => {
-      const cache = new Cache<string>({
-        backend: new RedisBackend({ url: cluster.url, logger }),
-        namespace: 'failing',
-        l1: true,
-        logger,
-      });
-      open.push(cache as Cache);
-      await eventually('live', () => cache.coherence === 'live', 20_000);
-      return cache;
-    };
+    const make = (): Promise<Cache<string>> => liveL1Cache(cluster.url, 'failing', logger, open);
     const [a, b] = [await make(), await make()];
     await b.set('k', 'v1');
     await eventually('filled', async () => (await b.get('k'), b.peek('k') === 'v1'));

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Cache, RedisBackend, keySlot } from '../../lib/index.js';
+import type { Cache, RedisBackend } from '../../lib/index.js';
+import { keySlot } from '../../lib/index.js';
 import { busChannel } from '../../lib/tiers/bus.js';
 import { eventually } from '../support/eventually.js';
+import { liveL1Cache } from '../support/own-redis.js';
 import { recordingLogger } from '../support/recording-logger.js';
 import { RedisCluster } from '../support/redis-server.js';
 
@@ -27,17 +29,7 @@ describe('the bus on a Cluster when its channel’s slot moves', function () {
 
   it('expires the L1 at the move, and hears writes on the new master', async function () {
     const logger = recordingLogger().logger;
-    const make = async (): Promise<Cache<string>> => {
-      const cache = new Cache<string>({
-        backend: new RedisBackend({ url: cluster.url, logger }),
-        namespace: 'moving',
-        l1: true,
-        logger,
-      });
-      open.push(cache as Cache);
-      await eventually('live', () => cache.coherence === 'live', 20_000);
-      return cache;
-    };
+    const make = (): Promise<Cache<string>> => liveL1Cache(cluster.url, 'moving', logger, open);
     const [a, b] = [await make(), await make()];
     // Written by B itself, so that no message of the write can evict what B fills.
     await b.multiSet([

@@ -2,7 +2,8 @@
 // straight to it, and, when asked, a TCP proxy made fresh for each test, to put faults between
 // the cache under test and the server. Caches pushed on `open` are closed after each test.
 import { Redis } from 'ioredis';
-import type { Cache } from '../../lib/index.js';
+import { Cache, RedisBackend, type Logger } from '../../lib/index.js';
+import { eventually } from './eventually.js';
 import { RedisServer } from './redis-server.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -56,4 +57,25 @@ export function ownRedis(options: { readonly proxied?: boolean } = {}): OwnRedis
     },
     open,
   };
+}
+
+/**
+ * A cache with an L1 over `url` (bus invalidation), pushed on `open` and returned once its
+ * subscriber is live, so that no write made after it can go unheard.
+ */
+export async function liveL1Cache(
+  url: string,
+  namespace: string,
+  logger: Logger,
+  open: Cache[],
+): Promise<Cache<string>> {
+  const cache = new Cache<string>({
+    backend: new RedisBackend({ url, logger }),
+    namespace,
+    l1: true,
+    logger,
+  });
+  open.push(cache as Cache);
+  await eventually('live', () => cache.coherence === 'live', 20_000);
+  return cache;
 }
