@@ -1,12 +1,7 @@
 import { expect } from 'chai';
 import { sharedRedis } from '../support/redis-fixtures.js';
-import { send } from '../support/route-apps.js';
+import { checkProductRoutes, send } from '../support/route-apps.js';
 import { startExample, stopExample } from '../support/example-server.js';
-
-interface Product {
-  id: string;
-  load: number;
-}
 
 describe('examples/fastify on Redis (CACHE_URL)', function () {
   this.timeout(30_000);
@@ -17,22 +12,7 @@ describe('examples/fastify on Redis (CACHE_URL)', function () {
     });
     try {
       expect(banner).to.match(/cache: redis/);
-      const first = await send(`${base}/products/1`);
-      const again = await send(`${base}/products/1`);
-      expect([first.headers['x-cache'], again.headers['x-cache']]).to.deep.equal(['MISS', 'HIT']);
-      expect(again.body).to.equal(first.body);
-      const head = await send(`${base}/products/1`, { method: 'HEAD' });
-      expect([head.status, head.headers['x-cache'], head.body]).to.deep.equal([200, 'HIT', '']);
-
-      const burst = await Promise.all(Array.from({ length: 10 }, () => send(`${base}/products/2`)));
-      expect(new Set(burst.map((answer) => (JSON.parse(answer.body) as Product).load))).to.deep.equal(
-        new Set([(JSON.parse(first.body) as Product).load + 1]),
-      );
-      expect(burst.filter((answer) => answer.headers['x-cache'] === 'MISS')).to.have.length(1);
-
-      const cart = [await send(`${base}/cart`), await send(`${base}/cart`)];
-      expect(cart.map((answer) => answer.headers['x-cache'])).to.deep.equal(['BYPASS', 'BYPASS']);
-      expect(cart[1]!.headers['set-cookie']).to.have.length(1);
+      await checkProductRoutes(base);
 
       const dropped = await send(`${base}/products/1/cache`, { method: 'DELETE' });
       expect(JSON.parse(dropped.body)).to.deep.equal({ invalidated: 1 });

@@ -3,6 +3,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { expect } from 'chai';
 import express from 'express';
 import Fastify from 'fastify';
 import type { Cache, Clock } from '../../lib/index.js';
@@ -285,4 +286,33 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A product of the route examples (examples/express, examples/fastify): its load count shows reuse. */
+interface Product {
+  id: string;
+  load: number;
+}
+
+/**
+ * What the route examples answer alike: the product route cached (MISS, then HIT, HEAD a HIT),
+ * a burst of cold requests loading once, and the cookie route bypassed.
+ */
+export async function checkProductRoutes(base: string): Promise<void> {
+  const first = await send(`${base}/products/1`);
+  const again = await send(`${base}/products/1`);
+  expect([first.headers['x-cache'], again.headers['x-cache']]).to.deep.equal(['MISS', 'HIT']);
+  expect(again.body).to.equal(first.body);
+  const head = await send(`${base}/products/1`, { method: 'HEAD' });
+  expect([head.status, head.headers['x-cache'], head.body]).to.deep.equal([200, 'HIT', '']);
+
+  const burst = await Promise.all(Array.from({ length: 10 }, () => send(`${base}/products/2`)));
+  expect(new Set(burst.map((answer) => (JSON.parse(answer.body) as Product).load))).to.deep.equal(
+    new Set([(JSON.parse(first.body) as Product).load + 1]),
+  );
+  expect(burst.filter((answer) => answer.headers['x-cache'] === 'MISS')).to.have.length(1);
+
+  const cart = [await send(`${base}/cart`), await send(`${base}/cart`)];
+  expect(cart.map((answer) => answer.headers['x-cache'])).to.deep.equal(['BYPASS', 'BYPASS']);
+  expect(cart[1]!.headers['set-cookie']).to.have.length(1);
 }
