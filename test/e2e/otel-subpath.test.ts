@@ -1,23 +1,8 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { DIST, consumerFolder, importsOf } from '../support/built-package.js';
 import { ROOT, run } from '../support/run.js';
-
-const DIST = join(ROOT, 'dist');
-
-// The relative imports of a built file, comments left out (TSDoc examples show imports too).
-function importsOf(file: string): string[] {
-  const source = readFileSync(file, 'utf8')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/^\s*\/\/.*$/gm, '');
-  return [
-    ...source.matchAll(
-      /(?:^|\s)(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/gm,
-    ),
-  ].map((match) => match[1] ?? match[2]!);
-}
 
 // larder/otel as an application gets it: the built package, from a consumer folder.
 describe('larder/otel, from the built package', function () {
@@ -26,15 +11,8 @@ describe('larder/otel, from the built package', function () {
 
   before(async function () {
     // dist/ is built by `npm test`'s pretest script.
-    consumer = await mkdtemp(join(tmpdir(), 'larder-otel-consumer-'));
-    await mkdir(join(consumer, 'node_modules'));
-    await symlink(ROOT, join(consumer, 'node_modules', 'larder'), 'dir');
     // The optional peers, as an application that uses larder/otel installs them.
-    await symlink(
-      join(ROOT, 'node_modules', '@opentelemetry'),
-      join(consumer, 'node_modules', '@opentelemetry'),
-      'dir',
-    );
+    consumer = await consumerFolder('larder-otel-consumer-', ['@opentelemetry']);
   });
 
   after(async function () {

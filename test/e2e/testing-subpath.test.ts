@@ -1,33 +1,8 @@
 import { expect } from 'chai';
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { DIST, consumerFolder, importsOf, jsFiles } from '../support/built-package.js';
 import { ROOT, run } from '../support/run.js';
-
-const DIST = join(ROOT, 'dist');
-
-function jsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? jsFiles(join(dir, entry.name))
-      : entry.name.endsWith('.js')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-function importsOf(file: string): string[] {
-  // Comments left out: TSDoc examples show imports too.
-  const source = readFileSync(file, 'utf8')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/^\s*\/\/.*$/gm, '');
-  return [
-    ...source.matchAll(
-      /(?:^|\s)(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/gm,
-    ),
-  ].map((match) => match[1] ?? match[2]!);
-}
 
 // larder/testing as a backend author gets it: the built package, from a consumer folder.
 describe('larder/testing, from the built package', function () {
@@ -36,9 +11,7 @@ describe('larder/testing, from the built package', function () {
 
   before(async function () {
     // dist/ is built by `npm test`'s pretest script; building it here would race the other worker.
-    consumer = await mkdtemp(join(tmpdir(), 'larder-testing-consumer-'));
-    await mkdir(join(consumer, 'node_modules'));
-    await symlink(ROOT, join(consumer, 'node_modules', 'larder'), 'dir');
+    consumer = await consumerFolder('larder-testing-consumer-');
   });
 
   after(async function () {
