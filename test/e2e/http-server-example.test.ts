@@ -1,41 +1,13 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { parsePrometheus, sampleValue } from '../support/prometheus-text.js';
 import { sharedRedis } from '../support/redis-fixtures.js';
-import { ROOT } from '../support/run.js';
+import { startExample, stopExample } from '../support/example-server.js';
 
 interface Report {
   id: string;
   total: number;
   computation: number;
   computedAt: string;
-}
-
-/** Starts the example server on a free port and resolves with its base URL once it listens. */
-function startServer(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; base: string; banner: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/http-server/server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LARDER_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match !== null) resolve({ child, base: match[1]!, banner: output.trim() });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}: ${output}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<number | null> {
-  child.removeAllListeners('exit');
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  return exited;
 }
 
 const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
@@ -48,7 +20,7 @@ for (const [label, env] of [
     this.timeout(30_000);
 
     it('computes each report once, serves repeats (x-cache: HIT) and concurrent requests from that one computation, counts them at /metrics, and stops cleanly', async function () {
-      const { child, base, banner } = await startServer(await env());
+      const { child, base, banner } = await startExample('examples/http-server/server.ts', await env());
       try {
         expect(banner).to.match(label === 'in memory' ? /cache: memory/ : /cache: redis/);
         const firstResponse = await fetch(`${base}/report?id=1`);
@@ -83,7 +55,7 @@ for (const [label, env] of [
         expect(sampleValue(samples, 'larder_cache_operation_seconds_count', { op: 'delete' })).to.equal(1);
         expect(text).not.to.match(/id=|report/);
       } finally {
-        expect(await stopServer(child)).to.equal(0);
+        expect(await stopExample(child)).to.equal(0);
       }
     });
   });
