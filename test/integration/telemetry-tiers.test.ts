@@ -247,6 +247,9 @@ describe('telemetry of two tiers over Redis', function () {
       await b.multiGet(['k1', 'k2', 'k3']);
       return (b.l1?.entries ?? 0) === 2 && (b.l1?.evictions ?? 0) >= 1;
     });
+    // k3 held by b, so that its leaving b's L1 is the delete's message arriving (had the LRU
+    // evicted it, b would show no k3 before the message came).
+    await eventually('b holds k3', async () => (await b.get('k3'), b.peek('k3') === 'v'));
     await a.delete('k3');
     await eventually('b hears the delete', () => b.peek('k3') === undefined);
     const { samples } = parsePrometheus(metrics.toPrometheus());
